@@ -1,0 +1,239 @@
+"""The JWA signature algorithms, as a data table (RFC 7518 §3, RFC 8037).
+
+Each algorithm is one frozen :class:`Algorithm` row: its name, the key type
+and curve it takes, its hash, its minimum key size, and its sign and verify
+functions. Binding a key to an algorithm is a lookup in this table, which is
+the structural defence against algorithm confusion (RFC 8725 §2.1, §3.1):
+an ``HS256`` row only ever meets a :class:`~minijwt._keys.SecretKey`.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, padding
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
+
+from ._keys import ECKey, Key, OKPKey, RSAKey, SecretKey
+from .errors import InvalidAlgorithmError, InvalidKeyError
+
+__all__ = ["ALGORITHMS", "Algorithm", "MIN_RSA_BITS", "check_key", "get_algorithm"]
+
+#: RSA moduli shorter than this are refused (RFC 7518 §3.3, §3.5 say 2048).
+MIN_RSA_BITS = 2048
+
+_Signer = Callable[[Any, bytes], bytes]
+_Verifier = Callable[[Any, bytes, bytes], bool]
+
+
+@dataclass(frozen=True, slots=True)
+class Algorithm:
+    """One JWS signature algorithm.
+
+    Attributes:
+        name: The ``alg`` value, e.g. ``"RS256"``.
+        key_type: The key class the algorithm takes.
+        kty: That key class's JWK ``kty``.
+        curves: The curves an EC or OKP key must be on; empty otherwise.
+        hash_name: The hash function, e.g. ``"SHA-256"``, or ``""`` for EdDSA.
+        min_key_size: The minimum key size in bits: the hash output size for
+            HMAC (RFC 7518 §3.2), 2048 for RSA, the curve size otherwise.
+        signature_size: The exact signature length in bytes, or 0 when it
+            depends on the key (RSA).
+        sign: ``sign(typed_key, signing_input) -> signature``.
+        verify: ``verify(typed_key, signing_input, signature) -> bool``.
+    """
+
+    name: str
+    key_type: type[Key]
+    kty: str
+    curves: frozenset[str]
+    hash_name: str
+    min_key_size: int
+    signature_size: int
+    sign: _Signer
+    verify: _Verifier
+
+
+# --- HMAC (RFC 7518 §3.2) ---------------------------------------------------
+
+
+def _hmac(digest: str) -> tuple[_Signer, _Verifier]:
+    def sign(key: SecretKey, data: bytes) -> bytes:
+        return hmac.digest(key.secret, data, digest)
+
+    def verify(key: SecretKey, data: bytes, signature: bytes) -> bool:
+        # Constant-time comparison: a timing oracle on the MAC would let an
+        # attacker forge one byte at a time (RFC 7518 §3.2).
+        return hmac.compare_digest(hmac.digest(key.secret, data, digest), signature)
+
+    return sign, verify
+
+
+# --- RSASSA-PKCS1-v1_5 and RSASSA-PSS (RFC 7518 §3.3, §3.5) -----------------
+
+
+def _rsa(pad: padding.AsymmetricPadding, hash_alg: hashes.HashAlgorithm) -> tuple[_Signer, _Verifier]:
+    def sign(key: RSAKey, data: bytes) -> bytes:
+        assert key.private is not None  # check_key(..., signing=True) guarantees it
+        return key.private.sign(data, pad, hash_alg)
+
+    def verify(key: RSAKey, data: bytes, signature: bytes) -> bool:
+        try:
+            key.public.verify(signature, data, pad, hash_alg)
+        except InvalidSignature:
+            return False
+        return True
+
+    return sign, verify
+
+
+def _pss(hash_alg: hashes.HashAlgorithm) -> padding.PSS:
+    # RFC 7518 §3.5: the salt is as long as the hash output, and MGF1 uses the
+    # same hash. Verifying with the exact length refuses any other salt size.
+    return padding.PSS(mgf=padding.MGF1(hash_alg), salt_length=hash_alg.digest_size)
+
+
+# --- ECDSA (RFC 7518 §3.4) -----------------------------------------------------
+
+
+def _ecdsa(hash_alg: hashes.HashAlgorithm, part_size: int) -> tuple[_Signer, _Verifier]:
+    scheme = ec.ECDSA(hash_alg)
+
+    def sign(key: ECKey, data: bytes) -> bytes:
+        assert key.private is not None  # check_key(..., signing=True) guarantees it
+        r, s = decode_dss_signature(key.private.sign(data, scheme))
+        # JWS carries R || S as fixed-length big-endian integers, not DER.
+        return r.to_bytes(part_size, "big") + s.to_bytes(part_size, "big")
+
+    def verify(key: ECKey, data: bytes, signature: bytes) -> bool:
+        # The length is checked before any conversion: a short or long
+        # signature is simply invalid (RFC 7518 §3.4).
+        if len(signature) != 2 * part_size:
+            return False
+        r = int.from_bytes(signature[:part_size], "big")
+        s = int.from_bytes(signature[part_size:], "big")
+        # r = 0 or s = 0 is never a valid ECDSA signature ("psychic
+        # signatures", CVE-2022-21449); refuse it here whatever the backend does.
+        if r == 0 or s == 0:
+            return False
+        try:
+            key.public.verify(encode_dss_signature(r, s), data, scheme)
+        except InvalidSignature:
+            return False
+        return True
+
+    return sign, verify
+
+
+# --- EdDSA (RFC 8037 §3.1) -----------------------------------------------------
+
+
+def _eddsa_sign(key: OKPKey, data: bytes) -> bytes:
+    assert key.private is not None  # check_key(..., signing=True) guarantees it
+    return key.private.sign(data)
+
+
+def _eddsa_verify(key: OKPKey, data: bytes, signature: bytes) -> bool:
+    try:
+        key.public.verify(signature, data)
+    except InvalidSignature:
+        return False
+    return True
+
+
+def _build() -> dict[str, Algorithm]:
+    table: list[Algorithm] = []
+    for bits, digest in ((256, "sha256"), (384, "sha384"), (512, "sha512")):
+        sign, verify = _hmac(digest)
+        table.append(Algorithm(f"HS{bits}", SecretKey, "oct", frozenset(), f"SHA-{bits}", bits, bits // 8, sign, verify))
+    rsa_hashes = ((256, hashes.SHA256()), (384, hashes.SHA384()), (512, hashes.SHA512()))
+    for prefix in ("RS", "PS"):
+        for bits, hash_alg in rsa_hashes:
+            pad = padding.PKCS1v15() if prefix == "RS" else _pss(hash_alg)
+            sign, verify = _rsa(pad, hash_alg)
+            table.append(
+                Algorithm(f"{prefix}{bits}", RSAKey, "RSA", frozenset(), f"SHA-{bits}", MIN_RSA_BITS, 0, sign, verify)
+            )
+    # ES512 uses P-521 (not 512): its R and S are 66 bytes each.
+    for bits, crv, curve_bits, hash_alg, size in (
+        (256, "P-256", 256, hashes.SHA256(), 32),
+        (384, "P-384", 384, hashes.SHA384(), 48),
+        (512, "P-521", 521, hashes.SHA512(), 66),
+    ):
+        sign, verify = _ecdsa(hash_alg, size)
+        table.append(
+            Algorithm(f"ES{bits}", ECKey, "EC", frozenset({crv}), f"SHA-{bits}", curve_bits, 2 * size, sign, verify)
+        )
+    # "EdDSA" (RFC 8037) takes either curve; "Ed25519" and "Ed448" are the
+    # fully-specified names of RFC 9864, each bound to one curve.
+    table.append(Algorithm("EdDSA", OKPKey, "OKP", frozenset({"Ed25519", "Ed448"}), "", 256, 0, _eddsa_sign, _eddsa_verify))
+    table.append(Algorithm("Ed25519", OKPKey, "OKP", frozenset({"Ed25519"}), "", 256, 64, _eddsa_sign, _eddsa_verify))
+    table.append(Algorithm("Ed448", OKPKey, "OKP", frozenset({"Ed448"}), "", 456, 114, _eddsa_sign, _eddsa_verify))
+    return {alg.name: alg for alg in table}
+
+
+#: Every supported algorithm, by ``alg`` name.
+ALGORITHMS: dict[str, Algorithm] = _build()
+
+
+def get_algorithm(name: object) -> Algorithm:
+    """Look an algorithm up by its ``alg`` name.
+
+    Args:
+        name: The ``alg`` value.
+
+    Returns:
+        The table row.
+
+    Raises:
+        InvalidAlgorithmError: ``name`` is not a string, is ``"none"``, or
+            names no supported algorithm.
+    """
+    alg = ALGORITHMS.get(name) if type(name) is str else None
+    if alg is not None:
+        return alg
+    if type(name) is not str:
+        raise InvalidAlgorithmError("an algorithm name must be a string")
+    if name.lower() == "none":
+        # RFC 8725 §3.2: unsecured JWS is never acceptable here.
+        raise InvalidAlgorithmError("the 'none' algorithm (unsecured JWS) is never accepted")
+    raise InvalidAlgorithmError(f"unsupported algorithm {name[:20]!r}")
+
+
+def check_key(alg: Algorithm, key: Key, *, signing: bool) -> None:
+    """Check that a typed key may be used with an algorithm.
+
+    Args:
+        alg: The algorithm.
+        key: The typed key.
+        signing: True to sign (a private key is needed), False to verify.
+
+    Raises:
+        InvalidKeyError: The key's type or curve does not fit the algorithm,
+            it is too short, or it is public and ``signing`` is true.
+    """
+    if type(key) is not alg.key_type:
+        raise InvalidKeyError(f"{alg.name} needs a {alg.kty} key, but the key is of type {key.kty}")
+    if isinstance(key, SecretKey):
+        if len(key.secret) * 8 < alg.min_key_size:
+            # RFC 7518 §3.2: a key of the same size as the hash output or larger.
+            raise InvalidKeyError(
+                f"{alg.name} needs a secret of at least {alg.min_key_size // 8} bytes, "
+                f"but this one has {len(key.secret)}"
+            )
+        return
+    if isinstance(key, RSAKey):
+        if key.size < alg.min_key_size:
+            raise InvalidKeyError(f"{alg.name} needs an RSA key of at least {alg.min_key_size} bits, not {key.size}")
+    elif key.crv not in alg.curves:
+        expected = " or ".join(sorted(alg.curves))
+        raise InvalidKeyError(f"{alg.name} needs a key on {expected}, but the key is on {key.crv}")
+    if signing and key.private is None:
+        raise InvalidKeyError(f"signing with {alg.name} needs a private key, but a public key was given")
+

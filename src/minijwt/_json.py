@@ -1,0 +1,130 @@
+"""Strict JSON for JOSE headers and payloads.
+
+Reading: UTF-8 only (RFC 8259 §8.1; no byte order mark, no invalid
+sequences), an object where one is required, no duplicate member names (RFC
+7515 §5.2 lets a recipient reject them, and accepting them lets two parsers
+see two different tokens), no ``NaN``/``Infinity`` and no number that
+overflows to infinity, and no crash on deep nesting or very long numbers.
+
+Writing: compact (no spaces), members in insertion order, UTF-8, and no
+``NaN``/``Infinity``, so the same input always gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from .errors import DecodeError, EncodeError
+
+__all__ = ["dumps", "loads_object"]
+
+_BOM = b"\xef\xbb\xbf"
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        for name, _ in pairs:
+            if name in seen:
+                raise _Rejected(f"duplicate member name {name[:32]!r}")
+            seen.add(name)
+    return obj
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise _Rejected("a number is too large to represent")
+    return value
+
+
+def _no_constant(name: str) -> Any:
+    raise _Rejected(f"{name} is not JSON")
+
+
+class _Rejected(Exception):
+    """Raised inside the parser's hooks; turned into a DecodeError."""
+
+
+_DECODER = json.JSONDecoder(
+    object_pairs_hook=_no_duplicates,
+    parse_float=_finite_float,
+    parse_constant=_no_constant,
+)
+
+
+def loads_object(data: bytes, what: str) -> dict[str, Any]:
+    """Parse UTF-8 JSON text that must be an object.
+
+    Args:
+        data: The raw bytes (for example a decoded JWS header).
+        what: What the bytes are (``"header"``, ``"payload"``), named in
+            error messages.
+
+    Returns:
+        The parsed object.
+
+    Raises:
+        DecodeError: The bytes are not UTF-8, not JSON, break one of the
+            strictness rules above, or are JSON but not an object.
+    """
+    value = loads(data, what)
+    if type(value) is not dict:
+        raise DecodeError(f"{what} is JSON but not a JSON object")
+    return value
+
+
+def loads(data: bytes, what: str) -> Any:
+    """Parse UTF-8 JSON text of any type, with the strictness rules above.
+
+    Args:
+        data: The raw bytes.
+        what: What the bytes are, named in error messages.
+
+    Returns:
+        The parsed value.
+
+    Raises:
+        DecodeError: The bytes are not strict UTF-8 JSON.
+    """
+    if data.startswith(_BOM):
+        raise DecodeError(f"{what} starts with a byte order mark; JSON in JOSE must not")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise DecodeError(f"{what} is not valid UTF-8") from None
+    try:
+        return _DECODER.decode(text)
+    except _Rejected as exc:
+        raise DecodeError(f"{what} is not acceptable JSON: {exc}") from None
+    except RecursionError:
+        raise DecodeError(f"{what} is nested too deeply") from None
+    except ValueError as exc:
+        # json.JSONDecodeError, and int() refusing a number with too many
+        # digits (Python's int_max_str_digits guard), are both ValueErrors.
+        reason = exc.msg if isinstance(exc, json.JSONDecodeError) else "a number has too many digits"
+        raise DecodeError(f"{what} is not valid JSON: {reason}") from None
+
+
+def dumps(value: Any, what: str) -> bytes:
+    """Serialize a value as compact, deterministic UTF-8 JSON.
+
+    Args:
+        value: The value; dictionaries keep their insertion order.
+        what: What the value is, named in error messages.
+
+    Returns:
+        The UTF-8 bytes.
+
+    Raises:
+        EncodeError: The value is not JSON-serializable (a foreign type, a
+            non-string key, NaN or infinity, a reference cycle, a lone
+            surrogate ...).
+    """
+    try:
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
+    except (TypeError, ValueError, RecursionError, UnicodeEncodeError) as exc:
+        raise EncodeError(f"{what} cannot be encoded as JSON: {exc}") from None

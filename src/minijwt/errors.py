@@ -1,0 +1,159 @@
+"""The exceptions minijwt raises.
+
+Every error minijwt raises is a :class:`MiniJWTError`. Each class carries a
+stable short :attr:`~MiniJWTError.code`, suitable for logs and for the
+``error`` field of an HTTP error body, next to a human-readable message. No
+message ever contains the token itself.
+
+The tree::
+
+    MiniJWTError
+    ├── InvalidTokenError            the token must be rejected
+    │   ├── DecodeError              not a well-formed compact JWS / JWT
+    │   ├── InvalidSignatureError    the signature does not verify
+    │   ├── InvalidAlgorithmError    ``alg`` missing, unknown, ``none`` or not allowed
+    │   ├── ExpiredSignatureError    ``exp`` has passed
+    │   ├── ImmatureSignatureError   ``nbf`` has not yet come
+    │   ├── InvalidIssuedAtError     ``iat`` is malformed, in the future or too old
+    │   ├── InvalidAudienceError     ``aud`` does not name this recipient
+    │   ├── InvalidIssuerError       ``iss`` is not the expected issuer
+    │   ├── MissingRequiredClaimError  a required claim is absent
+    │   └── KeyNotFoundError         no key fits the token (``kid`` unknown ...)
+    ├── InvalidKeyError              a key is malformed, too weak or of the wrong type
+    ├── EncodeError                  what was given to sign cannot be encoded
+    └── JWKSFetchError               a remote JWK Set could not be fetched
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "DecodeError",
+    "EncodeError",
+    "ExpiredSignatureError",
+    "ImmatureSignatureError",
+    "InvalidAlgorithmError",
+    "InvalidAudienceError",
+    "InvalidIssuedAtError",
+    "InvalidIssuerError",
+    "InvalidKeyError",
+    "InvalidSignatureError",
+    "InvalidTokenError",
+    "JWKSFetchError",
+    "KeyNotFoundError",
+    "MiniJWTError",
+    "MissingRequiredClaimError",
+]
+
+
+class MiniJWTError(Exception):
+    """Base class of every error minijwt raises.
+
+    Attributes:
+        code: A stable, short, machine-readable identifier of the error class
+            (for example ``"invalid_signature"``). It never changes between
+            releases, so it is safe to log, count and return to clients.
+    """
+
+    code: str = "minijwt_error"
+
+    def __init__(self, message: str) -> None:
+        """Create the error.
+
+        Args:
+            message: What was wrong, in words a developer can act on. It must
+                not contain the token or any secret.
+        """
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidTokenError(MiniJWTError):
+    """The token must be rejected. Base of every token-validation error."""
+
+    code = "invalid_token"
+
+
+class DecodeError(InvalidTokenError):
+    """The token is not well formed: segments, base64url, UTF-8 or JSON."""
+
+    code = "malformed_token"
+
+
+class InvalidSignatureError(InvalidTokenError):
+    """The signature does not verify with the given key."""
+
+    code = "invalid_signature"
+
+
+class InvalidAlgorithmError(InvalidTokenError):
+    """The ``alg`` is missing, unknown, ``none``, or not in the allowlist."""
+
+    code = "invalid_algorithm"
+
+
+class _ClaimError(InvalidTokenError):
+    """A claim failed validation; ``claim`` names it."""
+
+    def __init__(self, message: str, *, claim: str) -> None:
+        super().__init__(message)
+        self.claim = claim
+
+
+class ExpiredSignatureError(_ClaimError):
+    """The ``exp`` claim has passed (RFC 7519 §4.1.4)."""
+
+    code = "token_expired"
+
+
+class ImmatureSignatureError(_ClaimError):
+    """The ``nbf`` claim lies in the future (RFC 7519 §4.1.5)."""
+
+    code = "token_not_yet_valid"
+
+
+class InvalidIssuedAtError(_ClaimError):
+    """The ``iat`` claim is malformed, in the future, or older than allowed."""
+
+    code = "invalid_issued_at"
+
+
+class InvalidAudienceError(_ClaimError):
+    """The ``aud`` claim is malformed or does not name this recipient."""
+
+    code = "invalid_audience"
+
+
+class InvalidIssuerError(_ClaimError):
+    """The ``iss`` claim is malformed or not the expected issuer."""
+
+    code = "invalid_issuer"
+
+
+class MissingRequiredClaimError(_ClaimError):
+    """A claim the caller requires is absent; ``claim`` names it."""
+
+    code = "missing_claim"
+
+
+class KeyNotFoundError(InvalidTokenError):
+    """No key fits the token, for example its ``kid`` is not in the key set."""
+
+    code = "key_not_found"
+
+
+class InvalidKeyError(MiniJWTError):
+    """A key is malformed, too weak, or does not fit the algorithm."""
+
+    code = "invalid_key"
+
+
+class EncodeError(MiniJWTError):
+    """A header, payload or claim set given to sign cannot be encoded."""
+
+    code = "encode_error"
+
+
+class JWKSFetchError(MiniJWTError):
+    """A remote JWK Set could not be fetched or parsed."""
+
+    code = "jwks_fetch_failed"
