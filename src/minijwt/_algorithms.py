@@ -219,7 +219,7 @@ def check_key(alg: Algorithm, key: Key, *, signing: bool) -> None:
             it is too short, or it is public and ``signing`` is true.
     """
     if type(key) is not alg.key_type:
-        raise InvalidKeyError(f"{alg.name} needs a {alg.kty} key, but the key is of type {key.kty}")
+        raise InvalidKeyError(f"{alg.name} needs a key of type {alg.kty}, but the key is of type {key.kty}")
     if isinstance(key, SecretKey):
         if len(key.secret) * 8 < alg.min_key_size:
             # RFC 7518 §3.2: a key of the same size as the hash output or larger.

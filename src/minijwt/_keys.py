@@ -256,14 +256,20 @@ def _from_pem(raw: bytes, password: bytes | None) -> Key:
             return from_crypto_object(serialization.load_pem_public_key(raw))
         if label.endswith("PRIVATE KEY"):
             return from_crypto_object(serialization.load_pem_private_key(raw, password))
-    except TypeError as exc:
+    except TypeError:
         # cryptography raises TypeError for a missing or unexpected password.
-        raise InvalidKeyError(f"the PEM key could not be loaded: {exc}") from None
+        raise _password_error(password) from None
     except (ValueError, UnsupportedAlgorithm) as exc:
         raise InvalidKeyError(f"the PEM block {label!r} could not be loaded: {_short(exc)}") from None
     raise InvalidKeyError(
         "the key contains PEM armour but no key or certificate block; it is never used as an HMAC secret"
     )
+
+
+def _password_error(password: bytes | None) -> InvalidKeyError:
+    if password is None:
+        return InvalidKeyError("the private key is encrypted: load it once with minijwt.load_key(data, password=...)")
+    return InvalidKeyError("a password was given, but the private key is not encrypted")
 
 
 def _from_ssh_public(raw: bytes) -> Key:
@@ -283,9 +289,9 @@ def _try_der(raw: bytes, password: bytes | None) -> Key | None:
     for load in loaders:
         try:
             obj = load()
-        except TypeError as exc:
-            # An encrypted DER private key without (or with a wrong kind of) password.
-            raise InvalidKeyError(f"the DER key could not be loaded: {exc}") from None
+        except TypeError:
+            # An encrypted DER private key without a password, or the reverse.
+            raise _password_error(password) from None
         except (ValueError, UnsupportedAlgorithm):
             continue
         return from_crypto_object(obj)

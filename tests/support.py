@@ -1,0 +1,91 @@
+"""Helpers shared by the tests: keys made once per session, JWK conversion."""
+
+from __future__ import annotations
+
+import base64
+import functools
+import json
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
+
+from minijwt import ALGORITHMS
+
+VECTORS = Path(__file__).parent / "vectors"
+
+
+def load_vectors(name: str) -> dict[str, Any]:
+    """Load a JSON vector file from tests/vectors."""
+    data: dict[str, Any] = json.loads((VECTORS / name).read_text(encoding="utf-8"))
+    return data
+
+
+def b64u_int(text: str) -> int:
+    return int.from_bytes(b64u(text), "big")
+
+
+def b64u(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def jwk_to_key(jwk: dict[str, Any]) -> Any:
+    """Turn an RFC example JWK into a cryptography key (or the raw secret).
+
+    A test-side converter, independent of the library, for the RFC vectors.
+    """
+    kty = jwk["kty"]
+    if kty == "oct":
+        return b64u(jwk["k"])
+    if kty == "RSA":
+        public = rsa.RSAPublicNumbers(b64u_int(jwk["e"]), b64u_int(jwk["n"]))
+        if "d" not in jwk:
+            return public.public_key()
+        return rsa.RSAPrivateNumbers(
+            p=b64u_int(jwk["p"]),
+            q=b64u_int(jwk["q"]),
+            d=b64u_int(jwk["d"]),
+            dmp1=b64u_int(jwk["dp"]),
+            dmq1=b64u_int(jwk["dq"]),
+            iqmp=b64u_int(jwk["qi"]),
+            public_numbers=public,
+        ).private_key()
+    if kty == "EC":
+        curve = {"P-256": ec.SECP256R1(), "P-384": ec.SECP384R1(), "P-521": ec.SECP521R1()}[jwk["crv"]]
+        if "d" in jwk:
+            return ec.derive_private_key(b64u_int(jwk["d"]), curve)
+        return ec.EllipticCurvePublicNumbers(b64u_int(jwk["x"]), b64u_int(jwk["y"]), curve).public_key()
+    if kty == "OKP" and jwk["crv"] == "Ed25519":
+        if "d" in jwk:
+            return ed25519.Ed25519PrivateKey.from_private_bytes(b64u(jwk["d"]))
+        return ed25519.Ed25519PublicKey.from_public_bytes(b64u(jwk["x"]))
+    raise ValueError(f"unsupported test JWK {kty}")
+
+
+@functools.cache
+def private_key_for(alg: str) -> PrivateKeyTypes:
+    """A private key for ``alg``, made once per test session."""
+    row = ALGORITHMS[alg]
+    if row.kty == "RSA":
+        return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    if row.kty == "EC":
+        curve = {"P-256": ec.SECP256R1(), "P-384": ec.SECP384R1(), "P-521": ec.SECP521R1()}[min(row.curves)]
+        return ec.generate_private_key(curve)
+    if "Ed25519" in row.curves:
+        return ed25519.Ed25519PrivateKey.generate()
+    return ed448.Ed448PrivateKey.generate()
+
+
+def secret_for(alg: str) -> bytes:
+    """A fixed HMAC secret exactly as long as ``alg``'s hash output."""
+    return bytes(range(ALGORITHMS[alg].min_key_size // 8))
+
+
+def signing_and_verifying_key(alg: str) -> tuple[Any, Any]:
+    """A (signing key, verifying key) pair for any algorithm."""
+    if ALGORITHMS[alg].kty == "oct":
+        secret = secret_for(alg)
+        return secret, secret
+    private = private_key_for(alg)
+    return private, private.public_key()

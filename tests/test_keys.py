@@ -1,0 +1,233 @@
+"""Key input: classification of text and bytes, the parse cache, key objects."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa, x25519
+from cryptography.x509.oid import NameOID
+
+from minijwt import ECKey, InvalidKeyError, OKPKey, RSAKey, SecretKey, load_key
+from minijwt._keys import _classify_cached, from_crypto_object, prepare_key
+
+from support import private_key_for
+
+Encoding = serialization.Encoding
+PrivateFormat = serialization.PrivateFormat
+PublicFormat = serialization.PublicFormat
+NoEnc = serialization.NoEncryption()
+
+
+def _rsa() -> rsa.RSAPrivateKey:
+    key = private_key_for("RS256")
+    assert isinstance(key, rsa.RSAPrivateKey)
+    return key
+
+
+def _certificate(key: rsa.RSAPrivateKey) -> x509.Certificate:
+    import datetime
+
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "minijwt test")])
+    now = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
+    return (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now)
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+
+
+@pytest.mark.parametrize(
+    "encode",
+    [
+        lambda k: k.private_bytes(Encoding.PEM, PrivateFormat.TraditionalOpenSSL, NoEnc),  # PKCS#1
+        lambda k: k.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEnc),
+        lambda k: k.private_bytes(Encoding.DER, PrivateFormat.PKCS8, NoEnc),
+        lambda k: k.private_bytes(Encoding.DER, PrivateFormat.TraditionalOpenSSL, NoEnc),
+        lambda k: k.private_bytes(Encoding.PEM, PrivateFormat.OpenSSH, NoEnc),
+    ],
+    ids=["pem-pkcs1", "pem-pkcs8", "der-pkcs8", "der-pkcs1", "openssh"],
+)
+def test_rsa_private_formats(encode: object) -> None:
+    key = _rsa()
+    data = encode(key)  # type: ignore[operator]
+    for form in (data, data.decode("latin-1") if isinstance(data, bytes) and data[:1] == b"-" else data):
+        typed = prepare_key(form)
+        assert isinstance(typed, RSAKey)
+        assert typed.private is not None
+        assert typed.size == 2048
+
+
+@pytest.mark.parametrize(
+    "encode",
+    [
+        lambda k: k.public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo),
+        lambda k: k.public_bytes(Encoding.PEM, PublicFormat.PKCS1),
+        lambda k: k.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo),
+        lambda k: k.public_bytes(Encoding.DER, PublicFormat.PKCS1),
+        lambda k: k.public_bytes(Encoding.OpenSSH, PublicFormat.OpenSSH),
+    ],
+    ids=["pem-spki", "pem-pkcs1", "der-spki", "der-pkcs1", "openssh"],
+)
+def test_rsa_public_formats(encode: object) -> None:
+    data = encode(_rsa().public_key())  # type: ignore[operator]
+    typed = prepare_key(data)
+    assert isinstance(typed, RSAKey)
+    assert typed.private is None
+
+
+def test_certificate_gives_its_public_key() -> None:
+    key = _rsa()
+    cert = _certificate(key)
+    for form in (cert, cert.public_bytes(Encoding.PEM), cert.public_bytes(Encoding.DER)):
+        typed = prepare_key(form)
+        assert isinstance(typed, RSAKey)
+        assert typed.private is None
+        assert typed.public.public_numbers() == key.public_key().public_numbers()
+
+
+def test_encrypted_pem_needs_the_password() -> None:
+    pem = _rsa().private_bytes(Encoding.PEM, PrivateFormat.PKCS8, serialization.BestAvailableEncryption(b"pw"))
+    with pytest.raises(InvalidKeyError, match="password"):
+        prepare_key(pem)
+    with pytest.raises(InvalidKeyError):
+        load_key(pem, password=b"wrong")
+    assert isinstance(load_key(pem, password="pw"), RSAKey)
+    der = _rsa().private_bytes(Encoding.DER, PrivateFormat.PKCS8, serialization.BestAvailableEncryption(b"pw"))
+    with pytest.raises(InvalidKeyError, match="password"):
+        prepare_key(der)
+    assert isinstance(load_key(der, password=b"pw"), RSAKey)
+
+
+def test_password_for_a_plain_secret_is_an_error() -> None:
+    with pytest.raises(InvalidKeyError, match="password"):
+        load_key(b"x" * 32, password=b"pw")
+
+
+@pytest.mark.parametrize(
+    ("make", "kind", "crv"),
+    [
+        (lambda: ec.generate_private_key(ec.SECP256R1()), ECKey, "P-256"),
+        (lambda: ec.generate_private_key(ec.SECP384R1()), ECKey, "P-384"),
+        (lambda: ec.generate_private_key(ec.SECP521R1()), ECKey, "P-521"),
+        (ed25519.Ed25519PrivateKey.generate, OKPKey, "Ed25519"),
+        (ed448.Ed448PrivateKey.generate, OKPKey, "Ed448"),
+    ],
+)
+def test_ec_and_okp_keys(make: object, kind: type, crv: str) -> None:
+    private = make()  # type: ignore[operator]
+    for form in (
+        private,
+        private.public_key(),
+        private.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEnc),
+        private.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo),
+        private.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo),
+    ):
+        typed = prepare_key(form)
+        assert isinstance(typed, kind)
+        assert typed.crv == crv  # type: ignore[attr-defined]
+
+
+def test_unsupported_key_objects() -> None:
+    with pytest.raises(InvalidKeyError, match="secp256k1"):
+        from_crypto_object(ec.generate_private_key(ec.SECP256K1()))
+    with pytest.raises(InvalidKeyError, match="unsupported key type"):
+        from_crypto_object(x25519.X25519PrivateKey.generate())
+    with pytest.raises(InvalidKeyError, match="unsupported key type"):
+        prepare_key(12345)
+    dsa_pem = dsa.generate_private_key(2048).private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEnc)
+    with pytest.raises(InvalidKeyError, match="unsupported key type"):
+        prepare_key(dsa_pem)
+
+
+@pytest.mark.parametrize(
+    "secret",
+    [
+        "-----BEGIN PUBLIC KEY-----\nnot really base64\n-----END PUBLIC KEY-----\n",
+        "-----BEGIN RSA PRIVATE KEY-----\n-----END RSA PRIVATE KEY-----",
+        "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----",
+        "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----",
+        "my secret prefix -----BEGIN something else----- and more text to make it long enough",
+        "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQ== user@host",
+        "ecdsa-sha2-nistp256 AAAA user@host",
+    ],
+)
+def test_key_lookalikes_are_never_secrets(secret: str) -> None:
+    with pytest.raises(InvalidKeyError):
+        prepare_key(secret)
+    with pytest.raises(InvalidKeyError):
+        prepare_key(secret.encode())
+
+
+def test_jwk_text_is_never_a_secret() -> None:
+    jwk = json.dumps({"kty": "oct", "k": "c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0MTI"})
+    with pytest.raises(InvalidKeyError, match="JWK"):
+        prepare_key(jwk)
+    with pytest.raises(InvalidKeyError, match="JWK"):
+        prepare_key(json.dumps({"keys": []}))
+    with pytest.raises(InvalidKeyError, match="JWK"):
+        prepare_key(json.dumps([{"kty": "RSA"}]))
+
+
+def test_unarmoured_base64_der_is_never_a_secret() -> None:
+    der = _rsa().public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+    with pytest.raises(InvalidKeyError, match="base64"):
+        prepare_key(base64.b64encode(der).decode())
+
+
+@pytest.mark.parametrize(
+    "secret",
+    [
+        b"x" * 32,
+        "0123456789abcdef0123456789abcdef",  # starts with '0' (0x30, ASN.1 SEQUENCE) but is no DER
+        b"\x30" + bytes(40),
+        "{not json but braces} and a long enough tail.....",
+        '{"sub": "a JSON object without kty is just text"}',
+        "A" * 100,  # valid base64, but not DER
+    ],
+)
+def test_plain_secrets(secret: str | bytes) -> None:
+    typed = prepare_key(secret)
+    assert isinstance(typed, SecretKey)
+    assert typed.secret == (secret.encode() if isinstance(secret, str) else secret)
+    assert typed.size == len(typed.secret) * 8
+    assert "secret=" not in repr(typed)
+
+
+def test_secret_rules() -> None:
+    with pytest.raises(InvalidKeyError, match="empty"):
+        prepare_key(b"")
+    with pytest.raises(InvalidKeyError, match="empty"):
+        SecretKey(b"")
+    with pytest.raises(InvalidKeyError, match="bytes"):
+        SecretKey("text")  # type: ignore[arg-type]
+    with pytest.raises(InvalidKeyError, match="surrogate"):
+        prepare_key("\ud800" * 40)
+    assert isinstance(prepare_key(bytearray(b"y" * 32)), SecretKey)
+    with pytest.raises(InvalidKeyError, match="str or bytes"):
+        load_key(123)  # type: ignore[arg-type]
+
+
+def test_pem_text_is_parsed_once() -> None:
+    pem = _rsa().private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEnc).decode() + "\n"  # a fresh string
+    before = _classify_cached.cache_info()
+    first = prepare_key(pem)
+    for _ in range(50):
+        assert prepare_key(pem) is first
+    after = _classify_cached.cache_info()
+    assert after.misses - before.misses == 1
+    assert after.hits - before.hits == 50
+    assert after.maxsize is not None  # the cache is bounded
+
+
+def test_typed_keys_pass_through() -> None:
+    typed = prepare_key(b"z" * 32)
+    assert prepare_key(typed) is typed
