@@ -6,12 +6,11 @@ import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+from support import private_key_for
 
 from minijwt import ALGORITHMS, SUPPORTED_ALGORITHMS, InvalidAlgorithmError, InvalidKeyError, SecretKey
 from minijwt._algorithms import check_key, get_algorithm
 from minijwt._keys import from_crypto_object
-
-from support import private_key_for
 
 EXPECTED = {
     "HS256", "HS384", "HS512",

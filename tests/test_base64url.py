@@ -40,7 +40,7 @@ def test_known_values(raw: bytes, encoded: str) -> None:
         (" Zm9v", "leading space"),
         ("Zm9v\t", "tab"),
         ("Zé9v", "non-ASCII"),
-        ("Ｚｍ９ｖ", "full-width digits and letters"),
+        ("\uff3a\uff4d\uff19\uff56", "full-width digits and letters"),
         ("Z", "impossible length 1"),
         ("Zm9vY", "impossible length 5"),
         ("Zh", "non-zero spare bits (2 chars)"),

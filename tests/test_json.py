@@ -7,11 +7,10 @@ from typing import Any
 
 import pytest
 from hypothesis import given
+from strategies import json_values
 
 from minijwt import DecodeError, EncodeError
 from minijwt._json import dumps, loads, loads_object
-
-from strategies import json_values
 
 
 @pytest.mark.parametrize(

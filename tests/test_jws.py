@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from support import b64u, jwk_to_key, load_vectors, private_key_for, signing_and_verifying_key
 
 from minijwt import (
     DecodeError,
@@ -23,8 +24,6 @@ from minijwt import (
 from minijwt._algorithms import get_algorithm
 from minijwt._base64url import b64decode, b64encode
 from minijwt._keys import prepare_key
-
-from support import b64u, jwk_to_key, load_vectors, private_key_for, signing_and_verifying_key
 
 SECRET = b"0123456789abcdef0123456789abcdef"
 
@@ -151,8 +150,10 @@ def test_sign_rejects_weak_and_mismatched_keys() -> None:
         jws.sign(b"x", b"short", "HS256")
     with pytest.raises(InvalidKeyError, match="private key"):
         jws.sign(b"x", private_key_for("RS256").public_key(), "RS256")
-    pem = private_key_for("RS256").public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    pem = (
+        private_key_for("RS256")
+        .public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     )
     with pytest.raises(InvalidKeyError):
         jws.sign(b"x", pem, "HS256")
@@ -204,8 +205,10 @@ def test_alg_missing() -> None:
 
 def test_algorithm_confusion_public_key_as_hmac_secret() -> None:
     """The classic attack: HS256 signed with the verifier's public key (PEM) as secret."""
-    public_pem = private_key_for("RS256").public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    public_pem = (
+        private_key_for("RS256")
+        .public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     )
     header_b64 = b64encode(b'{"alg":"HS256"}')
     signing_input = f"{header_b64}.{b64encode(b'{}')}"

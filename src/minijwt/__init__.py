@@ -6,7 +6,7 @@ The public API is re-exported here; see :mod:`minijwt.jws` for raw JWS.
 from __future__ import annotations
 
 from . import jws
-from ._algorithms import ALGORITHMS
+from ._algorithms import ALGORITHMS, Algorithm
 from ._keys import ECKey, Key, KeyInput, OKPKey, RSAKey, SecretKey, load_key
 from .errors import (
     DecodeError,
@@ -33,7 +33,9 @@ __version__ = "0.1.0"
 SUPPORTED_ALGORITHMS: tuple[str, ...] = tuple(ALGORITHMS)
 
 __all__ = [
+    "ALGORITHMS",
     "SUPPORTED_ALGORITHMS",
+    "Algorithm",
     "DecodeError",
     "ECKey",
     "EncodeError",

@@ -10,8 +10,9 @@ an ``HS256`` row only ever meets a :class:`~minijwt._keys.SecretKey`.
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
@@ -22,7 +23,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from ._keys import ECKey, Key, OKPKey, RSAKey, SecretKey
 from .errors import InvalidAlgorithmError, InvalidKeyError
 
-__all__ = ["ALGORITHMS", "Algorithm", "MIN_RSA_BITS", "check_key", "get_algorithm"]
+__all__ = ["ALGORITHMS", "MIN_RSA_BITS", "Algorithm", "check_key", "get_algorithm"]
 
 #: RSA moduli shorter than this are refused (RFC 7518 §3.3, §3.5 say 2048).
 MIN_RSA_BITS = 2048
@@ -151,7 +152,9 @@ def _build() -> dict[str, Algorithm]:
     table: list[Algorithm] = []
     for bits, digest in ((256, "sha256"), (384, "sha384"), (512, "sha512")):
         sign, verify = _hmac(digest)
-        table.append(Algorithm(f"HS{bits}", SecretKey, "oct", frozenset(), f"SHA-{bits}", bits, bits // 8, sign, verify))
+        table.append(
+            Algorithm(f"HS{bits}", SecretKey, "oct", frozenset(), f"SHA-{bits}", bits, bits // 8, sign, verify)
+        )
     rsa_hashes = ((256, hashes.SHA256()), (384, hashes.SHA384()), (512, hashes.SHA512()))
     for prefix in ("RS", "PS"):
         for bits, hash_alg in rsa_hashes:
@@ -172,14 +175,16 @@ def _build() -> dict[str, Algorithm]:
         )
     # "EdDSA" (RFC 8037) takes either curve; "Ed25519" and "Ed448" are the
     # fully-specified names of RFC 9864, each bound to one curve.
-    table.append(Algorithm("EdDSA", OKPKey, "OKP", frozenset({"Ed25519", "Ed448"}), "", 256, 0, _eddsa_sign, _eddsa_verify))
+    table.append(
+        Algorithm("EdDSA", OKPKey, "OKP", frozenset({"Ed25519", "Ed448"}), "", 256, 0, _eddsa_sign, _eddsa_verify)
+    )
     table.append(Algorithm("Ed25519", OKPKey, "OKP", frozenset({"Ed25519"}), "", 256, 64, _eddsa_sign, _eddsa_verify))
     table.append(Algorithm("Ed448", OKPKey, "OKP", frozenset({"Ed448"}), "", 456, 114, _eddsa_sign, _eddsa_verify))
     return {alg.name: alg for alg in table}
 
 
-#: Every supported algorithm, by ``alg`` name.
-ALGORITHMS: dict[str, Algorithm] = _build()
+#: Every supported algorithm, by ``alg`` name (read-only).
+ALGORITHMS: Mapping[str, Algorithm] = MappingProxyType(_build())
 
 
 def get_algorithm(name: object) -> Algorithm:
@@ -236,4 +241,3 @@ def check_key(alg: Algorithm, key: Key, *, signing: bool) -> None:
         raise InvalidKeyError(f"{alg.name} needs a key on {expected}, but the key is on {key.crv}")
     if signing and key.private is None:
         raise InvalidKeyError(f"signing with {alg.name} needs a private key, but a public key was given")
-
