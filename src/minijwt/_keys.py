@@ -18,8 +18,9 @@ import base64
 import binascii
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar, Literal, TypeAlias
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeAlias
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
@@ -343,28 +344,57 @@ def from_crypto_object(obj: object) -> Key:
         InvalidKeyError: The object is of a type or curve JOSE signing does
             not use.
     """
+    # The converter is found once per concrete class: isinstance() against
+    # cryptography's abstract classes costs more than the rest of this call.
+    convert = _CONVERTERS.get(type(obj))
+    if convert is None:
+        convert = _converter_for(obj)
+        _CONVERTERS[type(obj)] = convert
+    return convert(obj)
+
+
+def _from_certificate(cert: x509.Certificate) -> Key:
+    try:
+        public = cert.public_key()
+    except (ValueError, UnsupportedAlgorithm) as exc:
+        raise InvalidKeyError(f"the certificate's public key could not be loaded: {_short(exc)}") from None
+    return from_crypto_object(public)
+
+
+def _ec_curve(obj: ec.EllipticCurvePrivateKey | ec.EllipticCurvePublicKey) -> str:
+    crv = _EC_CURVES.get(obj.curve.name)
+    if crv is None:
+        raise InvalidKeyError(f"EC curve {obj.curve.name} is not used by JOSE signing; use P-256, P-384 or P-521")
+    return crv
+
+
+def _converter_for(obj: object) -> Callable[[Any], Key]:
     if isinstance(obj, x509.Certificate):
-        try:
-            obj = obj.public_key()
-        except (ValueError, UnsupportedAlgorithm) as exc:
-            raise InvalidKeyError(f"the certificate's public key could not be loaded: {_short(exc)}") from None
+        return _from_certificate
     if isinstance(obj, rsa.RSAPrivateKey):
-        return RSAKey(public=obj.public_key(), private=obj)
+        return lambda k: RSAKey(public=k.public_key(), private=k)
     if isinstance(obj, rsa.RSAPublicKey):
-        return RSAKey(public=obj)
-    if isinstance(obj, (ec.EllipticCurvePrivateKey, ec.EllipticCurvePublicKey)):
-        crv = _EC_CURVES.get(obj.curve.name)
-        if crv is None:
-            raise InvalidKeyError(f"EC curve {obj.curve.name} is not used by JOSE signing; use P-256, P-384 or P-521")
-        if isinstance(obj, ec.EllipticCurvePrivateKey):
-            return ECKey(public=obj.public_key(), private=obj, crv=crv)
-        return ECKey(public=obj, crv=crv)
-    if isinstance(obj, ed25519.Ed25519PrivateKey):
-        return OKPKey(public=obj.public_key(), private=obj, crv="Ed25519")
-    if isinstance(obj, ed25519.Ed25519PublicKey):
-        return OKPKey(public=obj, crv="Ed25519")
-    if isinstance(obj, ed448.Ed448PrivateKey):
-        return OKPKey(public=obj.public_key(), private=obj, crv="Ed448")
-    if isinstance(obj, ed448.Ed448PublicKey):
-        return OKPKey(public=obj, crv="Ed448")
+        return lambda k: RSAKey(public=k)
+    if isinstance(obj, ec.EllipticCurvePrivateKey):
+        return lambda k: ECKey(public=k.public_key(), private=k, crv=_ec_curve(k))
+    if isinstance(obj, ec.EllipticCurvePublicKey):
+        return lambda k: ECKey(public=k, crv=_ec_curve(k))
+    for private_type, public_type, crv in (
+        (ed25519.Ed25519PrivateKey, ed25519.Ed25519PublicKey, "Ed25519"),
+        (ed448.Ed448PrivateKey, ed448.Ed448PublicKey, "Ed448"),
+    ):
+        if isinstance(obj, (private_type, public_type)):
+            return functools.partial(_okp, crv=crv, private=isinstance(obj, private_type))
     raise InvalidKeyError(f"unsupported key type {type(obj).__name__}")
+
+
+def _okp(key: Any, crv: str, private: bool) -> Key:
+    if private:
+        return OKPKey(public=key.public_key(), private=key, crv=crv)
+    return OKPKey(public=key, crv=crv)
+
+
+# Concrete class -> converter. Only classes that convert are stored, so the
+# table holds at most the dozen or so key and certificate classes of
+# `cryptography`.
+_CONVERTERS: dict[type, Callable[[Any], Key]] = {}

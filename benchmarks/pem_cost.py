@@ -1,0 +1,90 @@
+"""Cost of verifying the same RS256 token with a PEM key passed as text on every call.
+
+Run: ``python benchmarks/pem_cost.py``. Prints the first call (which parses the
+PEM) and the median of later calls (which find it in the parse cache), next to
+verifying with a prepared key object. PyJWT is timed too when it is installed.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from collections.abc import Callable
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from minijwt import jws
+
+ROUNDS = 2000
+
+
+def _time(call: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    call()
+    return (time.perf_counter() - start) * 1e6
+
+
+def _median(call: Callable[[], object]) -> float:
+    return statistics.median(_time(call) for _ in range(ROUNDS))
+
+
+def main() -> int:
+    """Measure and print the figures."""
+    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private_pem = private.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    public_pem = (
+        private.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    token = jws.sign(b'{"sub":"bench"}', private, "RS256")
+
+    def verify_public_pem() -> object:
+        return jws.verify(token, public_pem, algorithms=["RS256"])
+
+    def sign_private_pem() -> object:
+        return jws.sign(b'{"sub":"bench"}', private_pem, "RS256")
+
+    rows = [
+        ("minijwt verify, public PEM text, first call", _time(verify_public_pem)),
+        ("minijwt verify, public PEM text, later calls (median)", _median(verify_public_pem)),
+        (
+            "minijwt verify, prepared key object (median)",
+            _median(lambda: jws.verify(token, private.public_key(), algorithms=["RS256"])),
+        ),
+        ("minijwt sign, private PEM text, first call", _time(sign_private_pem)),
+        ("minijwt sign, private PEM text, later calls (median)", _median(sign_private_pem)),
+    ]
+    try:
+        import jwt as pyjwt
+    except ImportError:  # pragma: no cover - optional peer
+        pass
+    else:
+        rows.append(
+            (
+                f"PyJWT {pyjwt.__version__} verify, public PEM text (median)",
+                _median(lambda: pyjwt.api_jws.decode(token, public_pem, algorithms=["RS256"])),
+            )
+        )
+        rows.append(
+            (
+                f"PyJWT {pyjwt.__version__} sign, private PEM text (median)",
+                statistics.median(
+                    _time(lambda: pyjwt.api_jws.encode(b'{"sub":"bench"}', private_pem, algorithm="RS256"))
+                    for _ in range(50)
+                ),
+            )
+        )
+    width = max(len(name) for name, _ in rows)
+    print(f"Python {sys.version.split()[0]}, RSA 2048, {ROUNDS} rounds")
+    for name, micros in rows:
+        print(f"{name.ljust(width)}  {micros:10.1f} us")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
