@@ -1,11 +1,13 @@
 """minijwt: a small, strict, typed JWS/JWT library on top of ``cryptography``.
 
-The public API is re-exported here; see :mod:`minijwt.jws` for raw JWS.
+The public API is re-exported here: :func:`encode`, :func:`decode` and
+:class:`JWTVerifier` for JWTs, :mod:`minijwt.jws` for raw JWS, the key types,
+and the error classes.
 """
 
 from __future__ import annotations
 
-from . import jws
+from . import jws, jwt
 from ._algorithms import ALGORITHMS, Algorithm
 from ._keys import ECKey, Key, KeyInput, OKPKey, RSAKey, SecretKey, load_key
 from .errors import (
@@ -15,17 +17,22 @@ from .errors import (
     ImmatureSignatureError,
     InvalidAlgorithmError,
     InvalidAudienceError,
+    InvalidClaimError,
     InvalidIssuedAtError,
     InvalidIssuerError,
     InvalidKeyError,
+    InvalidOptionError,
     InvalidSignatureError,
+    InvalidSubjectError,
     InvalidTokenError,
+    InvalidTokenTypeError,
     JWKSFetchError,
     KeyNotFoundError,
     MiniJWTError,
     MissingRequiredClaimError,
 )
 from .jws import get_unverified_header
+from .jwt import JWTVerifier, decode, encode
 
 __version__ = "0.1.0"
 
@@ -43,12 +50,17 @@ __all__ = [
     "ImmatureSignatureError",
     "InvalidAlgorithmError",
     "InvalidAudienceError",
+    "InvalidClaimError",
     "InvalidIssuedAtError",
     "InvalidIssuerError",
     "InvalidKeyError",
+    "InvalidOptionError",
     "InvalidSignatureError",
+    "InvalidSubjectError",
     "InvalidTokenError",
+    "InvalidTokenTypeError",
     "JWKSFetchError",
+    "JWTVerifier",
     "Key",
     "KeyInput",
     "KeyNotFoundError",
@@ -58,7 +70,10 @@ __all__ = [
     "RSAKey",
     "SecretKey",
     "__version__",
+    "decode",
+    "encode",
     "get_unverified_header",
     "jws",
+    "jwt",
     "load_key",
 ]

@@ -14,7 +14,7 @@ from ._algorithms import ALGORITHMS, Algorithm, check_key, get_algorithm
 from ._base64url import b64decode, b64encode
 from ._json import dumps, loads_object
 from ._keys import Key
-from .errors import DecodeError, EncodeError, InvalidAlgorithmError, InvalidSignatureError
+from .errors import DecodeError, EncodeError, InvalidAlgorithmError, InvalidOptionError, InvalidSignatureError
 
 #: Default upper bound on a token's length in characters (256 KiB). Far above
 #: any real token (a few hundred bytes to a few KB), far below what could
@@ -33,6 +33,13 @@ _REGISTERED_HEADER_NAMES = frozenset(
 _UNDERSTOOD_CRITICAL: frozenset[str] = frozenset()
 
 KeyResolver = Callable[[dict[str, Any], Algorithm], Key]
+
+
+def check_max_token_size(value: object) -> int:
+    """Validate a ``max_token_size`` option."""
+    if type(value) is not int or value <= 0:
+        raise InvalidOptionError("max_token_size must be a positive integer")
+    return value
 
 
 def as_text(token: object, max_token_size: int) -> str:
@@ -123,6 +130,15 @@ def allowlist(algorithms: object) -> frozenset[str]:
         raise InvalidAlgorithmError("algorithms must be a list of algorithm names (strings)") from None
 
 
+def static_resolver(key: Key) -> KeyResolver:
+    """A resolver that always answers with the same key."""
+
+    def resolve(header: dict[str, Any], alg: Algorithm) -> Key:
+        return key
+
+    return resolve
+
+
 def verify_compact(
     token: object,
     resolve_key: KeyResolver,
@@ -192,8 +208,10 @@ __all__ = [
     "as_text",
     "build_header",
     "check_crit",
+    "check_max_token_size",
     "decode_header",
     "sign_compact",
     "split",
+    "static_resolver",
     "verify_compact",
 ]

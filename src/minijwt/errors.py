@@ -17,11 +17,18 @@ The tree::
     │   ├── InvalidIssuedAtError     ``iat`` is malformed, in the future or too old
     │   ├── InvalidAudienceError     ``aud`` does not name this recipient
     │   ├── InvalidIssuerError       ``iss`` is not the expected issuer
+    │   ├── InvalidSubjectError      ``sub`` is not the expected subject
+    │   ├── InvalidClaimError        another registered claim is malformed
     │   ├── MissingRequiredClaimError  a required claim is absent
+    │   ├── InvalidTokenTypeError    the ``typ`` header is not the expected type
     │   └── KeyNotFoundError         no key fits the token (``kid`` unknown ...)
     ├── InvalidKeyError              a key is malformed, too weak or of the wrong type
+    ├── InvalidOptionError           a verification option is invalid
     ├── EncodeError                  what was given to sign cannot be encoded
     └── JWKSFetchError               a remote JWK Set could not be fetched
+
+The claim errors (``ExpiredSignatureError`` to ``MissingRequiredClaimError``)
+have a ``claim`` attribute naming the claim.
 """
 
 from __future__ import annotations
@@ -33,11 +40,15 @@ __all__ = [
     "ImmatureSignatureError",
     "InvalidAlgorithmError",
     "InvalidAudienceError",
+    "InvalidClaimError",
     "InvalidIssuedAtError",
     "InvalidIssuerError",
     "InvalidKeyError",
+    "InvalidOptionError",
     "InvalidSignatureError",
+    "InvalidSubjectError",
     "InvalidTokenError",
+    "InvalidTokenTypeError",
     "JWKSFetchError",
     "KeyNotFoundError",
     "MiniJWTError",
@@ -95,6 +106,12 @@ class _ClaimError(InvalidTokenError):
     """A claim failed validation; ``claim`` names it."""
 
     def __init__(self, message: str, *, claim: str) -> None:
+        """Create the error.
+
+        Args:
+            message: What was wrong with the claim.
+            claim: The claim's name, e.g. ``"exp"``.
+        """
         super().__init__(message)
         self.claim = claim
 
@@ -129,10 +146,28 @@ class InvalidIssuerError(_ClaimError):
     code = "invalid_issuer"
 
 
+class InvalidSubjectError(_ClaimError):
+    """The ``sub`` claim is malformed or not the expected subject."""
+
+    code = "invalid_subject"
+
+
+class InvalidClaimError(_ClaimError):
+    """A registered claim (``exp``, ``nbf``, ``jti`` ...) has a value of the wrong type."""
+
+    code = "invalid_claim"
+
+
 class MissingRequiredClaimError(_ClaimError):
     """A claim the caller requires is absent; ``claim`` names it."""
 
     code = "missing_claim"
+
+
+class InvalidTokenTypeError(InvalidTokenError):
+    """The ``typ`` header is missing or not the expected type (RFC 8725 §3.11)."""
+
+    code = "invalid_token_type"
 
 
 class KeyNotFoundError(InvalidTokenError):
@@ -145,6 +180,12 @@ class InvalidKeyError(MiniJWTError):
     """A key is malformed, too weak, or does not fit the algorithm."""
 
     code = "invalid_key"
+
+
+class InvalidOptionError(MiniJWTError):
+    """An option given to a verifier is invalid (raised when it is given, not per token)."""
+
+    code = "invalid_option"
 
 
 class EncodeError(MiniJWTError):

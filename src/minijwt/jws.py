@@ -19,8 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import _compact
-from ._algorithms import Algorithm
-from ._keys import Key, KeyInput, prepare_key
+from ._keys import KeyInput, prepare_key
 from .errors import EncodeError
 
 __all__ = [
@@ -93,13 +92,6 @@ def _utf8(text: str) -> bytes:
         raise EncodeError("payload text is not valid Unicode (it has a lone surrogate)") from None
 
 
-def _static(key: Key) -> _compact.KeyResolver:
-    def resolve(header: dict[str, Any], alg: Algorithm) -> Key:
-        return key
-
-    return resolve
-
-
 def verify_complete(
     token: str | bytes,
     key: KeyInput,
@@ -115,8 +107,9 @@ def verify_complete(
         The verified header and payload.
     """
     allowed = _compact.allowlist(algorithms)
+    _compact.check_max_token_size(max_token_size)
     typed_key = prepare_key(key)
-    header, payload = _compact.verify_compact(token, _static(typed_key), allowed, max_token_size)
+    header, payload = _compact.verify_compact(token, _compact.static_resolver(typed_key), allowed, max_token_size)
     return VerifiedJWS(header, payload)
 
 

@@ -1,0 +1,282 @@
+"""Validation of the JWT claim set (RFC 7519 §4.1, RFC 8725 §3.8-3.11).
+
+The options are checked once, into a frozen :class:`ClaimRules`; then
+:func:`check_claims` applies them to each claim set. Comparisons are written so
+that a huge integer claim never has to be converted to a float.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import (
+    ExpiredSignatureError,
+    ImmatureSignatureError,
+    InvalidAudienceError,
+    InvalidClaimError,
+    InvalidIssuedAtError,
+    InvalidIssuerError,
+    InvalidOptionError,
+    InvalidSubjectError,
+    InvalidTokenTypeError,
+    MissingRequiredClaimError,
+)
+
+__all__ = ["ClaimRules", "check_claims", "check_typ", "numeric_date", "to_seconds", "to_timestamp"]
+
+_UTC = dt.UTC
+
+
+def is_number(value: object) -> bool:
+    """True for a finite int or float (``bool`` is not a number here)."""
+    if type(value) is int:
+        return True
+    return type(value) is float and math.isfinite(value)
+
+
+def to_seconds(value: object, name: str, *, allow_none: bool = False) -> float | None:
+    """Validate a duration option (seconds or ``timedelta``) and return seconds."""
+    if value is None and allow_none:
+        return None
+    if isinstance(value, dt.timedelta):
+        seconds = value.total_seconds()
+    elif is_number(value):
+        seconds = float(value)  # type: ignore[arg-type]
+    else:
+        raise InvalidOptionError(f"{name} must be a number of seconds or a timedelta, not {type(value).__name__}")
+    if seconds < 0 or not math.isfinite(seconds):
+        raise InvalidOptionError(f"{name} must not be negative")
+    return seconds
+
+
+def to_timestamp(value: object, name: str) -> float:
+    """Validate a point in time (seconds since the epoch or ``datetime``)."""
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=_UTC)  # naive datetimes are read as UTC
+        return value.timestamp()
+    if is_number(value):
+        return float(value)  # type: ignore[arg-type]
+    raise InvalidOptionError(f"{name} must be a number of seconds since the epoch or a datetime")
+
+
+def numeric_date(value: dt.datetime) -> int:
+    """A ``datetime`` as a NumericDate (RFC 7519 §2): whole seconds since the epoch, UTC."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=_UTC)
+    return math.floor(value.timestamp())
+
+
+def _strings(value: object, name: str) -> frozenset[str] | None:
+    """A string or a non-empty collection of strings, as a set; None stays None."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return frozenset((value,))
+    if isinstance(value, Iterable) and not isinstance(value, (bytes, Mapping)):
+        items = tuple(value)
+        if items and all(isinstance(item, str) for item in items):
+            return frozenset(items)
+    raise InvalidOptionError(f"{name} must be a string or a non-empty list of strings")
+
+
+def _normalize_typ(value: str) -> str:
+    # RFC 7515 §4.1.9: "application/" may be omitted when no other "/" is
+    # present, and media types compare case-insensitively (RFC 2045 §5.1).
+    lowered = value.lower()
+    return lowered if "/" in lowered else "application/" + lowered
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimRules:
+    """Validated claim options; build with :meth:`build`."""
+
+    audience: frozenset[str] | None
+    issuer: frozenset[str] | None
+    subject: str | None
+    leeway: float
+    require: tuple[str, ...]
+    max_age: float | None
+    typ: str | None
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        audience: object = None,
+        issuer: object = None,
+        subject: object = None,
+        leeway: object = 0,
+        require: object = (),
+        max_age: object = None,
+        typ: object = None,
+    ) -> ClaimRules:
+        """Check every option once.
+
+        Raises:
+            InvalidOptionError: An option has the wrong type or value.
+        """
+        if subject is not None and not isinstance(subject, str):
+            raise InvalidOptionError("subject must be a string")
+        if typ is not None and (not isinstance(typ, str) or not typ):
+            raise InvalidOptionError("typ must be a non-empty string")
+        if isinstance(require, str):
+            require = (require,)
+        if not isinstance(require, Iterable) or isinstance(require, (bytes, Mapping)):
+            raise InvalidOptionError("require must be a list of claim names")
+        names = tuple(dict.fromkeys(require))
+        if not all(isinstance(name, str) for name in names):
+            raise InvalidOptionError("require must contain only claim names (strings)")
+        seconds = to_seconds(leeway, "leeway")
+        assert seconds is not None
+        return cls(
+            audience=_strings(audience, "audience"),
+            issuer=_strings(issuer, "issuer"),
+            subject=subject,
+            leeway=seconds,
+            require=names,
+            max_age=to_seconds(max_age, "max_age", allow_none=True),
+            typ=_normalize_typ(typ) if typ is not None else None,
+        )
+
+
+def check_typ(header: Mapping[str, Any], rules: ClaimRules) -> None:
+    """Check the header's ``typ`` against the expected type, if one is set."""
+    if rules.typ is None:
+        return
+    typ = header.get("typ")
+    if typ is None:
+        raise InvalidTokenTypeError(f"token has no 'typ' header, but {rules.typ!r} is expected")
+    if not isinstance(typ, str) or _normalize_typ(typ) != rules.typ:
+        raise InvalidTokenTypeError(f"token 'typ' header is not the expected {rules.typ!r}")
+
+
+def _when(timestamp: float) -> str:
+    try:
+        return dt.datetime.fromtimestamp(timestamp, _UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except (OverflowError, ValueError, OSError):
+        return "out of range"
+
+
+def _ago(later: float, earlier: float) -> str:
+    """How long from ``earlier`` to ``later``, in words."""
+    try:
+        seconds = abs(later - earlier)
+    except OverflowError:  # an integer claim too large for a float
+        return "an immense time"
+    if seconds < 1:
+        return "less than a second"
+    for unit, size in (("day", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            count = int(seconds // size)
+            return f"{count} {unit}{'s' if unit == 'day' and count != 1 else ''}"
+    return f"{int(seconds)} s"
+
+
+def _number(claims: Mapping[str, Any], name: str, error: type[InvalidClaimError | InvalidIssuedAtError]) -> Any:
+    value = claims[name]
+    if not is_number(value):
+        raise error(f"claim '{name}' must be a number (NumericDate), not {type(value).__name__}", claim=name)
+    return value
+
+
+def check_claims(claims: Mapping[str, Any], rules: ClaimRules, now: float | None = None) -> None:
+    """Validate a claim set.
+
+    Args:
+        claims: The decoded claim set.
+        rules: The validated options.
+        now: The current time in seconds since the epoch; the clock if None.
+
+    Raises:
+        MissingRequiredClaimError, ExpiredSignatureError, ImmatureSignatureError,
+        InvalidIssuedAtError, InvalidAudienceError, InvalidIssuerError,
+        InvalidSubjectError, InvalidClaimError: as the names say.
+    """
+    for name in rules.require:
+        if name not in claims:
+            raise MissingRequiredClaimError(f"token has no '{name}' claim, which is required", claim=name)
+    if now is None:
+        now = time.time()
+    leeway = rules.leeway
+
+    # RFC 7519 §4.1.4: reject on or after exp (plus leeway).
+    if "exp" in claims:
+        exp = _number(claims, "exp", InvalidClaimError)
+        if now - leeway >= exp:
+            raise ExpiredSignatureError(f"token expired {_ago(now, exp)} ago (exp {_when(exp)})", claim="exp")
+
+    # RFC 7519 §4.1.5: reject before nbf (minus leeway).
+    if "nbf" in claims:
+        nbf = _number(claims, "nbf", InvalidClaimError)
+        if now + leeway < nbf:
+            raise ImmatureSignatureError(
+                f"token is not valid yet: it becomes valid in {_ago(nbf, now)} (nbf {_when(nbf)})", claim="nbf"
+            )
+
+    if "iat" in claims:
+        iat = _number(claims, "iat", InvalidIssuedAtError)
+        if iat > now + leeway:
+            raise InvalidIssuedAtError(f"token was issued in the future (iat {_when(iat)})", claim="iat")
+        if rules.max_age is not None and now - rules.max_age - leeway > iat:
+            raise InvalidIssuedAtError(
+                f"token was issued {_ago(now, iat)} ago, more than max_age {rules.max_age:g} s (iat {_when(iat)})",
+                claim="iat",
+            )
+    elif rules.max_age is not None:
+        raise MissingRequiredClaimError("token has no 'iat' claim, which max_age requires", claim="iat")
+
+    _check_audience(claims, rules.audience)
+    _check_issuer(claims, rules.issuer)
+    _check_subject(claims, rules.subject)
+
+    if "jti" in claims and not isinstance(claims["jti"], str):
+        raise InvalidClaimError("claim 'jti' must be a string", claim="jti")
+
+
+def _check_audience(claims: Mapping[str, Any], audience: frozenset[str] | None) -> None:
+    # RFC 7519 §4.1.3: a recipient that does not identify itself with a value
+    # in "aud" must reject the token, including when it names no audience.
+    if "aud" not in claims:
+        if audience is not None:
+            raise MissingRequiredClaimError("token has no 'aud' claim, but an audience is expected", claim="aud")
+        return
+    aud = claims["aud"]
+    values = [aud] if isinstance(aud, str) else aud
+    if type(values) is not list or not all(isinstance(v, str) for v in values):
+        raise InvalidAudienceError("claim 'aud' must be a string or a list of strings", claim="aud")
+    if audience is None:
+        raise InvalidAudienceError("token names an audience ('aud'), but no audience was given to check", claim="aud")
+    if not audience.intersection(values):
+        raise InvalidAudienceError("token is not intended for this audience ('aud' does not match)", claim="aud")
+
+
+def _check_issuer(claims: Mapping[str, Any], issuer: frozenset[str] | None) -> None:
+    if "iss" not in claims:
+        if issuer is not None:
+            raise MissingRequiredClaimError("token has no 'iss' claim, but an issuer is expected", claim="iss")
+        return
+    iss = claims["iss"]
+    if not isinstance(iss, str):
+        raise InvalidIssuerError("claim 'iss' must be a string", claim="iss")
+    # Exact equality with one of the expected values: a set lookup, never a
+    # substring or prefix test.
+    if issuer is not None and iss not in issuer:
+        raise InvalidIssuerError("token was not issued by the expected issuer ('iss' does not match)", claim="iss")
+
+
+def _check_subject(claims: Mapping[str, Any], subject: str | None) -> None:
+    if "sub" not in claims:
+        if subject is not None:
+            raise MissingRequiredClaimError("token has no 'sub' claim, but a subject is expected", claim="sub")
+        return
+    sub = claims["sub"]
+    if not isinstance(sub, str):
+        raise InvalidSubjectError("claim 'sub' must be a string", claim="sub")
+    if subject is not None and sub != subject:
+        raise InvalidSubjectError("token is not about the expected subject ('sub' does not match)", claim="sub")
