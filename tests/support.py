@@ -89,3 +89,58 @@ def signing_and_verifying_key(alg: str) -> tuple[Any, Any]:
         return secret, secret
     private = private_key_for(alg)
     return private, private.public_key()
+
+
+def is_probable_prime(n: int, rounds: int = 24) -> bool:
+    """Miller-Rabin, for building test keys of a special form."""
+    import secrets
+
+    if n < 2:
+        return False
+    for small in (2, 3, 5, 7, 11, 13, 17, 19, 23, 29):
+        if n % small == 0:
+            return n == small
+    d, s = n - 1, 0
+    while d % 2 == 0:
+        d, s = d // 2, s + 1
+    for _ in range(rounds):
+        a = secrets.randbelow(n - 3) + 2
+        x = pow(a, d, n)
+        if x in (1, n - 1):
+            continue
+        for _ in range(s - 1):
+            x = pow(x, 2, n)
+            if x == n - 1:
+                break
+        else:
+            return False
+    return True
+
+
+def roca_form_modulus(bits: int = 2048) -> int:
+    """A modulus whose primes have the ROCA structure p = k*M + (65537**a mod M).
+
+    M is the product of the primes 3..167; this is the structure, not the
+    vulnerable library's exact parameters, which is what the fingerprint sees.
+    """
+    import secrets
+
+    primorial = 1
+    for r in (
+        3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71, 73,
+        79, 83, 89, 97, 101, 103, 107, 109, 113, 127, 131, 137, 139, 149, 151, 157, 163, 167,
+    ):  # fmt: skip
+        primorial *= r
+
+    half = bits // 2
+    low = (1 << half) * 3 // 4 // primorial + 1  # p >= 0.75 * 2**half, so p * q has all its bits
+    high = (1 << half) // primorial - 1
+
+    def prime() -> int:
+        while True:
+            k = low + secrets.randbelow(high - low)
+            candidate = k * primorial + pow(65537, secrets.randbelow(10**6) + 1, primorial)
+            if candidate % 2 == 1 and is_probable_prime(candidate):
+                return candidate
+
+    return prime() * prime()

@@ -7,7 +7,7 @@ and the error classes.
 
 from __future__ import annotations
 
-from . import jws, jwt
+from . import jwk, jws, jwt
 from ._algorithms import ALGORITHMS, Algorithm
 from ._keys import ECKey, Key, KeyInput, OKPKey, RSAKey, SecretKey, load_key
 from .errors import (
@@ -31,6 +31,7 @@ from .errors import (
     MiniJWTError,
     MissingRequiredClaimError,
 )
+from .jwk import JWK, JWKSet, SkippedKey
 from .jws import get_unverified_header
 from .jwt import JWTVerifier, decode, encode
 
@@ -41,6 +42,7 @@ SUPPORTED_ALGORITHMS: tuple[str, ...] = tuple(ALGORITHMS)
 
 __all__ = [
     "ALGORITHMS",
+    "JWK",
     "SUPPORTED_ALGORITHMS",
     "Algorithm",
     "DecodeError",
@@ -60,6 +62,7 @@ __all__ = [
     "InvalidTokenError",
     "InvalidTokenTypeError",
     "JWKSFetchError",
+    "JWKSet",
     "JWTVerifier",
     "Key",
     "KeyInput",
@@ -69,10 +72,12 @@ __all__ = [
     "OKPKey",
     "RSAKey",
     "SecretKey",
+    "SkippedKey",
     "__version__",
     "decode",
     "encode",
     "get_unverified_header",
+    "jwk",
     "jws",
     "jwt",
     "load_key",

@@ -32,6 +32,8 @@ from .errors import InvalidKeyError
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes, PublicKeyTypes
 
+    from .jwk import JWK, JWKSet
+
 __all__ = [
     "ECKey",
     "Key",
@@ -144,7 +146,7 @@ class OKPKey:
 Key: TypeAlias = SecretKey | RSAKey | ECKey | OKPKey
 
 #: Everything accepted where a key is expected.
-KeyInput: TypeAlias = "Key | str | bytes | PrivateKeyTypes | PublicKeyTypes | x509.Certificate"
+KeyInput: TypeAlias = "Key | JWK | JWKSet | str | bytes | PrivateKeyTypes | PublicKeyTypes | x509.Certificate"
 
 _KEY_TYPES = (SecretKey, RSAKey, ECKey, OKPKey)
 
@@ -233,7 +235,7 @@ def _classify(data: str | bytes, password: bytes | None) -> Key:
             return parsed
     if stripped.startswith((b"{", b"[")) and _looks_like_jwk(stripped):
         raise InvalidKeyError(
-            "the key is a JWK or JWK Set in JSON text; parse it as a JWK instead of using the text as a secret"
+            "the key is a JWK or JWK Set in JSON text; load it with minijwt.JWK.from_json or minijwt.JWKSet.from_json"
         )
     if len(stripped) >= 64 and _STD_BASE64.fullmatch(stripped) and _is_base64_der_key(stripped):
         # A public key pasted without its PEM armour (a common way to put one

@@ -19,8 +19,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import _compact
-from ._keys import KeyInput, prepare_key
+from ._keys import KeyInput
 from .errors import EncodeError
+from .jwk import resolver_for, signing_key
 
 __all__ = [
     "DEFAULT_MAX_TOKEN_SIZE",
@@ -62,8 +63,8 @@ def sign(
     Args:
         payload: The bytes to sign (``str`` is encoded as UTF-8).
         key: The signing key: an HMAC secret (``str``/``bytes``), a private key
-            as PEM, DER or OpenSSH text, a ``cryptography`` private key, or a
-            key from :func:`minijwt.load_key`.
+            as PEM, DER or OpenSSH text, a ``cryptography`` private key, a
+            :class:`~minijwt.JWK`, or a key from :func:`minijwt.load_key`.
         algorithm: The JWA algorithm name, e.g. ``"RS256"``.
         headers: Extra protected header parameters. An ``alg`` member must
             equal ``algorithm``.
@@ -82,7 +83,7 @@ def sign(
     elif not isinstance(payload, bytes):
         raise EncodeError(f"payload must be bytes, not {type(payload).__name__}")
     alg, header = _compact.build_header(algorithm, headers)
-    return _compact.sign_compact(payload, prepare_key(key), alg, header)
+    return _compact.sign_compact(payload, signing_key(key, alg.name), alg, header)
 
 
 def _utf8(text: str) -> bytes:
@@ -108,8 +109,7 @@ def verify_complete(
     """
     allowed = _compact.allowlist(algorithms)
     _compact.check_max_token_size(max_token_size)
-    typed_key = prepare_key(key)
-    header, payload = _compact.verify_compact(token, _compact.static_resolver(typed_key), allowed, max_token_size)
+    header, payload = _compact.verify_compact(token, resolver_for(key), allowed, max_token_size)
     return VerifiedJWS(header, payload)
 
 
@@ -135,7 +135,8 @@ def verify(
         token: The compact JWS.
         key: The verification key: an HMAC secret, a public (or private) key
             as PEM, DER or OpenSSH text, a certificate, a ``cryptography`` key,
-            or a key from :func:`minijwt.load_key`.
+            a key from :func:`minijwt.load_key`, a :class:`~minijwt.JWK`, or a
+            :class:`~minijwt.JWKSet` (the token's ``kid`` picks the key).
         algorithms: The algorithms you accept, e.g. ``["RS256"]``. Required:
             choosing them is the caller's decision, never the token's.
         max_token_size: The longest token accepted, in characters.
@@ -149,6 +150,7 @@ def verify(
             allowed, or ``algorithms`` itself is invalid.
         InvalidKeyError: The key is malformed or does not fit ``alg``.
         InvalidSignatureError: The signature does not verify.
+        KeyNotFoundError: With a JWK Set, no key fits the token.
     """
     return verify_complete(token, key, algorithms=algorithms, max_token_size=max_token_size).payload
 

@@ -22,8 +22,9 @@ from typing import Any
 from . import _compact
 from ._claims import ClaimRules, check_claims, check_typ, is_number, numeric_date, to_seconds, to_timestamp
 from ._json import dumps, loads_object
-from ._keys import KeyInput, prepare_key
+from ._keys import KeyInput
 from .errors import EncodeError, InvalidKeyError, InvalidOptionError
+from .jwk import fits_any, resolver_for, signing_key
 
 __all__ = ["JWTVerifier", "decode", "encode"]
 
@@ -81,7 +82,7 @@ def encode(
             raise EncodeError(f"headers must be a mapping, not {type(headers).__name__}")
         header.update(headers)
     alg, full_header = _compact.build_header(algorithm, header)
-    return _compact.sign_compact(dumps(body, "claims"), prepare_key(key), alg, full_header)
+    return _compact.sign_compact(dumps(body, "claims"), signing_key(key, alg.name), alg, full_header)
 
 
 def _set_expiry(body: dict[str, Any], expires_in: object) -> None:
@@ -167,12 +168,9 @@ class JWTVerifier:
             typ=typ,
         )
         self._max_token_size = _compact.check_max_token_size(max_token_size)
-        typed = prepare_key(key)
-        if not any(_compact.ALGORITHMS[name].key_type is type(typed) for name in self._allowed):
-            raise InvalidKeyError(
-                f"a key of type {typed.kty} fits none of the allowed algorithms ({', '.join(sorted(self._allowed))})"
-            )
-        self._resolve = _compact.static_resolver(typed)
+        self._resolve = resolver_for(key)
+        if not fits_any(key, self._allowed):
+            raise InvalidKeyError(f"the key fits none of the allowed algorithms ({', '.join(sorted(self._allowed))})")
 
     def decode(self, token: str | bytes, *, now: float | dt.datetime | None = None) -> dict[str, Any]:
         """Verify a JWT and validate its claims; return the claim set.

@@ -1,0 +1,240 @@
+"""JWK members <-> typed keys (RFC 7517, RFC 7518 §6, RFC 8037 §2).
+
+Parsing validates everything that can be validated before a key is used:
+member types, canonical base64url, sizes, points on their curve, private
+parts consistent with public ones, and known-weak RSA moduli.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
+
+from ._algorithms import MIN_RSA_BITS
+from ._base64url import b64decode, b64encode
+from ._keys import ECKey, Key, OKPKey, RSAKey, SecretKey
+from .errors import DecodeError, InvalidKeyError
+
+__all__ = ["has_roca_fingerprint", "key_from_members", "key_to_members", "thumbprint_members"]
+
+_EC_CURVES: dict[str, tuple[ec.EllipticCurve, int]] = {
+    "P-256": (ec.SECP256R1(), 32),
+    "P-384": (ec.SECP384R1(), 48),
+    "P-521": (ec.SECP521R1(), 66),
+}
+_OKP_SIZES = {"Ed25519": 32, "Ed448": 57}
+_RSA_PRIVATE = ("p", "q", "dp", "dq", "qi")
+
+# RSA public exponents outside [3, 2**256) are refused: 1 is no encryption at
+# all, and FIPS 186-5 §A.1.1 bounds e below 2**256. Even values are not RSA.
+_MAX_RSA_E_BITS = 256
+
+
+def _bytes(jwk: Mapping[str, Any], name: str, *, size: int | None = None) -> bytes:
+    value = jwk.get(name)
+    if value is None:
+        raise InvalidKeyError(f"JWK member '{name}' is missing")
+    if not isinstance(value, str):
+        raise InvalidKeyError(f"JWK member '{name}' must be a string")
+    try:
+        raw = b64decode(value, f"JWK member '{name}'")
+    except DecodeError as exc:
+        raise InvalidKeyError(exc.message) from None
+    if size is not None and len(raw) != size:
+        # RFC 7518 §6.2.1.2 / §6.2.2.1 and RFC 8037 §2: full-length, fixed-size values.
+        raise InvalidKeyError(f"JWK member '{name}' must be {size} bytes long, not {len(raw)}")
+    return raw
+
+
+def _uint(jwk: Mapping[str, Any], name: str) -> int:
+    raw = _bytes(jwk, name)
+    if not raw:
+        raise InvalidKeyError(f"JWK member '{name}' must not be empty")
+    return int.from_bytes(raw, "big")
+
+
+def _uint_bytes(value: int, size: int = 0) -> str:
+    """Base64urlUInt (RFC 7518 §2): big-endian, minimal unless a size is given."""
+    return b64encode(value.to_bytes(size or max(1, (value.bit_length() + 7) // 8), "big"))
+
+
+def key_from_members(jwk: Mapping[str, Any]) -> Key:
+    """Build and validate a typed key from a JWK's members.
+
+    Raises:
+        InvalidKeyError: The key is malformed, weak, inconsistent, or of a
+            ``kty`` or curve this library does not use.
+    """
+    kty = jwk.get("kty")
+    if not isinstance(kty, str):
+        raise InvalidKeyError("JWK member 'kty' is missing or not a string")
+    if kty == "RSA":
+        return _rsa(jwk)
+    if kty == "EC":
+        return _ec(jwk)
+    if kty == "OKP":
+        return _okp(jwk)
+    if kty == "oct":
+        secret = _bytes(jwk, "k")
+        if not secret:
+            raise InvalidKeyError("JWK member 'k' must not be empty")
+        return SecretKey(secret)
+    raise InvalidKeyError(f"JWK key type {kty[:16]!r} is not supported")
+
+
+def _rsa(jwk: Mapping[str, Any]) -> RSAKey:
+    if "oth" in jwk:
+        raise InvalidKeyError("multi-prime RSA keys ('oth') are not supported")
+    n = _uint(jwk, "n")
+    e = _uint(jwk, "e")
+    if n.bit_length() < MIN_RSA_BITS:
+        raise InvalidKeyError(f"RSA modulus has {n.bit_length()} bits; at least {MIN_RSA_BITS} are required")
+    if n % 2 == 0:
+        raise InvalidKeyError("RSA modulus is even")
+    if e < 3 or e % 2 == 0 or e.bit_length() > _MAX_RSA_E_BITS or e >= n:
+        raise InvalidKeyError("RSA public exponent must be odd, at least 3 and below 2**256")
+    if has_roca_fingerprint(n):
+        raise InvalidKeyError("RSA modulus has the ROCA fingerprint (CVE-2017-15361): the key is weak, replace it")
+    public_numbers = rsa.RSAPublicNumbers(e, n)
+    if "d" not in jwk:
+        present = [name for name in _RSA_PRIVATE if name in jwk]
+        if present:
+            raise InvalidKeyError(f"RSA JWK has private member '{present[0]}' but no 'd'")
+        return RSAKey(public=public_numbers.public_key())
+    d = _uint(jwk, "d")
+    present = [name for name in _RSA_PRIVATE if name in jwk]
+    try:
+        if not present:
+            # RFC 7518 §6.3.2: the CRT members may be omitted; recover them.
+            p, q = rsa.rsa_recover_prime_factors(n, e, d)
+            dp, dq, qi = rsa.rsa_crt_dmp1(d, p), rsa.rsa_crt_dmq1(d, q), rsa.rsa_crt_iqmp(p, q)
+        elif len(present) == len(_RSA_PRIVATE):
+            p, q, dp, dq, qi = (_uint(jwk, name) for name in _RSA_PRIVATE)
+        else:
+            missing = next(name for name in _RSA_PRIVATE if name not in jwk)
+            raise InvalidKeyError(f"RSA JWK has some CRT members but not '{missing}'")
+        private = rsa.RSAPrivateNumbers(p, q, d, dp, dq, qi, public_numbers).private_key()
+    except ValueError:
+        raise InvalidKeyError("RSA private key 'd' (or its CRT members) does not match the public key") from None
+    return RSAKey(public=private.public_key(), private=private)
+
+
+def _ec(jwk: Mapping[str, Any]) -> ECKey:
+    crv = jwk.get("crv")
+    if not isinstance(crv, str):
+        raise InvalidKeyError("EC JWK member 'crv' is missing or not a string")
+    if crv not in _EC_CURVES:
+        raise InvalidKeyError(f"EC curve {crv[:16]!r} is not supported")
+    curve, size = _EC_CURVES[crv]
+    x = int.from_bytes(_bytes(jwk, "x", size=size), "big")
+    y = int.from_bytes(_bytes(jwk, "y", size=size), "big")
+    try:
+        public = ec.EllipticCurvePublicNumbers(x, y, curve).public_key()
+    except ValueError:
+        raise InvalidKeyError(f"EC point is not on curve {crv}") from None
+    if "d" not in jwk:
+        return ECKey(public=public, crv=crv)
+    d = int.from_bytes(_bytes(jwk, "d", size=size), "big")
+    try:
+        private = ec.derive_private_key(d, curve)
+    except ValueError:
+        raise InvalidKeyError(f"EC private key 'd' is out of range for {crv}") from None
+    if private.public_key().public_numbers() != public.public_numbers():
+        raise InvalidKeyError("EC private key 'd' does not match the public point")
+    return ECKey(public=private.public_key(), private=private, crv=crv)
+
+
+def _okp(jwk: Mapping[str, Any]) -> OKPKey:
+    crv = jwk.get("crv")
+    if not isinstance(crv, str):
+        raise InvalidKeyError("OKP JWK member 'crv' is missing or not a string")
+    if crv not in _OKP_SIZES:
+        raise InvalidKeyError(f"OKP curve {crv[:16]!r} is not supported for signatures")
+    size = _OKP_SIZES[crv]
+    x = _bytes(jwk, "x", size=size)
+    public_cls = ed25519.Ed25519PublicKey if crv == "Ed25519" else ed448.Ed448PublicKey
+    private_cls = ed25519.Ed25519PrivateKey if crv == "Ed25519" else ed448.Ed448PrivateKey
+    try:
+        public = public_cls.from_public_bytes(x)
+    except ValueError:
+        raise InvalidKeyError(f"OKP public key 'x' is not a valid {crv} key") from None
+    if "d" not in jwk:
+        return OKPKey(public=public, crv=crv)
+    private = private_cls.from_private_bytes(_bytes(jwk, "d", size=size))
+    if private.public_key().public_bytes_raw() != x:
+        raise InvalidKeyError("OKP private key 'd' does not match the public key 'x'")
+    return OKPKey(public=private.public_key(), private=private, crv=crv)
+
+
+def key_to_members(key: Key, *, private: bool) -> dict[str, str]:
+    """The key-material members of a typed key, public ones first."""
+    if isinstance(key, SecretKey):
+        return {"kty": "oct", "k": b64encode(key.secret)}
+    if isinstance(key, RSAKey):
+        numbers = key.public.public_numbers()
+        out = {"kty": "RSA", "n": _uint_bytes(numbers.n), "e": _uint_bytes(numbers.e)}
+        if private and key.private is not None:
+            secret = key.private.private_numbers()
+            out.update(
+                d=_uint_bytes(secret.d),
+                p=_uint_bytes(secret.p),
+                q=_uint_bytes(secret.q),
+                dp=_uint_bytes(secret.dmp1),
+                dq=_uint_bytes(secret.dmq1),
+                qi=_uint_bytes(secret.iqmp),
+            )
+        return out
+    if isinstance(key, ECKey):
+        size = _EC_CURVES[key.crv][1]
+        point = key.public.public_numbers()
+        out = {"kty": "EC", "crv": key.crv, "x": _uint_bytes(point.x, size), "y": _uint_bytes(point.y, size)}
+        if private and key.private is not None:
+            out["d"] = _uint_bytes(key.private.private_numbers().private_value, size)
+        return out
+    out = {"kty": "OKP", "crv": key.crv, "x": b64encode(key.public.public_bytes_raw())}
+    if private and key.private is not None:
+        out["d"] = b64encode(key.private.private_bytes_raw())
+    return out
+
+
+# RFC 7638 §3.2: the required members of each key type.
+_REQUIRED = {"RSA": ("e", "kty", "n"), "EC": ("crv", "kty", "x", "y"), "OKP": ("crv", "kty", "x"), "oct": ("k", "kty")}
+
+
+def thumbprint_members(key: Key) -> dict[str, str]:
+    """The required members in lexicographic order (RFC 7638 §3.2-3.3)."""
+    members = key_to_members(key, private=True)
+    return {name: members[name] for name in _REQUIRED[key.kty]}
+
+
+# --- ROCA (CVE-2017-15361) ---------------------------------------------------
+#
+# Primes produced by the vulnerable Infineon library have the form
+# k * M + (65537**a mod M), M a primorial, so a modulus n = p * q lies, for
+# each small prime r dividing M, in the subgroup of (Z/rZ)* generated by 65537.
+# A random modulus passes that test for all these r with negligible
+# probability (Nemec et al., "The Return of Coppersmith's Attack", CCS 2017).
+
+_ROCA_PRIMES = (
+    3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71, 73,
+    79, 83, 89, 97, 101, 103, 107, 109, 113, 127, 131, 137, 139, 149, 151, 157, 163, 167,
+)  # fmt: skip
+
+
+def _subgroup(generator: int, modulus: int) -> frozenset[int]:
+    members = {1}
+    value = generator % modulus
+    while value not in members:
+        members.add(value)
+        value = value * generator % modulus
+    return frozenset(members)
+
+
+_ROCA_SUBGROUPS = tuple((r, _subgroup(65537, r)) for r in _ROCA_PRIMES)
+
+
+def has_roca_fingerprint(n: int) -> bool:
+    """True when an RSA modulus has the structure of a ROCA-vulnerable key."""
+    return all(n % r in members for r, members in _ROCA_SUBGROUPS)
