@@ -109,8 +109,9 @@ def test_difference_time_claims_must_be_json_numbers(claim: str, value: Any) -> 
 
 def test_difference_fractional_exp_is_not_truncated() -> None:
     """PyJWT truncates exp to an integer; minijwt compares the NumericDate as given."""
-    now = time.time()
-    exp = int(now) + 0.999 if now - int(now) < 0.9 else int(now) + 1.999  # a fraction still in the future
+    if time.time() % 1 > 0.7:  # leave room before the next whole second
+        time.sleep(0.35)
+    exp = int(time.time()) + 0.999  # a fraction of a second still to go; truncated, it has passed
     mine, theirs = _both({"exp": exp})
     assert mine is True
     assert theirs is False

@@ -120,12 +120,14 @@ def test_rfc7520_section3_keys(section: str) -> None:
 
 
 def test_rfc7520_tokens_verify_through_a_key_set() -> None:
-    keys = JWKSet.from_dict({"keys": [RFC7520[s] for s in ("3.1", "3.3", "3.5", "3.6")]})
+    public_keys = JWKSet.from_dict({"keys": [RFC7520[s] for s in ("3.1", "3.3")]})
+    secret_keys = JWKSet.from_dict({"keys": [RFC7520[s] for s in ("3.5", "3.6")]})
     payload = b64u(RFC7520_JWS["payload_b64"])
     for vector in RFC7520_JWS["vectors"]:
+        keys = secret_keys if vector["alg"] == "HS256" else public_keys
         assert jws.verify(vector["compact"], keys, algorithms=[vector["alg"]]) == payload
     # 3.6 is an encryption key ("use": "enc"): never used to verify.
-    assert not keys.get("1e571774-2e08-40da-8308-e8d68773842d").can_verify(minijwt.ALGORITHMS["HS256"])
+    assert not secret_keys.get("1e571774-2e08-40da-8308-e8d68773842d").can_verify(minijwt.ALGORITHMS["HS256"])
 
 
 # --- validation ----------------------------------------------------------------------
@@ -438,15 +440,29 @@ def test_same_kid_for_keys_of_different_types_is_allowed() -> None:
 def test_token_without_kid() -> None:
     signer, key = _es_key(None)
     _, other = _es_key(None)
-    hmac_key = JWK.from_key(b"s" * 32, kid="h")
+    rsa_key = JWK.from_key(private_key_for("RS256").public_key(), kid="r")
     token = jws.sign(b"x", signer, "ES256")
-    assert jws.verify(token, JWKSet([key, hmac_key]), algorithms=["ES256"]) == b"x"
+    assert jws.verify(token, JWKSet([key, rsa_key]), algorithms=["ES256"]) == b"x"
     with pytest.raises(KeyNotFoundError, match="2 keys"):
         jws.verify(token, JWKSet([key, other]), algorithms=["ES256"])
     with pytest.raises(KeyNotFoundError, match="no key"):
-        jws.verify(token, JWKSet([hmac_key]), algorithms=["ES256"])
+        jws.verify(token, JWKSet([rsa_key]), algorithms=["ES256"])
     with pytest.raises(KeyNotFoundError):
         jws.verify(token, JWKSet([]), algorithms=["ES256"])
+
+
+def test_symmetric_and_asymmetric_keys_do_not_mix() -> None:
+    _, ec_key = _es_key("e")
+    with pytest.raises(InvalidKeyError, match="must not mix"):
+        JWKSet([ec_key, JWK.from_key(b"s" * 32, kid="h")])
+    assert len(JWKSet([JWK.from_key(b"s" * 32, kid="h"), JWK.from_key(b"t" * 32, kid="i")])) == 2
+
+
+def test_unloadable_key_sharing_a_kid_is_ambiguous() -> None:
+    _, good = _es_key("k")
+    broken = {**good.to_dict(), "y": good.to_dict()["x"]}  # off the curve
+    with pytest.raises(InvalidKeyError, match="ambiguous"):
+        JWKSet.from_dict({"keys": [good.to_dict(), broken]})
 
 
 def test_skipped_keys_are_recorded() -> None:

@@ -370,7 +370,9 @@ class JWKSet:
     Two keys with the same ``kid`` and different key material that could
     verify the same algorithm make the set ambiguous, and it is refused.
     (Keys of different types may share a ``kid``, RFC 7517 §4.5: the token's
-    ``alg`` tells them apart.)
+    ``alg`` tells them apart.) A skipped key whose ``kid`` is also a usable
+    key's is ambiguous too. A set may not mix symmetric (``oct``) keys with
+    asymmetric ones.
     """
 
     __slots__ = ("_by_alg", "_by_kid", "_keys", "skipped")
@@ -383,7 +385,8 @@ class JWKSet:
             skipped: Keys left out while parsing (for :attr:`skipped`).
 
         Raises:
-            InvalidKeyError: Two keys share a ``kid`` but not key material.
+            InvalidKeyError: The set is ambiguous, or mixes symmetric and
+                asymmetric keys.
         """
         self._keys: tuple[JWK, ...] = tuple(keys)
         #: Keys that were left out while parsing, with the reasons.
@@ -397,6 +400,16 @@ class JWKSet:
         for group in by_kid.values():
             if len(group) > 1:
                 _check_unambiguous(group)
+        symmetric = sum(isinstance(jwk.key, SecretKey) for jwk in self._keys)
+        if 0 < symmetric < len(self._keys):
+            # A shared secret among public keys is either leaked (the set is
+            # published) or a confusion waiting to happen: refuse the mix.
+            raise InvalidKeyError("a JWK Set must not mix symmetric (oct) keys with asymmetric keys")
+        for skip in self.skipped:
+            if skip.kid is not None and skip.kid in by_kid:
+                raise InvalidKeyError(
+                    "the JWK Set has a key that could not be loaded with the same 'kid' as another key; it is ambiguous"
+                )
         self._by_kid: dict[str, tuple[JWK, ...]] = {kid: tuple(keys) for kid, keys in by_kid.items()}
         # For tokens without a kid: which keys could verify each algorithm.
         self._by_alg: dict[str, tuple[JWK, ...]] = {
