@@ -21,7 +21,7 @@ KNOWN_DEFECTS = {"json_web_signature_test.json": {346, 347, 350, 351, 367, 370, 
 
 
 def _cases() -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
-    cases = []
+    cases: list[tuple[str, dict[str, Any], dict[str, Any]]] = []
     for name in FILES:
         for group in load_vectors(f"wycheproof/{name}")["testGroups"]:
             if group["comment"].startswith("jwe"):
@@ -44,7 +44,8 @@ def _accepts(group: dict[str, Any], token: str) -> bool:
     try:
         key: JWK | JWKSet = JWKSet.from_dict(member) if "keys" in member else JWK.from_dict(member)
         # A key that names its algorithm is used with that one alone; otherwise any.
-        algorithms = [key.alg] if isinstance(key, JWK) and key.alg in ALGORITHMS else list(ALGORITHMS)
+        pinned = key.alg if isinstance(key, JWK) else None
+        algorithms = [pinned] if pinned is not None and pinned in ALGORITHMS else list(ALGORITHMS)
         jws.verify(token, key, algorithms=algorithms)
     except MiniJWTError:
         return False
