@@ -44,7 +44,10 @@ _options = st.fixed_dictionaries(
 
 def _is_deliberate_difference(claims: dict[str, Any], options: dict[str, Any]) -> bool:
     # minijwt checks that iss is a string even when no issuer is expected.
-    return options["issuer"] is None and "iss" in claims and not isinstance(claims["iss"], str)
+    if options["issuer"] is None and "iss" in claims and not isinstance(claims["iss"], str):
+        return True
+    # minijwt requires sub when a subject is expected.
+    return options["subject"] is not None and "sub" not in claims
 
 
 def _accepts_minijwt(token: str, options: dict[str, Any]) -> bool:
@@ -94,6 +97,11 @@ def _both(claims: dict[str, Any], **options: Any) -> tuple[bool, bool]:
 
 def test_difference_iss_must_be_a_string_even_unchecked() -> None:
     assert _both({"iss": 5}) == (False, True)
+
+
+def test_difference_expected_subject_must_be_present() -> None:
+    """PyJWT accepts a token without sub when a subject is expected; minijwt requires it."""
+    assert _both({}, subject="alice") == (False, True)
 
 
 @pytest.mark.parametrize(

@@ -454,3 +454,42 @@ def test_claims_round_trip(claims: dict[str, Any]) -> None:
     decoded = minijwt.decode(token, KEY, algorithms=["HS256"])
     assert json.dumps(decoded, sort_keys=True) == json.dumps(claims, sort_keys=True)
     assert decoded["big"] == 2**70 + 1
+
+
+# --- decode() reuses prepared verifiers ----------------------------------------------
+
+
+def test_decode_reuses_the_prepared_verifier() -> None:
+    from minijwt.jwt import _cached_verifier
+
+    token = minijwt.encode({"aud": "api"}, KEY)
+    before = _cached_verifier.cache_info()
+    for _ in range(5):
+        assert minijwt.decode(token, KEY, algorithms=["HS256"], audience=["api"]) == {"aud": "api"}
+    after = _cached_verifier.cache_info()
+    assert after.hits - before.hits >= 4
+    assert after.maxsize == minijwt.jwt.VERIFIER_CACHE_SIZE
+
+
+def test_decode_cache_never_confuses_options_or_keys() -> None:
+    token = minijwt.encode({"aud": "api"}, KEY)
+    audience = ["api"]
+    assert minijwt.decode(token, KEY, algorithms=["HS256"], audience=audience)
+    audience[0] = "other"  # the caller's list changes: the next call must see it
+    with pytest.raises(InvalidAudienceError):
+        minijwt.decode(token, KEY, algorithms=["HS256"], audience=audience)
+    assert minijwt.decode(token, KEY, algorithms=["HS256"], audience="api", leeway=1)
+    with pytest.raises(InvalidOptionError):
+        minijwt.decode(token, KEY, algorithms=["HS256"], audience="api", leeway=True)
+    # Equal text keys share a verifier; different key objects never do.
+    assert minijwt.decode(token, bytes(bytearray(KEY)), algorithms=["HS256"], audience="api")
+    private, public = signing_and_verifying_key("ES256")
+    _, other_public = signing_and_verifying_key("ES384")
+    es_token = minijwt.encode({}, private, "ES256")
+    assert minijwt.decode(es_token, public, algorithms=["ES256", "ES384"]) == {}
+    with pytest.raises(InvalidKeyError):
+        minijwt.decode(es_token, other_public, algorithms=["ES256", "ES384"])
+    # Unhashable options still work, without the cache.
+    from collections import deque
+
+    assert minijwt.decode(token, KEY, algorithms=["HS256"], audience=deque(["api"])) == {"aud": "api"}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable, Mapping
+from types import MappingProxyType
 from typing import Any
 
 from ._algorithms import ALGORITHMS, Algorithm, check_key, get_algorithm
@@ -32,7 +33,7 @@ _REGISTERED_HEADER_NAMES = frozenset(
 # any critical extension therefore makes the token unacceptable.
 _UNDERSTOOD_CRITICAL: frozenset[str] = frozenset()
 
-KeyResolver = Callable[[dict[str, Any], Algorithm], Key]
+KeyResolver = Callable[[Mapping[str, Any], Algorithm], Key]
 
 
 def check_max_token_size(value: object) -> int:
@@ -72,6 +73,38 @@ def split(token: str) -> tuple[str, str, str]:
 def decode_header(segment: str) -> dict[str, Any]:
     """Decode a protected header segment into its JSON object."""
     return loads_object(b64decode(segment, "header"), "header")
+
+
+#: Header segments up to this length are parsed once and remembered (in a
+#: cache of HEADER_CACHE_SIZE entries): a service sees the same few headers
+#: over and over. Longer ones, which no real issuer produces, are parsed every
+#: time, so the cache never holds more than about 256 KiB.
+HEADER_CACHE_MAX_LENGTH = 1024
+HEADER_CACHE_SIZE = 256
+
+
+def parse_header(segment: str) -> tuple[Mapping[str, Any], Algorithm]:
+    """Decode a header segment and check its ``alg`` and ``crit``.
+
+    Returns:
+        The header (read-only: it may be shared between calls) and its algorithm.
+    """
+    if len(segment) <= HEADER_CACHE_MAX_LENGTH:
+        return _parse_header_cached(segment)
+    return _parse_header(segment)
+
+
+def _parse_header(segment: str) -> tuple[Mapping[str, Any], Algorithm]:
+    header = decode_header(segment)
+    alg_name = header.get("alg")
+    if alg_name is None:
+        raise InvalidAlgorithmError("header has no 'alg'")
+    alg = get_algorithm(alg_name)
+    check_crit(header, _UNDERSTOOD_CRITICAL)
+    return MappingProxyType(header), alg
+
+
+_parse_header_cached = functools.lru_cache(maxsize=HEADER_CACHE_SIZE)(_parse_header)
 
 
 def check_crit(header: Mapping[str, Any], understood: frozenset[str] | None) -> None:
@@ -133,7 +166,7 @@ def allowlist(algorithms: object) -> frozenset[str]:
 def static_resolver(key: Key) -> KeyResolver:
     """A resolver that always answers with the same key."""
 
-    def resolve(header: dict[str, Any], alg: Algorithm) -> Key:
+    def resolve(header: Mapping[str, Any], alg: Algorithm) -> Key:
         return key
 
     return resolve
@@ -144,8 +177,8 @@ def verify_compact(
     resolve_key: KeyResolver,
     allowed: frozenset[str],
     max_token_size: int,
-) -> tuple[dict[str, Any], bytes]:
-    """Verify a compact JWS; return its header and payload bytes.
+) -> tuple[Mapping[str, Any], bytes]:
+    """Verify a compact JWS; return its (read-only) header and payload bytes.
 
     The order follows RFC 7515 §5.2 and RFC 8725: shape and size first, then
     the header and its ``alg``, then the key, then the signature, and only then
@@ -153,14 +186,9 @@ def verify_compact(
     """
     text = as_text(token, max_token_size)
     header_b64, payload_b64, signature_b64 = split(text)
-    header = decode_header(header_b64)
-    alg_name = header.get("alg")
-    if alg_name is None:
-        raise InvalidAlgorithmError("header has no 'alg'")
-    alg = get_algorithm(alg_name)
+    header, alg = parse_header(header_b64)
     if alg.name not in allowed:
         raise InvalidAlgorithmError(f"algorithm {alg.name} is not in the allowed algorithms")
-    check_crit(header, _UNDERSTOOD_CRITICAL)
     key = resolve_key(header, alg)
     check_key(alg, key, signing=False)
     signature = b64decode(signature_b64, "signature")

@@ -525,7 +525,7 @@ def resolver_for(key: object) -> _compact.KeyResolver:
         return lambda header, alg: key.select(header, alg).key
     if isinstance(key, JWK):
 
-        def from_jwk(header: dict[str, Any], alg: Algorithm) -> Key:
+        def from_jwk(header: Mapping[str, Any], alg: Algorithm) -> Key:
             key.check_use(alg.name, signing=False)
             return key.key
 

@@ -110,7 +110,7 @@ def verify_complete(
     allowed = _compact.allowlist(algorithms)
     _compact.check_max_token_size(max_token_size)
     header, payload = _compact.verify_compact(token, resolver_for(key), allowed, max_token_size)
-    return VerifiedJWS(header, payload)
+    return VerifiedJWS(dict(header), payload)
 
 
 def verify(

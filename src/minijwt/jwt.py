@@ -15,6 +15,7 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import time
 from collections.abc import Collection, Mapping
 from typing import Any
@@ -214,6 +215,11 @@ def decode(
 ) -> dict[str, Any]:
     """Verify a JWT and validate its claims; return the claim set.
 
+    The options are checked and the key prepared on the first call with a
+    given configuration; later calls with the same key and options reuse that
+    work (a bounded cache of 64 configurations). A :class:`JWTVerifier` makes
+    the reuse explicit.
+
     The checks (RFC 7519, RFC 8725): the signature, with ``alg`` in
     ``algorithms``; the payload is a JSON object; ``exp``, ``nbf`` and ``iat``,
     when present, are numbers (not strings or booleans): the token is
@@ -247,7 +253,62 @@ def decode(
         InvalidKeyError: The key is invalid or does not fit the token.
         InvalidOptionError: An option is invalid.
     """
-    verifier = JWTVerifier(
+    options = (algorithms, audience, issuer, subject, leeway, require, max_age, typ, max_token_size)
+    try:
+        frozen = tuple((type(option), _freeze(option)) for option in options)
+        verifier = _cached_verifier(_Ref(key), frozen)
+    except TypeError:  # something unhashable: no cache
+        verifier = _make_verifier(key, *options)
+    return verifier.decode(token, now=now)
+
+
+def _freeze(option: object) -> object:
+    # A snapshot of a list or set of names, so that the cache never sees a
+    # container change; the verifier treats it exactly like the original.
+    if type(option) is list:
+        return tuple(option)
+    if type(option) is set:
+        return frozenset(option)
+    return option
+
+
+class _Ref:
+    """A cache key for an argument: by type and value when hashable, else by identity.
+
+    The cache holds the ``_Ref``, and so the object, which keeps an identity
+    key valid for as long as it is cached.
+    """
+
+    __slots__ = ("_hash", "obj")
+
+    def __init__(self, obj: object) -> None:
+        self.obj = obj
+        try:
+            self._hash = hash((type(obj), obj))
+        except TypeError:
+            self._hash = id(obj)
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, _Ref) or type(self.obj) is not type(other.obj):
+            return False
+        if self.obj is other.obj:
+            return True
+        try:
+            return bool(self.obj == other.obj) and self._hash == other._hash
+        except Exception:
+            return False
+
+
+#: How many decode() configurations keep a prepared verifier.
+VERIFIER_CACHE_SIZE = 64
+
+
+def _make_verifier(key: Any, *options: Any) -> JWTVerifier:
+    algorithms, audience, issuer, subject, leeway, require, max_age, typ, max_token_size = options
+    return JWTVerifier(
         key,
         algorithms=algorithms,
         audience=audience,
@@ -259,4 +320,8 @@ def decode(
         typ=typ,
         max_token_size=max_token_size,
     )
-    return verifier.decode(token, now=now)
+
+
+@functools.lru_cache(maxsize=VERIFIER_CACHE_SIZE)
+def _cached_verifier(key: _Ref, options: tuple[tuple[type, object], ...]) -> JWTVerifier:
+    return _make_verifier(key.obj, *(value for _, value in options))
