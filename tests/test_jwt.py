@@ -459,16 +459,23 @@ def test_claims_round_trip(claims: dict[str, Any]) -> None:
 # --- decode() reuses prepared verifiers ----------------------------------------------
 
 
-def test_decode_reuses_the_prepared_verifier() -> None:
-    from minijwt.jwt import _cached_verifier
+def test_decode_reuses_the_prepared_verifier(monkeypatch: pytest.MonkeyPatch) -> None:
+    built = 0
+    original = JWTVerifier.__init__
 
+    def counting(self: JWTVerifier, *args: Any, **kwargs: Any) -> None:
+        nonlocal built
+        built += 1
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(JWTVerifier, "__init__", counting)
     token = minijwt.encode({"aud": "api"}, KEY)
-    before = _cached_verifier.cache_info()
+    key = KEY + b"-fresh-for-this-test"
+    token = minijwt.encode({"aud": "api"}, key)
     for _ in range(5):
-        assert minijwt.decode(token, KEY, algorithms=["HS256"], audience=["api"]) == {"aud": "api"}
-    after = _cached_verifier.cache_info()
-    assert after.hits - before.hits >= 4
-    assert after.maxsize == minijwt.jwt.VERIFIER_CACHE_SIZE
+        assert minijwt.decode(token, key, algorithms=["HS256"], audience=["api"]) == {"aud": "api"}
+    assert built == 1
+    assert minijwt.jwt.VERIFIER_CACHE_SIZE == 64
 
 
 def test_decode_cache_never_confuses_options_or_keys() -> None:

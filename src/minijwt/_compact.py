@@ -13,9 +13,17 @@ from typing import Any
 
 from ._algorithms import ALGORITHMS, Algorithm, check_key, get_algorithm
 from ._base64url import b64decode, b64encode
+from ._cache import BoundedCache
 from ._json import dumps, loads_object
 from ._keys import Key
-from .errors import DecodeError, EncodeError, InvalidAlgorithmError, InvalidOptionError, InvalidSignatureError
+from .errors import (
+    DecodeError,
+    EncodeError,
+    InvalidAlgorithmError,
+    InvalidKeyError,
+    InvalidOptionError,
+    InvalidSignatureError,
+)
 
 #: Default upper bound on a token's length in characters (256 KiB). Far above
 #: any real token (a few hundred bytes to a few KB), far below what could
@@ -33,6 +41,8 @@ _REGISTERED_HEADER_NAMES = frozenset(
 # any critical extension therefore makes the token unacceptable.
 _UNDERSTOOD_CRITICAL: frozenset[str] = frozenset()
 
+#: Finds the key for a token from its header and algorithm, and checks that
+#: the key fits the algorithm (raising InvalidKeyError or KeyNotFoundError).
 KeyResolver = Callable[[Mapping[str, Any], Algorithm], Key]
 
 
@@ -164,12 +174,31 @@ def allowlist(algorithms: object) -> frozenset[str]:
 
 
 def static_resolver(key: Key) -> KeyResolver:
-    """A resolver that always answers with the same key."""
+    """A resolver that always answers with the same key, after checking it fits ``alg``."""
+    entry = _RESOLVERS.get(id(key))
+    if entry is not None and entry[0] is key:
+        return entry[1]
+    # Which algorithms the key fits is worked out once per key, not per token.
+    fits = frozenset(name for name, row in ALGORITHMS.items() if _fits(row, key))
 
     def resolve(header: Mapping[str, Any], alg: Algorithm) -> Key:
+        if alg.name not in fits:
+            check_key(alg, key, signing=False)  # raises, saying why
         return key
 
+    _RESOLVERS.put(id(key), (key, resolve))
     return resolve
+
+
+_RESOLVERS: BoundedCache[tuple[Key, KeyResolver]] = BoundedCache(128)
+
+
+def _fits(alg: Algorithm, key: Key) -> bool:
+    try:
+        check_key(alg, key, signing=False)
+    except InvalidKeyError:
+        return False
+    return True
 
 
 def verify_compact(
@@ -184,13 +213,15 @@ def verify_compact(
     the header and its ``alg``, then the key, then the signature, and only then
     the payload.
     """
-    text = as_text(token, max_token_size)
+    text = token if type(token) is str and len(token) <= max_token_size else as_text(token, max_token_size)
     header_b64, payload_b64, signature_b64 = split(text)
-    header, alg = parse_header(header_b64)
+    if len(header_b64) <= HEADER_CACHE_MAX_LENGTH:
+        header, alg = _parse_header_cached(header_b64)
+    else:
+        header, alg = _parse_header(header_b64)
     if alg.name not in allowed:
         raise InvalidAlgorithmError(f"algorithm {alg.name} is not in the allowed algorithms")
-    key = resolve_key(header, alg)
-    check_key(alg, key, signing=False)
+    key = resolve_key(header, alg)  # checked to fit alg by the resolver
     signature = b64decode(signature_b64, "signature")
     # The payload segment is decoded before the signature is checked only so
     # that a malformed one is a DecodeError; its content is not looked at. Once
@@ -202,31 +233,50 @@ def verify_compact(
     return header, payload
 
 
-def sign_compact(payload: bytes, key: Key, alg: Algorithm, header: dict[str, Any]) -> str:
-    """Sign ``payload`` with ``header`` (which already carries ``alg``)."""
+def sign_compact(header_b64: str, payload_b64: str, key: Key, alg: Algorithm) -> str:
+    """Sign the encoded header and payload; return the compact JWS."""
     check_key(alg, key, signing=True)
-    signing_input = b64encode(dumps(header, "header")) + "." + b64encode(payload)
-    signature = alg.sign(key, signing_input.encode("ascii"))
-    return signing_input + "." + b64encode(signature)
+    signing_input = header_b64 + "." + payload_b64
+    return signing_input + "." + b64encode(alg.sign(key, signing_input.encode("ascii")))
 
 
-def build_header(algorithm: str, headers: Mapping[str, Any] | None) -> tuple[Algorithm, dict[str, Any]]:
-    """Build the protected header for signing: ``alg`` first, then the caller's."""
+def encode_header(algorithm: str, headers: Mapping[str, Any] | None) -> tuple[Algorithm, str]:
+    """Build, check and encode the protected header: ``alg`` first, then ``headers``.
+
+    Headers whose values are all strings (``kid``, ``typ`` ...) are encoded
+    once and remembered (HEADER_CACHE_SIZE entries); others every time.
+    """
+    if headers is None:
+        return _encode_header_cached(algorithm, ())
+    if not isinstance(headers, Mapping):
+        raise EncodeError(f"headers must be a mapping, not {type(headers).__name__}")
+    items = tuple(headers.items())
+    # Only all-string headers are cached: 1, 1.0 and True are equal as cache
+    # keys but not as JSON.
+    if all(type(value) is str for _, value in items):
+        try:
+            return _encode_header_cached(algorithm, items)
+        except TypeError:  # an unhashable name; _encode_header reports it
+            pass
+    return _encode_header(algorithm, items)
+
+
+def _encode_header(algorithm: str, items: tuple[tuple[Any, Any], ...]) -> tuple[Algorithm, str]:
     alg = get_algorithm(algorithm)
     header: dict[str, Any] = {"alg": alg.name}
-    if headers is not None:
-        if not isinstance(headers, Mapping):
-            raise EncodeError(f"headers must be a mapping, not {type(headers).__name__}")
-        for name, value in headers.items():
-            if type(name) is not str:
-                raise EncodeError("header parameter names must be strings")
-            if name == "alg":
-                if value != alg.name:
-                    raise EncodeError(f"headers name alg {value!r}, but the algorithm is {alg.name}")
-                continue
-            header[name] = value
-        check_crit(header, None)
-    return alg, header
+    for name, value in items:
+        if type(name) is not str:
+            raise EncodeError("header parameter names must be strings")
+        if name == "alg":
+            if value != alg.name:
+                raise EncodeError(f"headers name alg {value!r}, but the algorithm is {alg.name}")
+            continue
+        header[name] = value
+    check_crit(header, None)
+    return alg, b64encode(dumps(header, "header"))
+
+
+_encode_header_cached = functools.lru_cache(maxsize=HEADER_CACHE_SIZE)(_encode_header)
 
 
 __all__ = [
@@ -234,10 +284,10 @@ __all__ = [
     "DEFAULT_MAX_TOKEN_SIZE",
     "allowlist",
     "as_text",
-    "build_header",
     "check_crit",
     "check_max_token_size",
     "decode_header",
+    "encode_header",
     "sign_compact",
     "split",
     "static_resolver",

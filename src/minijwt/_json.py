@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
 from .errors import DecodeError, EncodeError
@@ -54,6 +55,7 @@ _DECODER = json.JSONDecoder(
     parse_float=_finite_float,
     parse_constant=_no_constant,
 )
+_SCAN = _DECODER.scan_once  # type: ignore[attr-defined]  # set by JSONDecoder.__init__
 
 
 def loads_object(data: bytes, what: str) -> dict[str, Any]:
@@ -71,6 +73,17 @@ def loads_object(data: bytes, what: str) -> dict[str, Any]:
         DecodeError: The bytes are not UTF-8, not JSON, break one of the
             strictness rules above, or are JSON but not an object.
     """
+    # The common case first: an object with no white space around it. Anything
+    # else, and every error, goes through loads(), which explains.
+    if data[:1] == b"{":
+        try:
+            text = data.decode("utf-8")
+            value, end = _SCAN(text, 0)
+        except (ValueError, StopIteration, RecursionError, _Rejected):
+            pass  # loads() below reports it
+        else:
+            if end == len(text):
+                return value  # type: ignore[no-any-return]
     value = loads(data, what)
     if type(value) is not dict:
         raise DecodeError(f"{what} is JSON but not a JSON object")
@@ -97,7 +110,17 @@ def loads(data: bytes, what: str) -> Any:
     except UnicodeDecodeError:
         raise DecodeError(f"{what} is not valid UTF-8") from None
     try:
-        return _DECODER.decode(text)
+        # The C scanner directly: JSONDecoder.decode adds two regex passes
+        # for white space around the value, which tokens do not have. Any
+        # other shape (surrounding white space, trailing data, an error) goes
+        # through the full decoder, which accepts or explains it.
+        try:
+            value, end = _SCAN(text, 0)
+        except StopIteration:
+            return _DECODER.decode(text)
+        if end != len(text):
+            return _DECODER.decode(text)
+        return value
     except _Rejected as exc:
         raise DecodeError(f"{what} is not acceptable JSON: {exc}") from None
     except RecursionError:
@@ -107,6 +130,26 @@ def loads(data: bytes, what: str) -> Any:
         # digits (Python's int_max_str_digits guard), are both ValueErrors.
         reason = exc.msg if isinstance(exc, json.JSONDecodeError) else "a number has too many digits"
         raise DecodeError(f"{what} is not valid JSON: {reason}") from None
+
+
+def _not_serializable(value: Any) -> Any:
+    raise TypeError(f"{type(value).__name__} is not JSON-serializable")
+
+
+# The C encoder, built once with the options above; json.dumps() would build
+# a new encoder on every call, which costs more than encoding a small header.
+# Circular references end in RecursionError instead of a marker check.
+if c_make_encoder is not None:
+    _ENCODE = c_make_encoder(None, _not_serializable, encode_basestring, None, ":", ",", False, False, False)
+
+    def _encode(value: Any) -> str:
+        return "".join(_ENCODE(value, 0))
+
+else:  # pragma: no cover - Python implementations without the C accelerator
+    _ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+    def _encode(value: Any) -> str:
+        return _ENCODER.encode(value)
 
 
 def dumps(value: Any, what: str) -> bytes:
@@ -125,6 +168,6 @@ def dumps(value: Any, what: str) -> bytes:
             surrogate ...).
     """
     try:
-        return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
+        return _encode(value).encode("utf-8")
     except (TypeError, ValueError, RecursionError, UnicodeEncodeError) as exc:
         raise EncodeError(f"{what} cannot be encoded as JSON: {exc}") from None

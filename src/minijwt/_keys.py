@@ -27,6 +27,7 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 
+from ._cache import BoundedCache
 from .errors import InvalidKeyError
 
 if TYPE_CHECKING:
@@ -45,8 +46,9 @@ __all__ = [
     "prepare_key",
 ]
 
-#: How many distinct ``str``/``bytes`` keys the parse cache holds. A service
-#: normally has a handful; the bound keeps memory flat if it is handed many.
+#: How many distinct ``str``/``bytes`` keys the parse cache holds, and how many
+#: ``cryptography`` key objects the conversion cache holds. A service normally
+#: has a handful; the bound keeps memory flat if it is handed many.
 KEY_CACHE_SIZE = 128
 
 # Names of the curves JOSE defines for ECDSA (RFC 7518 §6.2.1.1), by the
@@ -346,13 +348,21 @@ def from_crypto_object(obj: object) -> Key:
         InvalidKeyError: The object is of a type or curve JOSE signing does
             not use.
     """
+    # The same object is usually passed on every call; deriving the public
+    # half of an EC or Edwards private key is a point multiplication, so the
+    # typed key is remembered by identity (the cache holds the object).
+    entry = _OBJECTS.get(id(obj))
+    if entry is not None and entry[0] is obj:
+        return entry[1]
     # The converter is found once per concrete class: isinstance() against
     # cryptography's abstract classes costs more than the rest of this call.
     convert = _CONVERTERS.get(type(obj))
     if convert is None:
         convert = _converter_for(obj)
         _CONVERTERS[type(obj)] = convert
-    return convert(obj)
+    key = convert(obj)
+    _OBJECTS.put(id(obj), (obj, key))
+    return key
 
 
 def _from_certificate(cert: x509.Certificate) -> Key:
@@ -400,3 +410,4 @@ def _okp(key: Any, crv: str, private: bool) -> Key:
 # table holds at most the dozen or so key and certificate classes of
 # `cryptography`.
 _CONVERTERS: dict[type, Callable[[Any], Key]] = {}
+_OBJECTS: BoundedCache[tuple[object, Key]] = BoundedCache(KEY_CACHE_SIZE)

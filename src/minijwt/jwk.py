@@ -522,11 +522,12 @@ def resolver_for(key: object) -> _compact.KeyResolver:
         InvalidKeyError: The key input is not usable.
     """
     if isinstance(key, JWKSet):
-        return lambda header, alg: key.select(header, alg).key
+        return lambda header, alg: key.select(header, alg).key  # select() checks the fit
     if isinstance(key, JWK):
 
         def from_jwk(header: Mapping[str, Any], alg: Algorithm) -> Key:
             key.check_use(alg.name, signing=False)
+            check_key(alg, key.key, signing=False)
             return key.key
 
         return from_jwk

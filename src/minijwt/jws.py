@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import _compact
+from ._base64url import b64encode
 from ._keys import KeyInput
 from .errors import EncodeError
 from .jwk import resolver_for, signing_key
@@ -82,8 +83,8 @@ def sign(
         payload = _utf8(payload)
     elif not isinstance(payload, bytes):
         raise EncodeError(f"payload must be bytes, not {type(payload).__name__}")
-    alg, header = _compact.build_header(algorithm, headers)
-    return _compact.sign_compact(payload, signing_key(key, alg.name), alg, header)
+    alg, header_b64 = _compact.encode_header(algorithm, headers)
+    return _compact.sign_compact(header_b64, b64encode(payload), signing_key(key, alg.name), alg)
 
 
 def _utf8(text: str) -> bytes:

@@ -15,12 +15,14 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import time
 from collections.abc import Collection, Mapping
+from types import MappingProxyType
 from typing import Any
 
 from . import _compact
+from ._base64url import b64encode
+from ._cache import BoundedCache
 from ._claims import ClaimRules, check_claims, check_typ, is_number, numeric_date, to_seconds, to_timestamp
 from ._json import dumps, loads_object
 from ._keys import KeyInput
@@ -68,22 +70,28 @@ def encode(
     """
     if not isinstance(claims, Mapping):
         raise EncodeError(f"claims must be a mapping (a JSON object), not {type(claims).__name__}")
-    body = dict(claims)
-    if not all(type(name) is str for name in body):
-        raise EncodeError("claim names must be strings")
+    body: Mapping[str, Any] = claims
     for name in _TIME_CLAIMS:
         value = body.get(name)
         if isinstance(value, dt.datetime):
-            body[name] = numeric_date(value)
+            body = {**body, name: numeric_date(value)}  # copy on write: the caller's claims stay as given
     if expires_in is not None:
+        body = dict(body)
         _set_expiry(body, expires_in)
-    header: dict[str, Any] = {"typ": "JWT"}
-    if headers is not None:
-        if not isinstance(headers, Mapping):
-            raise EncodeError(f"headers must be a mapping, not {type(headers).__name__}")
-        header.update(headers)
-    alg, full_header = _compact.build_header(algorithm, header)
-    return _compact.sign_compact(dumps(body, "claims"), signing_key(key, alg.name), alg, full_header)
+    for name in body:
+        if type(name) is not str:
+            raise EncodeError("claim names must be strings")
+    if headers is None:
+        header: Mapping[str, Any] = _JWT_HEADER
+    elif isinstance(headers, Mapping):
+        header = {**_JWT_HEADER, **headers}
+    else:
+        raise EncodeError(f"headers must be a mapping, not {type(headers).__name__}")
+    alg, header_b64 = _compact.encode_header(algorithm, header)
+    return _compact.sign_compact(header_b64, b64encode(dumps(body, "claims")), signing_key(key, alg.name), alg)
+
+
+_JWT_HEADER: Mapping[str, Any] = MappingProxyType({"typ": "JWT"})
 
 
 def _set_expiry(body: dict[str, Any], expires_in: object) -> None:
@@ -192,9 +200,11 @@ class JWTVerifier:
             InvalidKeyError: The key does not fit the token's algorithm.
         """
         header, payload = _compact.verify_compact(token, self._resolve, self._allowed, self._max_token_size)
-        check_typ(header, self._rules)
+        rules = self._rules
+        if rules.typ is not None:
+            check_typ(header, rules)
         claims = loads_object(payload, "payload")
-        check_claims(claims, self._rules, None if now is None else to_timestamp(now, "now"))
+        check_claims(claims, rules, None if now is None else to_timestamp(now, "now"))
         return claims
 
 
@@ -253,18 +263,51 @@ def decode(
         InvalidKeyError: The key is invalid or does not fit the token.
         InvalidOptionError: An option is invalid.
     """
-    options = (algorithms, audience, issuer, subject, leeway, require, max_age, typ, max_token_size)
+    # A prepared verifier per configuration, looked up by the key (by value
+    # for text, by identity otherwise) and a snapshot of the options, with
+    # the types of the numbers: leeway=True must not find leeway=1's verifier.
     try:
-        frozen = tuple((type(option), _freeze(option)) for option in options)
-        verifier = _cached_verifier(_Ref(key), frozen)
+        cache_key = (
+            key if type(key) is str or type(key) is bytes else id(key),
+            tuple(algorithms) if type(algorithms) is list else _freeze(algorithms),
+            audience if type(audience) is str or audience is None else _freeze(audience),
+            issuer if type(issuer) is str or issuer is None else _freeze(issuer),
+            subject,
+            require if type(require) is tuple else _freeze(require),
+            typ,
+            leeway,
+            type(leeway),
+            max_age,
+            type(max_age),
+            max_token_size,
+            type(max_token_size),
+        )
+        entry = _VERIFIERS.get(cache_key)
     except TypeError:  # something unhashable: no cache
-        verifier = _make_verifier(key, *options)
+        cache_key, entry = None, None
+    if entry is not None and entry[0] is key:
+        verifier = entry[1]
+    else:
+        verifier = JWTVerifier(
+            key,
+            algorithms=algorithms,
+            audience=audience,
+            issuer=issuer,
+            subject=subject,
+            leeway=leeway,
+            require=require,
+            max_age=max_age,
+            typ=typ,
+            max_token_size=max_token_size,
+        )
+        if cache_key is not None:
+            _VERIFIERS.put(cache_key, (key, verifier))
     return verifier.decode(token, now=now)
 
 
 def _freeze(option: object) -> object:
     # A snapshot of a list or set of names, so that the cache never sees a
-    # container change; the verifier treats it exactly like the original.
+    # container change under it; the verifier treats it like the original.
     if type(option) is list:
         return tuple(option)
     if type(option) is set:
@@ -272,56 +315,6 @@ def _freeze(option: object) -> object:
     return option
 
 
-class _Ref:
-    """A cache key for an argument: by type and value when hashable, else by identity.
-
-    The cache holds the ``_Ref``, and so the object, which keeps an identity
-    key valid for as long as it is cached.
-    """
-
-    __slots__ = ("_hash", "obj")
-
-    def __init__(self, obj: object) -> None:
-        self.obj = obj
-        try:
-            self._hash = hash((type(obj), obj))
-        except TypeError:
-            self._hash = id(obj)
-
-    def __hash__(self) -> int:
-        return self._hash
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, _Ref) or type(self.obj) is not type(other.obj):
-            return False
-        if self.obj is other.obj:
-            return True
-        try:
-            return bool(self.obj == other.obj) and self._hash == other._hash
-        except Exception:
-            return False
-
-
 #: How many decode() configurations keep a prepared verifier.
 VERIFIER_CACHE_SIZE = 64
-
-
-def _make_verifier(key: Any, *options: Any) -> JWTVerifier:
-    algorithms, audience, issuer, subject, leeway, require, max_age, typ, max_token_size = options
-    return JWTVerifier(
-        key,
-        algorithms=algorithms,
-        audience=audience,
-        issuer=issuer,
-        subject=subject,
-        leeway=leeway,
-        require=require,
-        max_age=max_age,
-        typ=typ,
-        max_token_size=max_token_size,
-    )
-
-
-@functools.lru_cache(maxsize=VERIFIER_CACHE_SIZE)
-def _cached_verifier(key: _Ref, options: tuple[tuple[type, object], ...]) -> JWTVerifier:
-    return _make_verifier(key.obj, *(value for _, value in options))
+_VERIFIERS: BoundedCache[tuple[object, JWTVerifier]] = BoundedCache(VERIFIER_CACHE_SIZE)

@@ -1,0 +1,61 @@
+"""Smoke test: the benchmark runs and reports. (Timings are never asserted here.)"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+
+
+def _load(name: str) -> Any:
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", BENCHMARKS / f"{name}.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_benchmark_runs_and_writes_its_figures(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run = _load("run")
+    out = tmp_path / "figures.json"
+    status = run.main(
+        ["--quick", "--rounds", "1", "--only", "HS256 (key object)", "--memory-tokens", "300", "--json", str(out)]
+    )
+    assert status == 0
+    report = json.loads(out.read_text())
+    row = report["results_us"]["decode HS256 (key object)"]
+    assert {"minijwt", "minijwt-verifier", "floor", "pyjwt"} <= set(row)
+    assert all(value > 0 for value in row.values())
+    assert report["memory"]["tokens"] == 300
+    assert any(t["target"].startswith("HS256 decode (key object)") for t in report["targets"])
+    printed = capsys.readouterr().out
+    assert "minijwt/floor" in printed
+    assert "cryptography" in printed
+
+
+def test_floor_and_minijwt_agree() -> None:
+    """The floor does the same work: it accepts minijwt's tokens and minijwt accepts its tokens."""
+    import time
+
+    import minijwt
+
+    floor = _load("floor")
+    run = _load("run")
+    claims = run.claims_of_size(100)
+    for alg in ("HS256", "RS256", "PS256", "ES256", "EdDSA"):
+        material = run.make_material(alg)
+        token = minijwt.encode(claims, material.private, alg)
+        assert floor.make_decoder(alg, run.AUDIENCE, run.ISSUER)(token, material.public) == claims
+        theirs = floor.make_encoder(alg)(claims, material.private)
+        assert minijwt.decode(theirs, material.public, algorithms=[alg], audience=run.AUDIENCE, issuer=run.ISSUER)
+        expired = minijwt.encode({**claims, "exp": int(time.time()) - 1}, material.private, alg)
+        with pytest.raises(ValueError, match="expired"):
+            floor.make_decoder(alg, run.AUDIENCE, run.ISSUER)(expired, material.public)
