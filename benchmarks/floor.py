@@ -12,7 +12,6 @@ the limit minijwt is measured against.
 
 from __future__ import annotations
 
-import base64
 import binascii
 import hmac
 import json
@@ -26,10 +25,11 @@ from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 _PAD = (b"", b"", b"==", b"=")
 _STD = bytes.maketrans(b"-_", b"+/")
+_URLSAFE = bytes.maketrans(b"+/", b"-_")
 
 
 def b64e(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+    return binascii.b2a_base64(data, newline=False).translate(_URLSAFE).rstrip(b"=").decode("ascii")
 
 
 def b64d(text: str) -> bytes:
@@ -109,12 +109,22 @@ def load_pem(pem: str, private: bool) -> Any:
     return key
 
 
+def _refuse(value: Any) -> Any:
+    raise TypeError(type(value).__name__)
+
+
+# The JSON module's C encoder, built once (json.dumps builds one per call).
+_C_ENCODE = json.encoder.c_make_encoder(  # type: ignore[attr-defined]
+    None, _refuse, json.encoder.encode_basestring, None, ":", ",", False, False, False
+)
+
+
 def make_encoder(alg: str) -> Callable[[dict[str, Any], Any], str]:
     header = b64e(json.dumps({"alg": alg, "typ": "JWT"}, separators=(",", ":")).encode())
     sign = SIGN[alg]
 
     def encode(claims: dict[str, Any], key: Any) -> str:
-        body = b64e(json.dumps(claims, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode())
+        body = b64e("".join(_C_ENCODE(claims, 0)).encode())
         signing_input = f"{header}.{body}"
         return f"{signing_input}.{b64e(sign(key, signing_input.encode()))}"
 

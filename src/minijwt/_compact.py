@@ -93,17 +93,6 @@ HEADER_CACHE_MAX_LENGTH = 1024
 HEADER_CACHE_SIZE = 256
 
 
-def parse_header(segment: str) -> tuple[Mapping[str, Any], Algorithm]:
-    """Decode a header segment and check its ``alg`` and ``crit``.
-
-    Returns:
-        The header (read-only: it may be shared between calls) and its algorithm.
-    """
-    if len(segment) <= HEADER_CACHE_MAX_LENGTH:
-        return _parse_header_cached(segment)
-    return _parse_header(segment)
-
-
 def _parse_header(segment: str) -> tuple[Mapping[str, Any], Algorithm]:
     header = decode_header(segment)
     alg_name = header.get("alg")

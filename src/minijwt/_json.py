@@ -139,17 +139,12 @@ def _not_serializable(value: Any) -> Any:
 # The C encoder, built once with the options above; json.dumps() would build
 # a new encoder on every call, which costs more than encoding a small header.
 # Circular references end in RecursionError instead of a marker check.
-if c_make_encoder is not None:
-    _ENCODE = c_make_encoder(None, _not_serializable, encode_basestring, None, ":", ",", False, False, False)
-
-    def _encode(value: Any) -> str:
-        return "".join(_ENCODE(value, 0))
-
-else:  # pragma: no cover - Python implementations without the C accelerator
-    _ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-
-    def _encode(value: Any) -> str:
-        return _ENCODER.encode(value)
+_ENCODE: Any = (
+    None
+    if c_make_encoder is None
+    else c_make_encoder(None, _not_serializable, encode_basestring, None, ":", ",", False, False, False)
+)
+_encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode
 
 
 def dumps(value: Any, what: str) -> bytes:
@@ -168,6 +163,8 @@ def dumps(value: Any, what: str) -> bytes:
             surrogate ...).
     """
     try:
-        return _encode(value).encode("utf-8")
+        if _ENCODE is not None:
+            return "".join(_ENCODE(value, 0)).encode("utf-8")
+        return _encode(value).encode("utf-8")  # pragma: no cover - no C accelerator
     except (TypeError, ValueError, RecursionError, UnicodeEncodeError) as exc:
         raise EncodeError(f"{what} cannot be encoded as JSON: {exc}") from None

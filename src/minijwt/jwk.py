@@ -536,6 +536,8 @@ def resolver_for(key: object) -> _compact.KeyResolver:
 
 def signing_key(key: object, algorithm: str) -> Key:
     """The typed key to sign with, after the JWK use rules when it is a JWK."""
+    if type(key) is bytes or type(key) is str:  # the common case, first
+        return prepare_key(key)
     if isinstance(key, JWK):
         key.check_use(algorithm, signing=True)
         return key.key

@@ -15,17 +15,19 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import time
 from collections.abc import Collection, Mapping
 from types import MappingProxyType
 from typing import Any
 
 from . import _compact
+from ._algorithms import Algorithm
 from ._base64url import b64encode
 from ._cache import BoundedCache
 from ._claims import ClaimRules, check_claims, check_typ, is_number, numeric_date, to_seconds, to_timestamp
 from ._json import dumps, loads_object
-from ._keys import KeyInput
+from ._keys import KeyInput, _classify_cached
 from .errors import EncodeError, InvalidKeyError, InvalidOptionError
 from .jwk import fits_any, resolver_for, signing_key
 
@@ -68,13 +70,20 @@ def encode(
         InvalidAlgorithmError: ``algorithm`` is unknown or ``none``.
         InvalidKeyError: The key does not fit the algorithm.
     """
-    if not isinstance(claims, Mapping):
+    # type() first: isinstance() against an abstract class costs more than
+    # the rest of these checks.
+    if type(claims) is not dict and not isinstance(claims, Mapping):
         raise EncodeError(f"claims must be a mapping (a JSON object), not {type(claims).__name__}")
     body: Mapping[str, Any] = claims
-    for name in _TIME_CLAIMS:
-        value = body.get(name)
-        if isinstance(value, dt.datetime):
-            body = {**body, name: numeric_date(value)}  # copy on write: the caller's claims stay as given
+    get = claims.get
+    if (
+        isinstance(get("exp"), dt.datetime)
+        or isinstance(get("iat"), dt.datetime)
+        or isinstance(get("nbf"), dt.datetime)
+    ):
+        # Copy on write: the caller's claims stay as given.
+        converted = {name: numeric_date(value) for name in _TIME_CLAIMS if isinstance(value := get(name), dt.datetime)}
+        body = {**claims, **converted}
     if expires_in is not None:
         body = dict(body)
         _set_expiry(body, expires_in)
@@ -82,16 +91,22 @@ def encode(
         if type(name) is not str:
             raise EncodeError("claim names must be strings")
     if headers is None:
-        header: Mapping[str, Any] = _JWT_HEADER
+        alg, header_b64 = _default_header(algorithm)
     elif isinstance(headers, Mapping):
-        header = {**_JWT_HEADER, **headers}
+        alg, header_b64 = _compact.encode_header(algorithm, {**_JWT_HEADER, **headers})
     else:
         raise EncodeError(f"headers must be a mapping, not {type(headers).__name__}")
-    alg, header_b64 = _compact.encode_header(algorithm, header)
-    return _compact.sign_compact(header_b64, b64encode(dumps(body, "claims")), signing_key(key, alg.name), alg)
+    typed = _classify_cached(key, None) if type(key) is bytes or type(key) is str else signing_key(key, alg.name)
+    return _compact.sign_compact(header_b64, b64encode(dumps(body, "claims")), typed, alg)
 
 
 _JWT_HEADER: Mapping[str, Any] = MappingProxyType({"typ": "JWT"})
+
+
+@functools.lru_cache(maxsize=32)
+def _default_header(algorithm: str) -> tuple[Algorithm, str]:
+    """``{"alg": algorithm, "typ": "JWT"}``, encoded once per algorithm."""
+    return _compact.encode_header(algorithm, _JWT_HEADER)
 
 
 def _set_expiry(body: dict[str, Any], expires_in: object) -> None:
