@@ -8,7 +8,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
 import minijwt
-from minijwt import InvalidKeyError, jws
+from minijwt import ECKey, InvalidKeyError, jws
 from minijwt._cache import BoundedCache
 from minijwt._compact import HEADER_CACHE_MAX_LENGTH, HEADER_CACHE_SIZE, _parse_header_cached
 from minijwt._keys import _OBJECTS, KEY_CACHE_SIZE, from_crypto_object
@@ -55,7 +55,9 @@ def test_key_objects_are_converted_once_and_never_confused() -> None:
     typed_a = from_crypto_object(a)
     assert from_crypto_object(a) is typed_a
     assert from_crypto_object(b) is not typed_a
-    assert from_crypto_object(b).public.public_numbers() == b.public_key().public_numbers()
+    typed_b = from_crypto_object(b)
+    assert isinstance(typed_b, ECKey)
+    assert typed_b.public.public_numbers() == b.public_key().public_numbers()
     for _ in range(KEY_CACHE_SIZE + 10):
         from_crypto_object(ec.generate_private_key(ec.SECP256R1()))
         assert len(_OBJECTS) <= KEY_CACHE_SIZE
