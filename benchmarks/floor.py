@@ -1,9 +1,10 @@
 """The floor: the least code that does a JWT's work with the standard library and `cryptography`.
 
 Each function does what minijwt's encode/decode does for the benchmark's
-tokens, and nothing more: split, strict base64url, strict JSON (duplicate
-members rejected), the primitive, and the same claim checks (``exp``, ``iat``,
-``aud``, ``iss``, with types). It keeps what any careful minimal code would
+tokens, and nothing more: to encode, the checks on claim names, time claims
+and key strength, compact JSON, base64url and the primitive; to decode, split,
+strict base64url, strict JSON (duplicate members rejected), the primitive, and
+the same claim checks (``exp``, ``iat``, ``aud``, ``iss``, with types). It keeps what any careful minimal code would
 keep between calls: precompiled patterns, the constant header segment, the
 parsed header of a header segment already seen, and a key already loaded from
 the same PEM text. Nothing is left that pure Python could skip, which makes it
@@ -17,6 +18,7 @@ import hmac
 import json
 import time
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from cryptography.hazmat.primitives import hashes, serialization
@@ -124,6 +126,17 @@ def make_encoder(alg: str) -> Callable[[dict[str, Any], Any], str]:
     sign = SIGN[alg]
 
     def encode(claims: dict[str, Any], key: Any) -> str:
+        # The same checks as minijwt's encode: claim names are strings,
+        # datetimes in the time claims become NumericDates, the key is strong
+        # enough for the algorithm (RFC 7518 §3.2; RSA at least 2048 bits).
+        for name in claims:
+            if type(name) is not str:
+                raise TypeError("claim names must be strings")
+        get = claims.get
+        if isinstance(get("exp"), datetime) or isinstance(get("iat"), datetime) or isinstance(get("nbf"), datetime):
+            claims = {k: int(v.timestamp()) if isinstance(v, datetime) else v for k, v in claims.items()}
+        if (type(key) is bytes and len(key) < 32) or (alg[0] in "RP" and key.key_size < 2048):
+            raise ValueError("key too weak")
         body = b64e("".join(_C_ENCODE(claims, 0)).encode())
         signing_input = f"{header}.{body}"
         return f"{signing_input}.{b64e(sign(key, signing_input.encode()))}"
