@@ -576,10 +576,10 @@ def main(argv: list[str] | None = None) -> int:
             indent=2,
         )
     )
-    print(f"\nraw figures: {args.json}")
+    print(f"\nraw figures: {os.path.relpath(args.json)}")
     if args.chart:
         chart(results, args.chart)
-        print(f"chart: {args.chart}")
+        print(f"chart: {os.path.relpath(args.chart)}")
     return 0
 
 

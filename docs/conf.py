@@ -30,6 +30,7 @@ autodoc_default_options = {"members": True, "show-inheritance": True}
 autodoc_type_aliases = {"KeyInput": "minijwt.KeyInput"}
 
 html_theme = "furo"
+html_static_path = ["_static"]
 html_title = f"minijwt {release}"
 exclude_patterns = ["_build"]
 
