@@ -59,6 +59,14 @@ def test_rsa_under_2048_bits_is_refused(alg: str) -> None:
         check_key(get_algorithm(alg), small, signing=False)
 
 
+def test_rsa_over_16384_bits_is_refused() -> None:
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicNumbers
+
+    huge = from_crypto_object(RSAPublicNumbers(65537, (1 << 16400) + 1).public_key())
+    with pytest.raises(InvalidKeyError, match="more than 16384 bits"):
+        check_key(get_algorithm("RS256"), huge, signing=False)
+
+
 @pytest.mark.parametrize(
     ("alg", "curve"),
     [("ES256", ec.SECP384R1()), ("ES384", ec.SECP256R1()), ("ES512", ec.SECP384R1()), ("ES256", ec.SECP521R1())],

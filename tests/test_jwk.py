@@ -169,6 +169,7 @@ BAD_KEYS: list[tuple[str, Any, str]] = [
     ("rsa empty e", _change(_rsa_member(), e=""), "empty"),
     ("rsa 1024-bit modulus", {"kty": "RSA", "n": _b64((1 << 1023) + 1), "e": "AQAB"}, "at least 2048"),
     ("rsa even modulus", {"kty": "RSA", "n": _b64(1 << 2047), "e": "AQAB"}, "even"),
+    ("rsa absurd modulus", {"kty": "RSA", "n": _b64((1 << 40000) + 1), "e": "AQAB"}, "more than 16384"),
     ("rsa e = 1", {"kty": "RSA", "n": _rsa_member()["n"], "e": "AQ"}, "exponent"),
     ("rsa e even", {"kty": "RSA", "n": _rsa_member()["n"], "e": _b64(65536)}, "exponent"),
     ("rsa e absurd", {"kty": "RSA", "n": _rsa_member()["n"], "e": _b64((1 << 300) + 1)}, "exponent"),

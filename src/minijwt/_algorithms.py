@@ -27,6 +27,9 @@ __all__ = ["ALGORITHMS", "MIN_RSA_BITS", "Algorithm", "check_key", "get_algorith
 
 #: RSA moduli shorter than this are refused (RFC 7518 §3.3, §3.5 say 2048).
 MIN_RSA_BITS = 2048
+#: RSA moduli longer than this are refused: OpenSSL's own limit for RSA
+#: verification, and far beyond any key in use; a larger one only costs time.
+MAX_RSA_BITS = 16384
 
 _Signer = Callable[[Any, bytes], bytes]
 _Verifier = Callable[[Any, bytes, bytes], bool]
@@ -236,6 +239,8 @@ def check_key(alg: Algorithm, key: Key, *, signing: bool) -> None:
     if isinstance(key, RSAKey):
         if key.size < alg.min_key_size:
             raise InvalidKeyError(f"{alg.name} needs an RSA key of at least {alg.min_key_size} bits, not {key.size}")
+        if key.size > MAX_RSA_BITS:
+            raise InvalidKeyError(f"RSA keys of more than {MAX_RSA_BITS} bits are refused; this one has {key.size}")
     elif key.crv not in alg.curves:
         expected = " or ".join(sorted(alg.curves))
         raise InvalidKeyError(f"{alg.name} needs a key on {expected}, but the key is on {key.crv}")

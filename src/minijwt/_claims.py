@@ -129,9 +129,10 @@ class ClaimRules:
             require = (require,)
         if not isinstance(require, Iterable) or isinstance(require, (bytes, Mapping)):
             raise InvalidOptionError("require must be a list of claim names")
-        names = tuple(dict.fromkeys(require))
+        names = tuple(require)
         if not all(isinstance(name, str) for name in names):
             raise InvalidOptionError("require must contain only claim names (strings)")
+        names = tuple(dict.fromkeys(names))  # without repeats, in order
         seconds = to_seconds(leeway, "leeway")
         assert seconds is not None
         return cls(

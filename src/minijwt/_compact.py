@@ -235,6 +235,8 @@ def encode_header(algorithm: str, headers: Mapping[str, Any] | None) -> tuple[Al
     Headers whose values are all strings (``kid``, ``typ`` ...) are encoded
     once and remembered (HEADER_CACHE_SIZE entries); others every time.
     """
+    if type(algorithm) is not str:
+        get_algorithm(algorithm)  # raises, saying why
     if headers is None:
         return _encode_header_cached(algorithm, ())
     if not isinstance(headers, Mapping):

@@ -12,7 +12,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 
-from ._algorithms import MIN_RSA_BITS
+from ._algorithms import MAX_RSA_BITS, MIN_RSA_BITS
 from ._base64url import b64decode, b64encode
 from ._keys import ECKey, Key, OKPKey, RSAKey, SecretKey
 from .errors import DecodeError, InvalidKeyError
@@ -91,6 +91,8 @@ def _rsa(jwk: Mapping[str, Any]) -> RSAKey:
     e = _uint(jwk, "e")
     if n.bit_length() < MIN_RSA_BITS:
         raise InvalidKeyError(f"RSA modulus has {n.bit_length()} bits; at least {MIN_RSA_BITS} are required")
+    if n.bit_length() > MAX_RSA_BITS:
+        raise InvalidKeyError(f"RSA modulus has {n.bit_length()} bits; more than {MAX_RSA_BITS} are refused")
     if n % 2 == 0:
         raise InvalidKeyError("RSA modulus is even")
     if e < 3 or e % 2 == 0 or e.bit_length() > _MAX_RSA_E_BITS or e >= n:

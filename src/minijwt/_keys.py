@@ -201,6 +201,8 @@ def load_key(data: str | bytes, password: str | bytes | None = None) -> Key:
     """
     if isinstance(password, str):
         password = password.encode("utf-8")
+    elif password is not None and not isinstance(password, bytes):
+        raise InvalidKeyError(f"a password must be str or bytes, not {type(password).__name__}")
     if not isinstance(data, (str, bytes)):
         raise InvalidKeyError(f"load_key takes str or bytes, not {type(data).__name__}")
     return _classify_cached(data, password)

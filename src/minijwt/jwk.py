@@ -41,6 +41,7 @@ from .errors import DecodeError, InvalidKeyError, KeyNotFoundError, MiniJWTError
 __all__ = ["JWK", "JWKSet", "SkippedKey"]
 
 _META = ("kid", "use", "key_ops", "alg")
+_KEY_CLASSES = (SecretKey, RSAKey, ECKey, OKPKey)
 _KEY_MEMBERS = frozenset({"kty", "crv", "x", "y", "n", "e", "k", "d", "p", "q", "dp", "dq", "qi", "oth"})
 _SIG_OPS = frozenset({"sign", "verify"})
 _HASHES = {"sha256": "sha-256", "sha384": "sha-384", "sha512": "sha-512"}
@@ -72,6 +73,8 @@ class JWK:
     extra: Mapping[str, Any] = dataclasses.field(default_factory=lambda: MappingProxyType({}))
 
     def __post_init__(self) -> None:
+        if not isinstance(self.key, _KEY_CLASSES):
+            raise InvalidKeyError(f"a JWK holds a typed key, not {type(self.key).__name__}; use JWK.from_key")
         for name in ("kid", "alg", "use"):
             value = getattr(self, name)
             if value is not None and not isinstance(value, str):
@@ -169,6 +172,8 @@ class JWK:
         Raises:
             InvalidKeyError: The key is not usable or does not fit ``alg``.
         """
+        if isinstance(key_ops, (str, bytes)) or (key_ops is not None and not isinstance(key_ops, Iterable)):
+            raise InvalidKeyError("key_ops must be a list of operation names")
         return cls(
             key=prepare_key(key),
             kid=kid,
@@ -274,7 +279,7 @@ class JWK:
         Raises:
             InvalidKeyError: Unsupported hash name.
         """
-        name = hash.lower().replace("-", "")
+        name = hash.lower().replace("-", "") if isinstance(hash, str) else ""
         if name not in _HASHES:
             raise InvalidKeyError(f"unsupported thumbprint hash {hash!r}; use sha256, sha384 or sha512")
         canonical = json.dumps(thumbprint_members(self.key), separators=(",", ":")).encode("ascii")
@@ -282,8 +287,8 @@ class JWK:
 
     def thumbprint_uri(self, hash: str = "sha256") -> str:
         """The RFC 9278 JWK thumbprint URI, e.g. ``urn:ietf:params:oauth:jwk-thumbprint:sha-256:...``."""
-        name = hash.lower().replace("-", "")
-        return f"urn:ietf:params:oauth:jwk-thumbprint:{_HASHES.get(name, name)}:{self.thumbprint(hash)}"
+        thumbprint = self.thumbprint(hash)  # validates the hash name
+        return f"urn:ietf:params:oauth:jwk-thumbprint:{_HASHES[hash.lower().replace('-', '')]}:{thumbprint}"
 
     # --- use rules -----------------------------------------------------------------
 
@@ -388,6 +393,8 @@ class JWKSet:
             InvalidKeyError: The set is ambiguous, or mixes symmetric and
                 asymmetric keys.
         """
+        if not isinstance(keys, Iterable) or isinstance(keys, (str, bytes, Mapping)):
+            raise InvalidKeyError("a JWKSet is built from a list of JWK objects")
         self._keys: tuple[JWK, ...] = tuple(keys)
         #: Keys that were left out while parsing, with the reasons.
         self.skipped: tuple[SkippedKey, ...] = tuple(skipped)

@@ -90,8 +90,10 @@ def encode(
     for name in body:  # a loop: all() over a generator costs twice as much here
         if type(name) is not str:
             raise EncodeError("claim names must be strings")
-    if headers is None:
+    if headers is None and type(algorithm) is str:
         alg, header_b64 = _default_header(algorithm)
+    elif headers is None:
+        alg, header_b64 = _compact.encode_header(algorithm, _JWT_HEADER)  # explains the bad algorithm
     elif isinstance(headers, Mapping):
         alg, header_b64 = _compact.encode_header(algorithm, {**_JWT_HEADER, **headers})
     else:
