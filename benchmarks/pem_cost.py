@@ -11,9 +11,11 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from run import make_material
 
 from minijwt import jws
 
@@ -32,15 +34,9 @@ def _median(call: Callable[[], object]) -> float:
 
 def main() -> int:
     """Measure and print the figures."""
-    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private_pem = private.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode()
-    public_pem = (
-        private.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode()
-    )
+    material = make_material("RS256")
+    private, public = material.private, material.public
+    private_pem, public_pem = material.private_pem, material.public_pem
     token = jws.sign(b'{"sub":"bench"}', private, "RS256")
 
     def verify_public_pem() -> object:
@@ -54,7 +50,7 @@ def main() -> int:
         ("minijwt verify, public PEM text, later calls (median)", _median(verify_public_pem)),
         (
             "minijwt verify, prepared key object (median)",
-            _median(lambda: jws.verify(token, private.public_key(), algorithms=["RS256"])),
+            _median(lambda: jws.verify(token, public, algorithms=["RS256"])),
         ),
         ("minijwt sign, private PEM text, first call", _time(sign_private_pem)),
         ("minijwt sign, private PEM text, later calls (median)", _median(sign_private_pem)),
