@@ -88,7 +88,7 @@ def decode_header(segment: str) -> dict[str, Any]:
 #: Header segments up to this length are parsed once and remembered (in a
 #: cache of HEADER_CACHE_SIZE entries): a service sees the same few headers
 #: over and over. Longer ones, which no real issuer produces, are parsed every
-#: time, so the cache never holds more than about 256 KiB.
+#: time, so the cache holds at most 256 small headers, whatever tokens arrive.
 HEADER_CACHE_MAX_LENGTH = 1024
 HEADER_CACHE_SIZE = 256
 
