@@ -12,30 +12,12 @@ import time
 from collections.abc import Sequence
 from typing import TextIO
 
-from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
-
 from . import __version__, jws
-from ._algorithms import ALGORITHMS, Algorithm
-from ._keys import Key, SecretKey, from_crypto_object
+from ._algorithms import ALGORITHMS
 from .errors import MiniJWTError
+from .jwk import JWK
 
 __all__ = ["main"]
-
-
-def _demo_key(alg: Algorithm) -> Key:
-    """Make a fresh key that fits ``alg``."""
-    if alg.kty == "oct":
-        import secrets
-
-        return SecretKey(secrets.token_bytes(alg.min_key_size // 8))
-    if alg.kty == "RSA":
-        return from_crypto_object(rsa.generate_private_key(public_exponent=65537, key_size=2048))
-    if alg.kty == "EC":
-        curve = {"P-256": ec.SECP256R1(), "P-384": ec.SECP384R1(), "P-521": ec.SECP521R1()}[min(alg.curves)]
-        return from_crypto_object(ec.generate_private_key(curve))
-    if "Ed25519" in alg.curves:
-        return from_crypto_object(ed25519.Ed25519PrivateKey.generate())
-    return from_crypto_object(ed448.Ed448PrivateKey.generate())
 
 
 def _tamper(token: str) -> str:
@@ -51,7 +33,7 @@ def demo(out: TextIO) -> int:
     rows: list[tuple[str, str, str, str, str, str]] = []
     failures = 0
     for alg in ALGORITHMS.values():
-        key = _demo_key(alg)
+        key = JWK.generate(alg.name).key
         start = time.perf_counter()
         token = jws.sign(payload, key, alg.name)
         sign_us = (time.perf_counter() - start) * 1e6
