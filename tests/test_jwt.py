@@ -475,6 +475,12 @@ def test_decode_reuses_the_prepared_verifier(monkeypatch: pytest.MonkeyPatch) ->
     for _ in range(5):
         assert minijwt.decode(token, key, algorithms=["HS256"], audience=["api"]) == {"aud": "api"}
     assert built == 1
+    # An equal text key passed as a new object on every call is the same key.
+    text = "a-secret-of-at-least-32-bytes!!"
+    text_token = minijwt.encode({}, text + "!")
+    for _ in range(5):
+        assert minijwt.decode(text_token, "".join([text, "!"]), algorithms=["HS256"]) == {}
+    assert built == 2
     assert minijwt.jwt.VERIFIER_CACHE_SIZE == 64
 
 

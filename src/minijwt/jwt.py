@@ -302,7 +302,9 @@ def decode(
         entry = _VERIFIERS.get(cache_key)
     except TypeError:  # something unhashable: no cache
         cache_key, entry = None, None
-    if entry is not None and entry[0] is key:
+    # A text key is part of the cache key by value; any other key by id, which
+    # is only valid while the cached object is that very object.
+    if entry is not None and (entry[0] is key or type(key) is str or type(key) is bytes):
         verifier = entry[1]
     else:
         verifier = JWTVerifier(
