@@ -35,7 +35,18 @@ from ._algorithms import ALGORITHMS, Algorithm, check_key, get_algorithm
 from ._base64url import b64encode
 from ._json import dumps, loads_object
 from ._jwk import key_from_members, key_to_members, thumbprint_members
-from ._keys import ECKey, Key, KeyInput, OKPKey, RSAKey, SecretKey, from_crypto_object, load_key, prepare_key
+from ._keys import (
+    ECKey,
+    Key,
+    KeyInput,
+    OKPKey,
+    RSAKey,
+    SecretKey,
+    _classify_cached,
+    from_crypto_object,
+    load_key,
+    prepare_key,
+)
 from .errors import DecodeError, InvalidKeyError, KeyNotFoundError, MiniJWTError
 
 __all__ = ["JWK", "JWKSet", "SkippedKey"]
@@ -543,8 +554,8 @@ def resolver_for(key: object) -> _compact.KeyResolver:
 
 def signing_key(key: object, algorithm: str) -> Key:
     """The typed key to sign with, after the JWK use rules when it is a JWK."""
-    if type(key) is bytes or type(key) is str:  # the common case, first
-        return prepare_key(key)
+    if type(key) is bytes or type(key) is str:  # the common case, straight to the parse cache
+        return _classify_cached(key, None)
     if isinstance(key, JWK):
         key.check_use(algorithm, signing=True)
         return key.key

@@ -27,7 +27,7 @@ from ._base64url import b64encode
 from ._cache import BoundedCache
 from ._claims import ClaimRules, check_claims, check_typ, is_number, numeric_date, to_seconds, to_timestamp
 from ._json import dumps, loads_object
-from ._keys import KeyInput, _classify_cached
+from ._keys import KeyInput
 from .errors import EncodeError, InvalidKeyError, InvalidOptionError
 from .jwk import fits_any, resolver_for, signing_key
 
@@ -98,8 +98,7 @@ def encode(
         alg, header_b64 = _compact.encode_header(algorithm, {**_JWT_HEADER, **headers})
     else:
         raise EncodeError(f"headers must be a mapping, not {type(headers).__name__}")
-    typed = _classify_cached(key, None) if type(key) is bytes or type(key) is str else signing_key(key, alg.name)
-    return _compact.sign_compact(header_b64, b64encode(dumps(body, "claims")), typed, alg)
+    return _compact.sign_compact(header_b64, b64encode(dumps(body, "claims")), signing_key(key, alg.name), alg)
 
 
 _JWT_HEADER: Mapping[str, Any] = MappingProxyType({"typ": "JWT"})
