@@ -10,14 +10,14 @@ from cryptography.hazmat.primitives.asymmetric import ec
 import minijwt
 from minijwt import ECKey, InvalidKeyError, jws
 from minijwt._cache import BoundedCache
-from minijwt._compact import HEADER_CACHE_MAX_LENGTH, HEADER_CACHE_SIZE, _parse_header_cached
-from minijwt._keys import _OBJECTS, KEY_CACHE_SIZE, from_crypto_object
+from minijwt._header import HEADER_CACHE_MAX_LENGTH, HEADER_CACHE_SIZE
+from minijwt._keyload import KEY_CACHE_SIZE, from_crypto_object
 
 SECRET = b"0123456789abcdef0123456789abcdef"
 
 
 def test_bounded_cache_evicts_the_oldest() -> None:
-    cache: BoundedCache[int] = BoundedCache(3)
+    cache: BoundedCache[int] = BoundedCache("test.evicts", 3)
     for i in range(10):
         cache.put(i, i * i)
         assert len(cache) <= 3
@@ -29,17 +29,17 @@ def test_bounded_cache_evicts_the_oldest() -> None:
 
 
 def test_header_cache_is_bounded_and_skips_long_headers() -> None:
-    _parse_header_cached.cache_clear()
+    minijwt.clear_caches()
     for i in range(HEADER_CACHE_SIZE + 50):
         token = jws.sign(b"x", SECRET, "HS256", headers={"kid": f"k{i}"})
         assert jws.verify(token, SECRET, algorithms=["HS256"]) == b"x"
-    info = _parse_header_cached.cache_info()
-    assert info.currsize == info.maxsize == HEADER_CACHE_SIZE
+    info = minijwt.cache_info()["header.parse"]
+    assert info.size == info.bound == HEADER_CACHE_SIZE
+    minijwt.clear_caches()
     long_kid = "k" * HEADER_CACHE_MAX_LENGTH
     token = jws.sign(b"x", SECRET, "HS256", headers={"kid": long_kid})
-    before = _parse_header_cached.cache_info()
     assert jws.verify_complete(token, SECRET, algorithms=["HS256"]).header["kid"] == long_kid
-    assert _parse_header_cached.cache_info().misses == before.misses  # parsed without the cache
+    assert minijwt.cache_info()["header.parse"].size == 0  # parsed without the cache
 
 
 def test_cached_header_cannot_be_changed_by_a_caller() -> None:
@@ -60,7 +60,7 @@ def test_key_objects_are_converted_once_and_never_confused() -> None:
     assert typed_b.public.public_numbers() == b.public_key().public_numbers()
     for _ in range(KEY_CACHE_SIZE + 10):
         from_crypto_object(ec.generate_private_key(ec.SECP256R1()))
-        assert len(_OBJECTS) <= KEY_CACHE_SIZE
+        assert minijwt.cache_info()["keys.objects"].size <= KEY_CACHE_SIZE
 
 
 def test_a_freed_key_object_is_never_mistaken_for_a_new_one() -> None:

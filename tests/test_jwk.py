@@ -26,7 +26,7 @@ from minijwt import (
     SecretKey,
     jws,
 )
-from minijwt._jwk import has_roca_fingerprint
+from minijwt._keys import has_roca_fingerprint
 
 RFC7517 = load_vectors("rfc7517.json")
 RFC8037 = load_vectors("rfc8037_keys.json")
@@ -340,8 +340,15 @@ def test_use_enc_is_refused_for_signatures() -> None:
     with pytest.raises(InvalidKeyError, match="'use'"):
         jws.sign(b"x", private, "ES256")
     token = jws.sign(b"x", private_key_for("ES256"), "ES256")
-    with pytest.raises(InvalidKeyError, match="'use'"):
+    # A key that can verify nothing is the server's configuration (500) ...
+    with pytest.raises(InvalidKeyError, match="fits any"):
         jws.verify(token, private.public(), algorithms=["ES256"])
+    # ... while a token it cannot serve among others is the token's fault (401).
+    mixed = JWKSet([private.public(), JWK.from_key(private_key_for("ES256").public_key(), kid="good")])
+    with pytest.raises(KeyNotFoundError, match=r"'use'|cannot verify"):
+        jws.verify(
+            jws.sign(b"x", private_key_for("ES256"), "ES256", headers={"kid": private.kid}), mixed, algorithms=["ES256"]
+        )
 
 
 def test_key_ops_restrict_operations() -> None:
@@ -351,8 +358,10 @@ def test_key_ops_restrict_operations() -> None:
     token = jws.sign(b"x", JWK.from_key(private_key_for("ES256"), key_ops=["sign"]), "ES256")
     assert jws.verify(token, verify_only, algorithms=["ES256"]) == b"x"
     sign_only = JWK.from_key(private_key_for("ES256"), key_ops=["sign"])
-    with pytest.raises(InvalidKeyError, match="'verify'"):
+    with pytest.raises(InvalidKeyError, match="fits any"):
         jws.verify(token, sign_only, algorithms=["ES256"])
+    with pytest.raises(InvalidKeyError, match="fits any"):
+        minijwt.JWTVerifier(sign_only, algorithms=["ES256"])
 
 
 def test_alg_restricts_the_key_to_one_algorithm() -> None:
@@ -360,9 +369,12 @@ def test_alg_restricts_the_key_to_one_algorithm() -> None:
     with pytest.raises(InvalidKeyError, match="for RS256"):
         jws.sign(b"x", key, "PS256")
     token = jws.sign(b"x", private_key_for("RS256"), "PS256")
-    with pytest.raises(InvalidKeyError, match="for RS256"):
+    # The token chose PS256, which the key may not serve: a token error.
+    with pytest.raises(KeyNotFoundError, match="for RS256"):
         jws.verify(token, key, algorithms=["RS256", "PS256"])
-    with pytest.raises(InvalidKeyError, match="fits none"):
+    with pytest.raises(KeyNotFoundError, match="for RS256"):
+        minijwt.JWTVerifier(key, algorithms=["RS256", "PS256"]).decode(token)
+    with pytest.raises(InvalidKeyError, match="fits any"):
         minijwt.JWTVerifier(key, algorithms=["PS256"])
 
 
@@ -409,6 +421,9 @@ def test_kid_selects_among_same_key_for_several_algorithms() -> None:
         assert jws.verify(token, keys, algorithms=[alg]) == b"x"
     token = jws.sign(b"x", private, "RS512", headers={"kid": "k"})
     with pytest.raises(KeyNotFoundError, match="cannot verify RS512"):
+        jws.verify(token, keys, algorithms=["RS256", "RS512"])
+    # No key of the set can serve any allowed algorithm: the configuration is wrong.
+    with pytest.raises(InvalidKeyError, match="fits any"):
         jws.verify(token, keys, algorithms=["RS512"])
 
 
@@ -447,8 +462,8 @@ def test_token_without_kid() -> None:
     with pytest.raises(KeyNotFoundError, match="2 keys"):
         jws.verify(token, JWKSet([key, other]), algorithms=["ES256"])
     with pytest.raises(KeyNotFoundError, match="no key"):
-        jws.verify(token, JWKSet([rsa_key]), algorithms=["ES256"])
-    with pytest.raises(KeyNotFoundError):
+        jws.verify(token, JWKSet([rsa_key]), algorithms=["ES256", "RS256"])
+    with pytest.raises(InvalidKeyError, match="fits any"):
         jws.verify(token, JWKSet([]), algorithms=["ES256"])
 
 

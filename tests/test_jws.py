@@ -16,6 +16,7 @@ from minijwt import (
     EncodeError,
     InvalidAlgorithmError,
     InvalidKeyError,
+    InvalidOptionError,
     InvalidSignatureError,
     MiniJWTError,
     get_unverified_header,
@@ -23,7 +24,7 @@ from minijwt import (
 )
 from minijwt._algorithms import get_algorithm
 from minijwt._base64url import b64decode, b64encode
-from minijwt._keys import prepare_key
+from minijwt._keyload import prepare_key
 
 SECRET = b"0123456789abcdef0123456789abcdef"
 
@@ -141,7 +142,8 @@ def test_sign_accepts_text_and_rejects_other_payloads() -> None:
 
 @pytest.mark.parametrize("alg", ["none", "foo", "hs256"])
 def test_sign_rejects_unknown_algorithms(alg: str) -> None:
-    with pytest.raises(InvalidAlgorithmError):
+    # The signer's own choice: a configuration error, never a token error.
+    with pytest.raises(EncodeError):
         jws.sign(b"x", SECRET, alg)
 
 
@@ -166,8 +168,8 @@ def test_verify_requires_an_allowlist() -> None:
     token = jws.sign(b"x", SECRET, "HS256")
     with pytest.raises(TypeError):
         jws.verify(token, SECRET)  # type: ignore[call-arg]
-    for bad in (None, [], (), "", ["HS256", None], ["HS256", "nope"], [b"HS256"], {"HS256": 1}, b"HS256", 42):
-        with pytest.raises(InvalidAlgorithmError):
+    for bad in (None, [], (), "", ["HS256", None], ["HS256", "nope"], [b"HS256"], {"HS256": 1}, b"HS256", 42, ["none"]):
+        with pytest.raises(InvalidOptionError):
             jws.verify(token, SECRET, algorithms=bad)  # type: ignore[arg-type]
     assert jws.verify(token, SECRET, algorithms="HS256") == b"x"
     assert jws.verify(token, SECRET, algorithms=("HS256", "RS256")) == b"x"
@@ -184,9 +186,11 @@ def test_algorithm_not_in_allowlist() -> None:
 @pytest.mark.parametrize("alg", ["none", "None", "NONE", "nOnE"])
 def test_none_never_verifies(alg: str) -> None:
     unsecured = f"{b64encode(json.dumps({'alg': alg}).encode())}.{b64encode(b'{}')}."
-    for allow in (["HS256"], [alg]):
-        with pytest.raises(InvalidAlgorithmError):
-            jws.verify(unsecured, SECRET, algorithms=allow)
+    with pytest.raises(InvalidAlgorithmError):
+        jws.verify(unsecured, SECRET, algorithms=["HS256"])
+    # Allowing "none" is refused as the configuration error it is.
+    with pytest.raises(InvalidOptionError):
+        jws.verify(unsecured, SECRET, algorithms=[alg])
     # Even with a signature present.
     with pytest.raises(InvalidAlgorithmError):
         jws.verify(_make({"alg": alg}), SECRET, algorithms=["HS256"])
@@ -252,7 +256,7 @@ def test_embedded_keys_are_never_used() -> None:
         (["alg"], {}, "registered"),
         (["kid"], {"kid": "1"}, "registered"),
         (["exp"], {"exp": 1}, "not supported"),
-        (["b64"], {"b64": True}, "not supported"),
+        (["b64"], {"b64": False}, "not supported"),
         (["http://example.com/ext"], {"http://example.com/ext": True}, "not supported"),
     ],
 )
@@ -380,3 +384,25 @@ def test_verify_complete_and_unverified_header() -> None:
         get_unverified_header("x.y")
     with pytest.raises(DecodeError):
         get_unverified_header(42)  # type: ignore[arg-type]
+
+
+def test_b64_rules() -> None:
+    """RFC 7797: b64 is a boolean listed in crit; b64 false is refused until unencoded payloads are supported."""
+    accepted = _make({"alg": "HS256", "b64": True, "crit": ["b64"]})
+    assert jws.verify(accepted, SECRET, algorithms=["HS256"]) == b"{}"
+    for header, message in (
+        ({"alg": "HS256", "b64": True}, "listed in 'crit'"),
+        ({"alg": "HS256", "b64": False}, "listed in 'crit'"),
+        ({"alg": "HS256", "b64": "false", "crit": ["b64"]}, "true or false"),
+        ({"alg": "HS256", "b64": 0, "crit": ["b64"]}, "true or false"),
+        ({"alg": "HS256", "b64": False, "crit": ["b64"]}, "not supported"),
+    ):
+        with pytest.raises(DecodeError, match=message):
+            jws.verify(_make(header), SECRET, algorithms=["HS256"])
+    # Signing never produces a header that lies about the payload's encoding.
+    with pytest.raises(EncodeError, match="not supported"):
+        jws.sign(b"x", SECRET, "HS256", headers={"b64": False, "crit": ["b64"]})
+    with pytest.raises(EncodeError, match="listed in 'crit'"):
+        jws.sign(b"x", SECRET, "HS256", headers={"b64": True})
+    token = jws.sign(b"x", SECRET, "HS256", headers={"b64": True, "crit": ["b64"]})
+    assert jws.verify(token, SECRET, algorithms=["HS256"]) == b"x"

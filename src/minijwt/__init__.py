@@ -9,8 +9,13 @@ from __future__ import annotations
 
 from . import jwk, jws, jwt
 from ._algorithms import ALGORITHMS, Algorithm
-from ._keys import ECKey, Key, KeyInput, OKPKey, RSAKey, SecretKey, load_key
+from ._cache import CacheInfo, cache_info
+from ._cache import clear as clear_caches
+from ._keyload import load_key
+from ._keys import ECKey, Key, OKPKey, RSAKey, SecretKey
+from ._resolve import AsyncKeySource, KeyInput, KeySource
 from .errors import (
+    ClaimError,
     DecodeError,
     EncodeError,
     ExpiredSignatureError,
@@ -33,7 +38,7 @@ from .errors import (
 )
 from .jwk import JWK, JWKSet, SkippedKey
 from .jws import get_unverified_header
-from .jwt import JWTVerifier, decode, encode
+from .jwt import JWTVerifier, VerifiedJWT, adecode, decode, decode_complete, encode
 
 __version__ = "0.1.0"
 
@@ -45,6 +50,9 @@ __all__ = [
     "JWK",
     "SUPPORTED_ALGORITHMS",
     "Algorithm",
+    "AsyncKeySource",
+    "CacheInfo",
+    "ClaimError",
     "DecodeError",
     "ECKey",
     "EncodeError",
@@ -67,14 +75,20 @@ __all__ = [
     "Key",
     "KeyInput",
     "KeyNotFoundError",
+    "KeySource",
     "MiniJWTError",
     "MissingRequiredClaimError",
     "OKPKey",
     "RSAKey",
     "SecretKey",
     "SkippedKey",
+    "VerifiedJWT",
     "__version__",
+    "adecode",
+    "cache_info",
+    "clear_caches",
     "decode",
+    "decode_complete",
     "encode",
     "get_unverified_header",
     "jwk",

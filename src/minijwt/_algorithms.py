@@ -10,7 +10,7 @@ an ``HS256`` row only ever meets a :class:`~minijwt._keys.SecretKey`.
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
@@ -20,16 +20,20 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 
-from ._keys import ECKey, Key, OKPKey, RSAKey, SecretKey
-from .errors import InvalidAlgorithmError, InvalidKeyError
+from ._cache import memoize
+from ._keys import MIN_RSA_BITS, ECKey, Key, OKPKey, RSAKey, SecretKey
+from .errors import EncodeError, InvalidAlgorithmError, InvalidKeyError, InvalidOptionError
 
-__all__ = ["ALGORITHMS", "MIN_RSA_BITS", "Algorithm", "check_key", "get_algorithm"]
-
-#: RSA moduli shorter than this are refused (RFC 7518 §3.3, §3.5 say 2048).
-MIN_RSA_BITS = 2048
-#: RSA moduli longer than this are refused: OpenSSL's own limit for RSA
-#: verification, and far beyond any key in use; a larger one only costs time.
-MAX_RSA_BITS = 16384
+__all__ = [
+    "ALGORITHMS",
+    "Algorithm",
+    "allowlist",
+    "check_key",
+    "fits",
+    "get_algorithm",
+    "misfit",
+    "signing_algorithm",
+]
 
 _Signer = Callable[[Any, bytes], bytes]
 _Verifier = Callable[[Any, bytes, bytes], bool]
@@ -84,7 +88,7 @@ def _hmac(digest: str) -> tuple[_Signer, _Verifier]:
 
 def _rsa(pad: padding.AsymmetricPadding, hash_alg: hashes.HashAlgorithm) -> tuple[_Signer, _Verifier]:
     def sign(key: RSAKey, data: bytes) -> bytes:
-        assert key.private is not None  # check_key(..., signing=True) guarantees it
+        assert key.private is not None  # check_key(..., signing=True) guaranteed it
         return key.private.sign(data, pad, hash_alg)
 
     def verify(key: RSAKey, data: bytes, signature: bytes) -> bool:
@@ -110,7 +114,7 @@ def _ecdsa(hash_alg: hashes.HashAlgorithm, part_size: int) -> tuple[_Signer, _Ve
     scheme = ec.ECDSA(hash_alg)
 
     def sign(key: ECKey, data: bytes) -> bytes:
-        assert key.private is not None  # check_key(..., signing=True) guarantees it
+        assert key.private is not None  # check_key(..., signing=True) guaranteed it
         r, s = decode_dss_signature(key.private.sign(data, scheme))
         # JWS carries R || S as fixed-length big-endian integers, not DER.
         return r.to_bytes(part_size, "big") + s.to_bytes(part_size, "big")
@@ -139,7 +143,7 @@ def _ecdsa(hash_alg: hashes.HashAlgorithm, part_size: int) -> tuple[_Signer, _Ve
 
 
 def _eddsa_sign(key: OKPKey, data: bytes) -> bytes:
-    assert key.private is not None  # check_key(..., signing=True) guarantees it
+    assert key.private is not None  # check_key(..., signing=True) guaranteed it
     return key.private.sign(data)
 
 
@@ -214,6 +218,47 @@ def get_algorithm(name: object) -> Algorithm:
     raise InvalidAlgorithmError(f"unsupported algorithm {name[:20]!r}")
 
 
+def signing_algorithm(name: object) -> Algorithm:
+    """Look up the algorithm to sign with: the caller's choice, so a bad one is an :class:`EncodeError`.
+
+    Raises:
+        EncodeError: ``name`` is not a string, is ``"none"`` or is unknown.
+    """
+    try:
+        return get_algorithm(name)
+    except InvalidAlgorithmError as exc:
+        raise EncodeError(exc.message) from None
+
+
+def misfit(alg: Algorithm, key: Key) -> str | None:
+    """Why a typed key cannot serve an algorithm, or ``None`` when it can.
+
+    The one definition of "this key fits this algorithm": the key's type, its
+    curve, and its size against the table's minimum. Everything else that
+    asks (verifier construction, key resolution, ``JWK.can_verify``) asks
+    :func:`fits`, which asks this.
+    """
+    if type(key) is not alg.key_type:
+        return f"{alg.name} needs a key of type {alg.kty}, but the key is of type {key.kty}"
+    if alg.curves and key.crv not in alg.curves:  # type: ignore[union-attr]
+        expected = " or ".join(sorted(alg.curves))
+        return f"{alg.name} needs a key on {expected}, but the key is on {key.crv}"  # type: ignore[union-attr]
+    if key.size < alg.min_key_size:
+        if type(key) is SecretKey:
+            # RFC 7518 §3.2: a key of the same size as the hash output or larger.
+            return (
+                f"{alg.name} needs a secret of at least {alg.min_key_size // 8} bytes, "
+                f"but this one has {len(key.secret)}"
+            )
+        return f"{alg.name} needs a key of at least {alg.min_key_size} bits, not {key.size}"
+    return None
+
+
+def fits(alg: Algorithm, key: Key) -> bool:
+    """Whether a typed key can serve an algorithm (see :func:`misfit`)."""
+    return misfit(alg, key) is None
+
+
 def check_key(alg: Algorithm, key: Key, *, signing: bool) -> None:
     """Check that a typed key may be used with an algorithm.
 
@@ -223,26 +268,52 @@ def check_key(alg: Algorithm, key: Key, *, signing: bool) -> None:
         signing: True to sign (a private key is needed), False to verify.
 
     Raises:
-        InvalidKeyError: The key's type or curve does not fit the algorithm,
-            it is too short, or it is public and ``signing`` is true.
+        InvalidKeyError: The key does not fit the algorithm (see
+            :func:`misfit`), or it is public and ``signing`` is true.
     """
-    if type(key) is not alg.key_type:
-        raise InvalidKeyError(f"{alg.name} needs a key of type {alg.kty}, but the key is of type {key.kty}")
-    if isinstance(key, SecretKey):
-        if len(key.secret) * 8 < alg.min_key_size:
-            # RFC 7518 §3.2: a key of the same size as the hash output or larger.
-            raise InvalidKeyError(
-                f"{alg.name} needs a secret of at least {alg.min_key_size // 8} bytes, "
-                f"but this one has {len(key.secret)}"
-            )
-        return
-    if isinstance(key, RSAKey):
-        if key.size < alg.min_key_size:
-            raise InvalidKeyError(f"{alg.name} needs an RSA key of at least {alg.min_key_size} bits, not {key.size}")
-        if key.size > MAX_RSA_BITS:
-            raise InvalidKeyError(f"RSA keys of more than {MAX_RSA_BITS} bits are refused; this one has {key.size}")
-    elif key.crv not in alg.curves:
-        expected = " or ".join(sorted(alg.curves))
-        raise InvalidKeyError(f"{alg.name} needs a key on {expected}, but the key is on {key.crv}")
-    if signing and key.private is None:
+    problem = misfit(alg, key)
+    if problem is not None:
+        raise InvalidKeyError(problem)
+    if signing and type(key) is not SecretKey and key.private is None:  # type: ignore[union-attr]
         raise InvalidKeyError(f"signing with {alg.name} needs a private key, but a public key was given")
+
+
+#: How many distinct ``algorithms`` options keep their checked allowlist.
+ALLOWLIST_CACHE_SIZE = 64
+
+
+@memoize("algorithms.allowlist", ALLOWLIST_CACHE_SIZE)
+def _allowlist_from_tuple(names: tuple[object, ...]) -> frozenset[str]:
+    if not names:
+        raise InvalidOptionError("algorithms must name at least one algorithm")
+    for name in names:
+        try:
+            get_algorithm(name)  # raises for non-strings, 'none' and unknown names
+        except InvalidAlgorithmError as exc:
+            raise InvalidOptionError(f"algorithms: {exc.message}") from None
+    return frozenset(names)  # type: ignore[arg-type]
+
+
+def allowlist(algorithms: object) -> frozenset[str]:
+    """Validate the caller's ``algorithms`` option (RFC 8725 §3.1).
+
+    A single string means that one algorithm. Every name must be a supported
+    algorithm; ``none`` is refused here, so it can never be allowed.
+
+    Raises:
+        InvalidOptionError: The option is missing, empty, not a list of
+            strings, or names ``none`` or an unknown algorithm: the server's
+            configuration is wrong, whatever token comes.
+    """
+    if type(algorithms) is frozenset:
+        return _allowlist_from_tuple(tuple(sorted(algorithms, key=repr)))
+    if isinstance(algorithms, str):
+        return _allowlist_from_tuple((algorithms,))
+    if algorithms is None:
+        raise InvalidOptionError("algorithms is required: name the algorithms you accept, e.g. ['RS256']")
+    if not isinstance(algorithms, Iterable) or isinstance(algorithms, (bytes, Mapping)):
+        raise InvalidOptionError("algorithms must be a list of algorithm names")
+    try:
+        return _allowlist_from_tuple(tuple(algorithms))
+    except TypeError:
+        raise InvalidOptionError("algorithms must be a list of algorithm names (strings)") from None

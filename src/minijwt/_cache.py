@@ -1,32 +1,152 @@
-"""A small bounded cache for objects that are keyed by identity.
+"""Every cache minijwt keeps, in one register, each with a named bound.
 
-``functools.lru_cache`` needs hashable arguments; `cryptography`'s public keys
-are not hashable. This cache is keyed by whatever the caller chooses (often
-``id(obj)``) and stores the object with the value, so that a cached identity
-stays valid: while the entry exists the object is alive and no other object
-can have its id.
+minijwt remembers work that repeats from token to token (a header segment
+already parsed, a PEM already loaded, a verifier already prepared). Each such
+cache is made here, registered under a stable name with its bound, and so
+can be listed (:func:`cache_info`) and emptied (:func:`clear`) by a program,
+for example after rotating an HMAC secret that was passed as text.
+
+Three kinds, one mechanism each:
+
+- :func:`memoize`: a pure function of hashable arguments (``functools.lru_cache``,
+  the C implementation, for the hot path).
+- :class:`BoundedCache`: a dict keyed by value, the oldest entry evicted when full.
+- :class:`IdentityCache`: keyed by an object's identity, for objects that are
+  not hashable (``cryptography`` keys). It keeps the object with the value, so
+  an id in the cache always belongs to the object it was computed for: while
+  the entry exists the object is alive, and no other object can have its id.
+
+No cache ever holds a password (RFC 8725 §3.5 asks that keys be handled with
+care; a password is never needed again once its key is loaded).
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Hashable
-from typing import Generic, TypeVar
+import functools
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from typing import Any, Generic, Protocol, TypeVar
 
 V = TypeVar("V")
+F = TypeVar("F", bound=Callable[..., Any])
 
-__all__ = ["BoundedCache"]
+__all__ = ["BoundedCache", "CacheInfo", "IdentityCache", "cache_info", "clear", "memoize"]
+
+
+@dataclass(frozen=True, slots=True)
+class CacheInfo:
+    """One registered cache: how many entries it holds and its bound.
+
+    Attributes:
+        name: The cache's registered name, e.g. ``"header.parse"``.
+        size: The number of entries it holds now.
+        bound: The most it can ever hold.
+    """
+
+    name: str
+    size: int
+    bound: int
+
+
+class _Registered(Protocol):
+    def _size(self) -> int: ...
+
+    def _clear(self) -> None: ...
+
+
+_REGISTER: dict[str, tuple[int, _Registered]] = {}
+
+
+def _register(name: str, bound: int, cache: _Registered) -> None:
+    if name in _REGISTER:
+        raise AssertionError(f"cache {name!r} registered twice")
+    if type(bound) is not int or bound <= 0:
+        raise AssertionError(f"cache {name!r} needs a positive bound")
+    _REGISTER[name] = (bound, cache)
+
+
+def cache_info() -> dict[str, CacheInfo]:
+    """List every registered cache with its current size and its bound.
+
+    Returns:
+        The caches by name.
+
+    Example:
+        >>> import minijwt
+        >>> info = minijwt.cache_info()
+        >>> info["header.parse"].bound
+        256
+    """
+    return {name: CacheInfo(name, cache._size(), bound) for name, (bound, cache) in _REGISTER.items()}
+
+
+def clear() -> None:
+    """Empty every cache.
+
+    Among other things this forgets every HMAC secret and every key that was
+    passed as text, and every verifier :func:`minijwt.decode` prepared. Call it
+    after rotating a secret that was passed as ``str``/``bytes`` if the old
+    value must not stay in memory.
+
+    Example:
+        >>> import minijwt
+        >>> minijwt.clear_caches()
+        >>> minijwt.cache_info()["keys.text"].size
+        0
+    """
+    for _, cache in _REGISTER.values():
+        cache._clear()
+
+
+class _Memo:
+    __slots__ = ("_function",)
+
+    def __init__(self, function: Any) -> None:
+        self._function = function
+
+    def _size(self) -> int:
+        return int(self._function.cache_info().currsize)
+
+    def _clear(self) -> None:
+        self._function.cache_clear()
+
+
+def memoize(name: str, bound: int) -> Callable[[F], F]:
+    """Decorate a pure function of hashable arguments with a registered LRU cache.
+
+    Args:
+        name: The register's name for the cache.
+        bound: How many results it keeps.
+
+    Returns:
+        The decorator.
+    """
+
+    def decorate(function: F) -> F:
+        cached = functools.lru_cache(maxsize=bound)(function)
+        _register(name, bound, _Memo(cached))
+        return cached  # type: ignore[return-value]
+
+    return decorate
 
 
 class BoundedCache(Generic[V]):
     """A dict with a size bound: when full, the oldest entry makes room."""
 
-    __slots__ = ("_data", "size")
+    __slots__ = ("_data", "bound", "name")
 
-    def __init__(self, size: int) -> None:
-        """Create an empty cache holding at most ``size`` entries."""
-        self.size = size
+    def __init__(self, name: str, bound: int) -> None:
+        """Create and register an empty cache.
+
+        Args:
+            name: The register's name for the cache.
+            bound: How many entries it holds at most.
+        """
+        self.name = name
+        self.bound = bound
         self._data: dict[Hashable, V] = {}
+        _register(name, bound, self)
 
     def get(self, key: Hashable) -> V | None:
         """The value stored under ``key``, or None."""
@@ -35,7 +155,7 @@ class BoundedCache(Generic[V]):
     def put(self, key: Hashable, value: V) -> None:
         """Store a value, evicting the oldest entry when the cache is full."""
         data = self._data
-        if len(data) >= self.size and key not in data:
+        if len(data) >= self.bound and key not in data:
             # StopIteration, RuntimeError, KeyError: emptied or changed by another thread.
             with contextlib.suppress(StopIteration, RuntimeError, KeyError):
                 del data[next(iter(data))]
@@ -43,3 +163,58 @@ class BoundedCache(Generic[V]):
 
     def __len__(self) -> int:
         return len(self._data)
+
+    def _size(self) -> int:
+        return len(self._data)
+
+    def _clear(self) -> None:
+        self._data.clear()
+
+
+class IdentityCache(Generic[V]):
+    """A bounded cache keyed by the identity of an object (``is``, not ``==``)."""
+
+    __slots__ = ("_entries",)
+
+    def __init__(self, name: str, bound: int) -> None:
+        """Create and register an empty cache.
+
+        Args:
+            name: The register's name for the cache.
+            bound: How many objects it remembers at most.
+        """
+        self._entries: BoundedCache[tuple[object, V]] = _Unregistered(bound)
+        _register(name, bound, self)
+
+    def get(self, obj: object) -> V | None:
+        """The value computed for this very object, or None."""
+        entry = self._entries._data.get(id(obj))
+        # The object is stored with the value: a match by id is a match by
+        # identity only while it is the same object (ids are reused).
+        if entry is not None and entry[0] is obj:
+            return entry[1]
+        return None
+
+    def put(self, obj: object, value: V) -> None:
+        """Remember a value for this object (and keep the object alive with it)."""
+        self._entries.put(id(obj), (obj, value))
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def _size(self) -> int:
+        return len(self._entries)
+
+    def _clear(self) -> None:
+        self._entries._clear()
+
+
+class _Unregistered(BoundedCache[V]):
+    """The storage of an :class:`IdentityCache`, registered through its owner."""
+
+    __slots__ = ()
+
+    def __init__(self, bound: int) -> None:
+        self.name = ""
+        self.bound = bound
+        self._data = {}

@@ -27,7 +27,7 @@ from .errors import (
     MissingRequiredClaimError,
 )
 
-__all__ = ["ClaimRules", "check_claims", "check_typ", "numeric_date", "to_seconds", "to_timestamp"]
+__all__ = ["ClaimRules", "check_claims", "check_typ", "is_number", "numeric_date", "to_seconds", "to_timestamp"]
 
 _UTC = dt.UTC
 
@@ -46,22 +46,38 @@ def to_seconds(value: object, name: str, *, allow_none: bool = False) -> float |
     if isinstance(value, dt.timedelta):
         seconds = value.total_seconds()
     elif is_number(value):
-        seconds = float(value)  # type: ignore[arg-type]
+        try:
+            seconds = float(value)  # type: ignore[arg-type]
+        except OverflowError:  # an int beyond any float
+            raise InvalidOptionError(f"{name} is too large") from None
     else:
         raise InvalidOptionError(f"{name} must be a number of seconds or a timedelta, not {type(value).__name__}")
-    if seconds < 0 or not math.isfinite(seconds):
+    if seconds < 0:
         raise InvalidOptionError(f"{name} must not be negative")
+    if not math.isfinite(seconds):
+        raise InvalidOptionError(f"{name} is too large")
     return seconds
 
 
 def to_timestamp(value: object, name: str) -> float:
-    """Validate a point in time (seconds since the epoch or ``datetime``)."""
+    """Validate a point in time (seconds since the epoch or an aware ``datetime``).
+
+    Raises:
+        InvalidOptionError: Not a number or a datetime, too large for a float,
+            or a naive datetime.
+    """
     if isinstance(value, dt.datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=_UTC)  # naive datetimes are read as UTC
+        if value.tzinfo is None or value.utcoffset() is None:
+            # datetime.now() is naive local time: read as UTC it would shift
+            # every check by the local offset (expired tokens accepted west of
+            # UTC). Only the caller knows which zone they meant.
+            raise InvalidOptionError(f"{name} is a naive datetime; pass an aware one, e.g. datetime.now(timezone.utc)")
         return value.timestamp()
     if is_number(value):
-        return float(value)  # type: ignore[arg-type]
+        try:
+            return float(value)  # type: ignore[arg-type]
+        except OverflowError:
+            raise InvalidOptionError(f"{name} is too large") from None
     raise InvalidOptionError(f"{name} must be a number of seconds since the epoch or a datetime")
 
 
@@ -77,17 +93,21 @@ def _strings(value: object, name: str) -> frozenset[str] | None:
     if value is None:
         return None
     if isinstance(value, str):
-        return frozenset((value,))
+        value = (value,)
     if isinstance(value, Iterable) and not isinstance(value, (bytes, Mapping)):
         items = tuple(value)
-        if items and all(isinstance(item, str) for item in items):
+        # An empty name would match a token's empty claim: a configuration
+        # slip (an unset environment variable), never a real audience or issuer.
+        if items and all(isinstance(item, str) and item for item in items):
             return frozenset(items)
-    raise InvalidOptionError(f"{name} must be a string or a non-empty list of strings")
+    raise InvalidOptionError(f"{name} must be a non-empty string or a non-empty list of non-empty strings")
 
 
 def _normalize_typ(value: str) -> str:
     # RFC 7515 §4.1.9: "application/" may be omitted when no other "/" is
-    # present, and media types compare case-insensitively (RFC 2045 §5.1).
+    # present, and media types compare case-insensitively in ASCII only (RFC
+    # 6838 §4.2): the callers refuse non-ASCII first, so that str.lower()
+    # cannot fold a KELVIN SIGN into a "k".
     lowered = value.lower()
     return lowered if "/" in lowered else "application/" + lowered
 
@@ -123,8 +143,8 @@ class ClaimRules:
         """
         if subject is not None and not isinstance(subject, str):
             raise InvalidOptionError("subject must be a string")
-        if typ is not None and (not isinstance(typ, str) or not typ):
-            raise InvalidOptionError("typ must be a non-empty string")
+        if typ is not None and (not isinstance(typ, str) or not typ or not typ.isascii()):
+            raise InvalidOptionError("typ must be a non-empty ASCII string (a media type)")
         if isinstance(require, str):
             require = (require,)
         if not isinstance(require, Iterable) or isinstance(require, (bytes, Mapping)):
@@ -153,7 +173,7 @@ def check_typ(header: Mapping[str, Any], rules: ClaimRules) -> None:
     typ = header.get("typ")
     if typ is None:
         raise InvalidTokenTypeError(f"token has no 'typ' header, but {rules.typ!r} is expected")
-    if not isinstance(typ, str) or _normalize_typ(typ) != rules.typ:
+    if not isinstance(typ, str) or not typ.isascii() or _normalize_typ(typ) != rules.typ:
         raise InvalidTokenTypeError(f"token 'typ' header is not the expected {rules.typ!r}")
 
 
@@ -193,7 +213,8 @@ def check_claims(claims: Mapping[str, Any], rules: ClaimRules, now: float | None
         InvalidSubjectError, InvalidClaimError: as the names say.
     """
     for name in rules.require:
-        if name not in claims:
+        # A null claim is no claim: "present" must mean it has a value.
+        if claims.get(name) is None:
             raise MissingRequiredClaimError(f"token has no '{name}' claim, which is required", claim=name)
     # The lookups are written out (not looped or factored into calls): this
     # runs for every token, and each check costs about as much as a call.
@@ -221,7 +242,7 @@ def check_claims(claims: Mapping[str, Any], rules: ClaimRules, now: float | None
     if (sub is not _ABSENT or subject is not None) and not (type(sub) is str and (subject is None or sub == subject)):
         _check_subject(claims, subject)
     if "jti" in claims and type(claims["jti"]) is not str:
-        raise InvalidClaimError("claim 'jti' must be a string", claim="jti")
+        raise InvalidClaimError("claim 'jti' must be a string", claim="jti", received=claims["jti"])
 
 
 _ABSENT: Any = object()
@@ -234,33 +255,46 @@ def _check_times(exp: Any, nbf: Any, iat: Any, rules: ClaimRules, now: float) ->
         if type(exp) is not int and not (type(exp) is float and math.isfinite(exp)):
             raise _not_a_number("exp", exp, InvalidClaimError)
         if now - leeway >= exp:
-            raise ExpiredSignatureError(f"token expired {_ago(now, exp)} ago (exp {_when(exp)})", claim="exp")
+            raise ExpiredSignatureError(
+                f"token expired {_ago(now, exp)} ago (exp {_when(exp)})", claim="exp", expected=now, received=exp
+            )
     # RFC 7519 §4.1.5: reject before nbf (minus leeway).
     if nbf is not _ABSENT:
         if type(nbf) is not int and not (type(nbf) is float and math.isfinite(nbf)):
             raise _not_a_number("nbf", nbf, InvalidClaimError)
         if now + leeway < nbf:
             raise ImmatureSignatureError(
-                f"token is not valid yet: it becomes valid in {_ago(nbf, now)} (nbf {_when(nbf)})", claim="nbf"
+                f"token is not valid yet: it becomes valid in {_ago(nbf, now)} (nbf {_when(nbf)})",
+                claim="nbf",
+                expected=now,
+                received=nbf,
             )
     if iat is not _ABSENT:
         if type(iat) is not int and not (type(iat) is float and math.isfinite(iat)):
             raise _not_a_number("iat", iat, InvalidIssuedAtError)
         if iat > now + leeway:
-            raise InvalidIssuedAtError(f"token was issued in the future (iat {_when(iat)})", claim="iat")
+            raise InvalidIssuedAtError(
+                f"token was issued in the future (iat {_when(iat)})", claim="iat", expected=now, received=iat
+            )
         if rules.max_age is not None and now - rules.max_age - leeway > iat:
             raise InvalidIssuedAtError(
                 f"token was issued {_ago(now, iat)} ago, more than max_age {rules.max_age:g} s (iat {_when(iat)})",
                 claim="iat",
+                expected=rules.max_age,
+                received=iat,
             )
     elif rules.max_age is not None:
-        raise MissingRequiredClaimError("token has no 'iat' claim, which max_age requires", claim="iat")
+        raise MissingRequiredClaimError(
+            "token has no 'iat' claim, which max_age requires", claim="iat", expected=rules.max_age
+        )
 
 
 def _not_a_number(
     name: str, value: Any, error: type[InvalidClaimError | InvalidIssuedAtError]
 ) -> InvalidClaimError | InvalidIssuedAtError:
-    return error(f"claim '{name}' must be a number (NumericDate), not {type(value).__name__}", claim=name)
+    return error(
+        f"claim '{name}' must be a number (NumericDate), not {type(value).__name__}", claim=name, received=value
+    )
 
 
 def _check_audience(claims: Mapping[str, Any], audience: frozenset[str] | None) -> None:
@@ -268,39 +302,62 @@ def _check_audience(claims: Mapping[str, Any], audience: frozenset[str] | None) 
     # in "aud" must reject the token, including when it names no audience.
     if "aud" not in claims:
         if audience is not None:
-            raise MissingRequiredClaimError("token has no 'aud' claim, but an audience is expected", claim="aud")
+            raise MissingRequiredClaimError(
+                "token has no 'aud' claim, but an audience is expected", claim="aud", expected=audience
+            )
         return
     aud = claims["aud"]
     values = [aud] if isinstance(aud, str) else aud
     if type(values) is not list or not all(isinstance(v, str) for v in values):
-        raise InvalidAudienceError("claim 'aud' must be a string or a list of strings", claim="aud")
+        raise InvalidAudienceError("claim 'aud' must be a string or a list of strings", claim="aud", received=aud)
     if audience is None:
-        raise InvalidAudienceError("token names an audience ('aud'), but no audience was given to check", claim="aud")
+        raise InvalidAudienceError(
+            "token names an audience ('aud'), but no audience was given to check", claim="aud", received=aud
+        )
     if not audience.intersection(values):
-        raise InvalidAudienceError("token is not intended for this audience ('aud' does not match)", claim="aud")
+        raise InvalidAudienceError(
+            "token is not intended for this audience ('aud' does not match)",
+            claim="aud",
+            expected=audience,
+            received=aud,
+        )
 
 
 def _check_issuer(claims: Mapping[str, Any], issuer: frozenset[str] | None) -> None:
     if "iss" not in claims:
         if issuer is not None:
-            raise MissingRequiredClaimError("token has no 'iss' claim, but an issuer is expected", claim="iss")
+            raise MissingRequiredClaimError(
+                "token has no 'iss' claim, but an issuer is expected", claim="iss", expected=issuer
+            )
         return
     iss = claims["iss"]
     if not isinstance(iss, str):
-        raise InvalidIssuerError("claim 'iss' must be a string", claim="iss")
+        raise InvalidIssuerError("claim 'iss' must be a string", claim="iss", expected=issuer, received=iss)
     # Exact equality with one of the expected values: a set lookup, never a
     # substring or prefix test.
     if issuer is not None and iss not in issuer:
-        raise InvalidIssuerError("token was not issued by the expected issuer ('iss' does not match)", claim="iss")
+        raise InvalidIssuerError(
+            "token was not issued by the expected issuer ('iss' does not match)",
+            claim="iss",
+            expected=issuer,
+            received=iss,
+        )
 
 
 def _check_subject(claims: Mapping[str, Any], subject: str | None) -> None:
     if "sub" not in claims:
         if subject is not None:
-            raise MissingRequiredClaimError("token has no 'sub' claim, but a subject is expected", claim="sub")
+            raise MissingRequiredClaimError(
+                "token has no 'sub' claim, but a subject is expected", claim="sub", expected=subject
+            )
         return
     sub = claims["sub"]
     if not isinstance(sub, str):
-        raise InvalidSubjectError("claim 'sub' must be a string", claim="sub")
+        raise InvalidSubjectError("claim 'sub' must be a string", claim="sub", expected=subject, received=sub)
     if subject is not None and sub != subject:
-        raise InvalidSubjectError("token is not about the expected subject ('sub' does not match)", claim="sub")
+        raise InvalidSubjectError(
+            "token is not about the expected subject ('sub' does not match)",
+            claim="sub",
+            expected=subject,
+            received=sub,
+        )

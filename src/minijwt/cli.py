@@ -12,10 +12,7 @@ import time
 from collections.abc import Sequence
 from typing import TextIO
 
-from . import __version__, jws
-from ._algorithms import ALGORITHMS
-from .errors import MiniJWTError
-from .jwk import JWK
+from minijwt import ALGORITHMS, JWK, MiniJWTError, __version__, jws
 
 __all__ = ["main"]
 

@@ -11,15 +11,17 @@ The tree::
     ├── InvalidTokenError            the token must be rejected
     │   ├── DecodeError              not a well-formed compact JWS / JWT
     │   ├── InvalidSignatureError    the signature does not verify
-    │   ├── InvalidAlgorithmError    ``alg`` missing, unknown, ``none`` or not allowed
-    │   ├── ExpiredSignatureError    ``exp`` has passed
-    │   ├── ImmatureSignatureError   ``nbf`` has not yet come
-    │   ├── InvalidIssuedAtError     ``iat`` is malformed, in the future or too old
-    │   ├── InvalidAudienceError     ``aud`` does not name this recipient
-    │   ├── InvalidIssuerError       ``iss`` is not the expected issuer
-    │   ├── InvalidSubjectError      ``sub`` is not the expected subject
-    │   ├── InvalidClaimError        another registered claim is malformed
-    │   ├── MissingRequiredClaimError  a required claim is absent
+    │   ├── InvalidAlgorithmError    ``alg`` missing, unknown, ``none``, not allowed,
+    │   │                            or not one the key can serve
+    │   ├── ClaimError               a claim failed validation (``claim``, ``expected``, ``received``)
+    │   │   ├── ExpiredSignatureError    ``exp`` has passed
+    │   │   ├── ImmatureSignatureError   ``nbf`` has not yet come
+    │   │   ├── InvalidIssuedAtError     ``iat`` is malformed, in the future or too old
+    │   │   ├── InvalidAudienceError     ``aud`` does not name this recipient
+    │   │   ├── InvalidIssuerError       ``iss`` is not the expected issuer
+    │   │   ├── InvalidSubjectError      ``sub`` is not the expected subject
+    │   │   ├── InvalidClaimError        another registered claim is malformed
+    │   │   └── MissingRequiredClaimError  a required claim is absent
     │   ├── InvalidTokenTypeError    the ``typ`` header is not the expected type
     │   └── KeyNotFoundError         no key fits the token (``kid`` unknown ...)
     ├── InvalidKeyError              a key is malformed, too weak or of the wrong type
@@ -27,13 +29,16 @@ The tree::
     ├── EncodeError                  what was given to sign cannot be encoded
     └── JWKSFetchError               a remote JWK Set could not be fetched
 
-The claim errors (``ExpiredSignatureError`` to ``MissingRequiredClaimError``)
-have a ``claim`` attribute naming the claim.
+The split is the HTTP one: an :class:`InvalidTokenError` is the token's fault
+(answer 401), whatever its author put in it; :class:`InvalidKeyError` and
+:class:`InvalidOptionError` are the server's own configuration (answer 500)
+and are raised when a verifier is built, not when a token arrives.
 """
 
 from __future__ import annotations
 
 __all__ = [
+    "ClaimError",
     "DecodeError",
     "EncodeError",
     "ExpiredSignatureError",
@@ -102,63 +107,77 @@ class InvalidAlgorithmError(InvalidTokenError):
     code = "invalid_algorithm"
 
 
-class _ClaimError(InvalidTokenError):
-    """A claim failed validation; ``claim`` names it."""
+class ClaimError(InvalidTokenError):
+    """A claim failed validation. Base of the claim errors.
 
-    def __init__(self, message: str, *, claim: str) -> None:
+    Attributes:
+        claim: The claim's name, e.g. ``"exp"``.
+        expected: What the verifier expected (the configured audience,
+            issuer, subject, the time checked against ...), or ``None``.
+        received: What the token held for the claim (``None`` when absent).
+            Kept out of the message, which may be logged or sent to a client.
+    """
+
+    code = "invalid_claim"
+
+    def __init__(self, message: str, *, claim: str, expected: object = None, received: object = None) -> None:
         """Create the error.
 
         Args:
-            message: What was wrong with the claim.
+            message: What was wrong with the claim; never the claim's value.
             claim: The claim's name, e.g. ``"exp"``.
+            expected: What was expected, for programs that inspect the error.
+            received: What the token held, for programs that inspect the error.
         """
         super().__init__(message)
         self.claim = claim
+        self.expected = expected
+        self.received = received
 
 
-class ExpiredSignatureError(_ClaimError):
+class ExpiredSignatureError(ClaimError):
     """The ``exp`` claim has passed (RFC 7519 §4.1.4)."""
 
     code = "token_expired"
 
 
-class ImmatureSignatureError(_ClaimError):
+class ImmatureSignatureError(ClaimError):
     """The ``nbf`` claim lies in the future (RFC 7519 §4.1.5)."""
 
     code = "token_not_yet_valid"
 
 
-class InvalidIssuedAtError(_ClaimError):
+class InvalidIssuedAtError(ClaimError):
     """The ``iat`` claim is malformed, in the future, or older than allowed."""
 
     code = "invalid_issued_at"
 
 
-class InvalidAudienceError(_ClaimError):
+class InvalidAudienceError(ClaimError):
     """The ``aud`` claim is malformed or does not name this recipient."""
 
     code = "invalid_audience"
 
 
-class InvalidIssuerError(_ClaimError):
+class InvalidIssuerError(ClaimError):
     """The ``iss`` claim is malformed or not the expected issuer."""
 
     code = "invalid_issuer"
 
 
-class InvalidSubjectError(_ClaimError):
+class InvalidSubjectError(ClaimError):
     """The ``sub`` claim is malformed or not the expected subject."""
 
     code = "invalid_subject"
 
 
-class InvalidClaimError(_ClaimError):
+class InvalidClaimError(ClaimError):
     """A registered claim (``exp``, ``nbf``, ``jti`` ...) has a value of the wrong type."""
 
     code = "invalid_claim"
 
 
-class MissingRequiredClaimError(_ClaimError):
+class MissingRequiredClaimError(ClaimError):
     """A claim the caller requires is absent; ``claim`` names it."""
 
     code = "missing_claim"

@@ -25,28 +25,17 @@ import json
 import secrets
 from collections.abc import Iterable, Iterator, Mapping
 from types import MappingProxyType
-from typing import Any
+from typing import Any, ClassVar
 
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 
-from . import _compact
-from ._algorithms import ALGORITHMS, Algorithm, check_key, get_algorithm
+from ._algorithms import ALGORITHMS, Algorithm, check_key, fits, get_algorithm
 from ._base64url import b64encode
 from ._json import dumps, loads_object
-from ._jwk import key_from_members, key_to_members, thumbprint_members
-from ._keys import (
-    ECKey,
-    Key,
-    KeyInput,
-    OKPKey,
-    RSAKey,
-    SecretKey,
-    _classify_cached,
-    from_crypto_object,
-    load_key,
-    prepare_key,
-)
+from ._jwk_members import key_from_members, key_to_members, thumbprint_members
+from ._keyload import from_crypto_object, load_key, prepare_key
+from ._keys import ECKey, Key, OKPKey, RSAKey, SecretKey
+from ._resolve import KeyInput
 from .errors import DecodeError, InvalidKeyError, KeyNotFoundError, MiniJWTError
 
 __all__ = ["JWK", "JWKSet", "SkippedKey"]
@@ -82,6 +71,12 @@ class JWK:
     use: str | None = None
     key_ops: tuple[str, ...] | None = None
     extra: Mapping[str, Any] = dataclasses.field(default_factory=lambda: MappingProxyType({}))
+    # The algorithms this key may verify (type, size, curve and use rules),
+    # worked out once: a key source answers per token.
+    _verifies: frozenset[str] = dataclasses.field(init=False, repr=False, compare=False)
+
+    #: The keys this source answers with always fit the token's algorithm.
+    _answers_fitting_keys: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
         if not isinstance(self.key, _KEY_CLASSES):
@@ -101,6 +96,12 @@ class JWK:
                 raise InvalidKeyError("JWK members 'use' (enc) and 'key_ops' disagree")
         if self.alg is not None and self.alg in ALGORITHMS:
             check_key(ALGORITHMS[self.alg], self.key, signing=False)
+        verifies = frozenset(
+            name
+            for name, row in ALGORITHMS.items()
+            if self._use_problem(name, signing=False) is None and fits(row, self.key)
+        )
+        object.__setattr__(self, "_verifies", verifies)
 
     # --- construction ---------------------------------------------------------
 
@@ -158,7 +159,8 @@ class JWK:
         Args:
             data: The encoded private key, public key or certificate.
             password: The password of an encrypted private key.
-            **metadata: ``kid``, ``alg``, ``use`` or ``key_ops`` to attach.
+            **metadata: ``kid``, ``alg``, ``use`` or ``key_ops`` to attach;
+                ``kid`` defaults to the RFC 7638 thumbprint.
 
         Raises:
             InvalidKeyError: The data is not a PEM, DER or OpenSSH key.
@@ -180,18 +182,36 @@ class JWK:
     ) -> JWK:
         """Wrap a key: a ``cryptography`` key object, a typed key, or an HMAC secret.
 
+        Args:
+            key: The key.
+            kid: The key ID; by default the key's RFC 7638 thumbprint, as
+                :meth:`generate` gives, so the same key always gets the same
+                ``kid`` (its private and public halves too).
+            alg: The one algorithm the key may be used with.
+            use: ``"sig"`` for a signing key.
+            key_ops: The permitted operations.
+
         Raises:
             InvalidKeyError: The key is not usable or does not fit ``alg``.
+
+        Example:
+            >>> import minijwt
+            >>> private = minijwt.JWK.generate("ES256")
+            >>> minijwt.JWK.from_key(private.key).kid == private.kid
+            True
         """
         if isinstance(key_ops, (str, bytes)) or (key_ops is not None and not isinstance(key_ops, Iterable)):
             raise InvalidKeyError("key_ops must be a list of operation names")
-        return cls(
+        if isinstance(key, JWK | JWKSet):
+            raise InvalidKeyError("JWK.from_key takes a key, not a JWK or JWK Set")
+        jwk = cls(
             key=prepare_key(key),
             kid=kid,
             alg=alg,
             use=use,
             key_ops=tuple(key_ops) if key_ops is not None else None,
         )
+        return jwk if kid is not None else dataclasses.replace(jwk, kid=jwk.thumbprint())
 
     @classmethod
     def generate(cls, alg: str, *, kid: str | None = None) -> JWK:
@@ -252,6 +272,8 @@ class JWK:
         Raises:
             InvalidKeyError: The key is symmetric, or ``private`` is asked of a public key.
         """
+        from cryptography.hazmat.primitives import serialization
+
         key = self.key
         if isinstance(key, SecretKey):
             raise InvalidKeyError("a symmetric (oct) key has no PEM form")
@@ -276,9 +298,9 @@ class JWK:
         if isinstance(key, RSAKey):
             public_key = RSAKey(public=key.public)
         elif isinstance(key, ECKey):
-            public_key = ECKey(public=key.public, crv=key.crv)
+            public_key = ECKey(public=key.public)
         else:
-            public_key = OKPKey(public=key.public, crv=key.crv)
+            public_key = OKPKey(public=key.public)
         return dataclasses.replace(self, key=public_key)
 
     def thumbprint(self, hash: str = "sha256") -> str:
@@ -324,15 +346,38 @@ class JWK:
             return f"the key is for {self.alg}, not {alg}"
         return None
 
-    def can_verify(self, alg: Algorithm) -> bool:
-        """True when this key may verify ``alg`` (type, size, curve and use rules)."""
-        if self._use_problem(alg.name, signing=False) is not None:
-            return False
-        try:
-            check_key(alg, self.key, signing=False)
-        except InvalidKeyError:
-            return False
-        return True
+    def can_verify(self, alg: str | Algorithm) -> bool:
+        """True when this key may verify ``alg`` (type, size, curve and use rules).
+
+        Args:
+            alg: The algorithm, by name (``"RS256"``) or as a table row.
+
+        Example:
+            >>> import minijwt
+            >>> key = minijwt.JWK.generate("RS256")
+            >>> key.can_verify("RS256"), key.can_verify("PS256"), key.can_verify("HS256")
+            (True, False, False)
+        """
+        return (alg.name if isinstance(alg, Algorithm) else alg) in self._verifies
+
+    def resolve_key(self, header: Mapping[str, Any], alg: Algorithm) -> Key:
+        """The :class:`~minijwt.KeySource` method: this key, when it may verify ``alg``.
+
+        Raises:
+            KeyNotFoundError: The key cannot verify ``alg`` (its type, size,
+                curve, ``use``, ``key_ops`` or ``alg`` forbid it).
+        """
+        if alg.name in self._verifies:
+            return self.key
+        problem = self._use_problem(alg.name, signing=False) or f"the key cannot verify {alg.name}"
+        raise KeyNotFoundError(f"no key for this token: {problem}")
+
+    def _can_serve(self, allowed: frozenset[str]) -> bool:
+        return not self._verifies.isdisjoint(allowed)
+
+    def _signing_key(self, alg: Algorithm) -> Key:
+        self.check_use(alg.name, signing=True)
+        return self.key
 
     def __repr__(self) -> str:
         private = " private" if self.is_private else ""
@@ -393,6 +438,9 @@ class JWKSet:
 
     __slots__ = ("_by_alg", "_by_kid", "_keys", "skipped")
 
+    #: The keys this source answers with always fit the token's algorithm.
+    _answers_fitting_keys: ClassVar[bool] = True
+
     def __init__(self, keys: Iterable[JWK], *, skipped: Iterable[SkippedKey] = ()) -> None:
         """Build a set from keys.
 
@@ -431,7 +479,7 @@ class JWKSet:
         self._by_kid: dict[str, tuple[JWK, ...]] = {kid: tuple(keys) for kid, keys in by_kid.items()}
         # For tokens without a kid: which keys could verify each algorithm.
         self._by_alg: dict[str, tuple[JWK, ...]] = {
-            name: tuple(jwk for jwk in self._keys if jwk.can_verify(row)) for name, row in ALGORITHMS.items()
+            name: tuple(jwk for jwk in self._keys if name in jwk._verifies) for name in ALGORITHMS
         }
 
     @classmethod
@@ -491,16 +539,30 @@ class JWKSet:
     def __repr__(self) -> str:
         return f"JWKSet({len(self._keys)} keys, {len(self.skipped)} skipped)"
 
-    def select(self, header: Mapping[str, Any], alg: Algorithm) -> JWK:
+    def select(self, header: Mapping[str, Any], alg: str | Algorithm) -> JWK:
         """Choose the key that verifies a token with this header.
 
         With a ``kid``, the key with that ``kid`` that can verify ``alg``; a
         dictionary lookup, whatever the size of the set. Without one, the
         only key that can verify ``alg``.
 
+        Args:
+            header: The token's protected header.
+            alg: The token's algorithm, by name or as a table row.
+
         Raises:
             KeyNotFoundError: No key fits, or (without ``kid``) several do.
+            InvalidAlgorithmError: ``alg`` names no supported algorithm.
+
+        Example:
+            >>> import minijwt
+            >>> key = minijwt.JWK.generate("ES256", kid="k1")
+            >>> keys = minijwt.JWKSet([key.public()])
+            >>> keys.select({"kid": "k1"}, "ES256").kid
+            'k1'
         """
+        if not isinstance(alg, Algorithm):
+            alg = get_algorithm(alg)
         kid = header.get("kid")
         if kid is None:
             candidates = self._by_alg.get(alg.name, ())
@@ -522,6 +584,25 @@ class JWKSet:
                 return jwk
         raise KeyNotFoundError(f"the key with the token's 'kid' cannot verify {alg.name}")
 
+    def resolve_key(self, header: Mapping[str, Any], alg: Algorithm) -> Key:
+        """The :class:`~minijwt.KeySource` method: the key :meth:`select` chooses.
+
+        Raises:
+            KeyNotFoundError: No key fits, or (without ``kid``) several do.
+        """
+        kid = header.get("kid")
+        if type(kid) is str:  # the common case, one dictionary lookup
+            keys = self._by_kid.get(kid)
+            if keys is not None and len(keys) == 1 and keys[0].can_verify(alg):
+                return keys[0].key
+        return self.select(header, alg).key
+
+    def _can_serve(self, allowed: frozenset[str]) -> bool:
+        return any(self._by_alg[name] for name in allowed)
+
+    def _signing_key(self, alg: Algorithm) -> Key:
+        raise InvalidKeyError("cannot sign with a JWK Set; pick one key with .get(kid)")
+
 
 def _check_unambiguous(group: list[JWK]) -> None:
     """Refuse a kid shared by different keys that could verify the same algorithm."""
@@ -531,44 +612,3 @@ def _check_unambiguous(group: list[JWK]) -> None:
             raise InvalidKeyError(
                 f"the JWK Set has different keys with the same 'kid' that could both verify {row.name}; it is ambiguous"
             )
-
-
-def resolver_for(key: object) -> _compact.KeyResolver:
-    """How to find the verification key for a token, given what the caller passed.
-
-    Raises:
-        InvalidKeyError: The key input is not usable.
-    """
-    if isinstance(key, JWKSet):
-        return lambda header, alg: key.select(header, alg).key  # select() checks the fit
-    if isinstance(key, JWK):
-
-        def from_jwk(header: Mapping[str, Any], alg: Algorithm) -> Key:
-            key.check_use(alg.name, signing=False)
-            check_key(alg, key.key, signing=False)
-            return key.key
-
-        return from_jwk
-    return _compact.static_resolver(prepare_key(key))
-
-
-def signing_key(key: object, algorithm: str) -> Key:
-    """The typed key to sign with, after the JWK use rules when it is a JWK."""
-    if type(key) is bytes or type(key) is str:  # the common case, straight to the parse cache
-        return _classify_cached(key, None)
-    if isinstance(key, JWK):
-        key.check_use(algorithm, signing=True)
-        return key.key
-    if isinstance(key, JWKSet):
-        raise InvalidKeyError("cannot sign with a JWK Set; pick one key with .get(kid)")
-    return prepare_key(key)
-
-
-def fits_any(key: object, allowed: frozenset[str]) -> bool:
-    """Whether a (non-set) key could verify at least one allowed algorithm."""
-    if isinstance(key, JWKSet):
-        return True
-    if isinstance(key, JWK):
-        return any(key.can_verify(ALGORITHMS[name]) for name in allowed)
-    typed = prepare_key(key)
-    return any(ALGORITHMS[name].key_type is type(typed) for name in allowed)

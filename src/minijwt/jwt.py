@@ -15,23 +15,23 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import time
 from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
 from . import _compact
-from ._algorithms import Algorithm
+from ._algorithms import Algorithm, allowlist
 from ._base64url import b64encode
-from ._cache import BoundedCache
+from ._cache import BoundedCache, memoize
 from ._claims import ClaimRules, check_claims, check_typ, is_number, numeric_date, to_seconds, to_timestamp
+from ._header import encode_header, mutable_copy
 from ._json import dumps, loads_object
-from ._keys import KeyInput
+from ._resolve import AsyncResolver, KeyInput, Resolver, async_resolver_for, check_fits_any, resolver_for, signing_key
 from .errors import EncodeError, InvalidKeyError, InvalidOptionError
-from .jwk import fits_any, resolver_for, signing_key
 
-__all__ = ["JWTVerifier", "decode", "encode"]
+__all__ = ["JWTVerifier", "VerifiedJWT", "adecode", "decode", "decode_complete", "encode"]
 
 _TIME_CLAIMS = ("exp", "nbf", "iat")
 
@@ -65,10 +65,16 @@ def encode(
 
     Raises:
         EncodeError: The claims are not a JSON object or not serializable,
-            ``expires_in`` is invalid, or the claims already carry ``exp``
-            while ``expires_in`` is given.
-        InvalidAlgorithmError: ``algorithm`` is unknown or ``none``.
+            ``expires_in`` is invalid, the claims already carry ``exp``
+            while ``expires_in`` is given, or ``algorithm`` is unknown or
+            ``none``.
         InvalidKeyError: The key does not fit the algorithm.
+
+    Example:
+        >>> import minijwt
+        >>> token = minijwt.encode({"sub": "alice"}, b"a-secret-of-at-least-32-bytes!!!", "HS256")
+        >>> minijwt.get_unverified_header(token)
+        {'alg': 'HS256', 'typ': 'JWT'}
     """
     # type() first: isinstance() against an abstract class costs more than
     # the rest of these checks.
@@ -93,21 +99,25 @@ def encode(
     if headers is None and type(algorithm) is str:
         alg, header_b64 = _default_header(algorithm)
     elif headers is None:
-        alg, header_b64 = _compact.encode_header(algorithm, _JWT_HEADER)  # explains the bad algorithm
+        alg, header_b64 = encode_header(algorithm, _JWT_HEADER)  # explains the bad algorithm
     elif isinstance(headers, Mapping):
-        alg, header_b64 = _compact.encode_header(algorithm, {**_JWT_HEADER, **headers})
+        alg, header_b64 = encode_header(algorithm, {**_JWT_HEADER, **headers})
     else:
         raise EncodeError(f"headers must be a mapping, not {type(headers).__name__}")
-    return _compact.sign_compact(header_b64, b64encode(dumps(body, "claims")), signing_key(key, alg.name), alg)
+    return _compact.sign(header_b64, b64encode(dumps(body, "claims")), signing_key(key, alg), alg)
 
 
 _JWT_HEADER: Mapping[str, Any] = MappingProxyType({"typ": "JWT"})
 
 
-@functools.lru_cache(maxsize=32)
+#: How many algorithms keep their encoded default JWT header.
+DEFAULT_HEADER_CACHE_SIZE = 32
+
+
+@memoize("header.jwt_default", DEFAULT_HEADER_CACHE_SIZE)
 def _default_header(algorithm: str) -> tuple[Algorithm, str]:
     """``{"alg": algorithm, "typ": "JWT"}``, encoded once per algorithm."""
-    return _compact.encode_header(algorithm, _JWT_HEADER)
+    return encode_header(algorithm, _JWT_HEADER)
 
 
 def _set_expiry(body: dict[str, Any], expires_in: object) -> None:
@@ -127,11 +137,27 @@ def _set_expiry(body: dict[str, Any], expires_in: object) -> None:
     body["exp"] = iat + lifetime
 
 
+@dataclass(frozen=True, slots=True)
+class VerifiedJWT:
+    """A verified JWT: its protected header and its validated claim set.
+
+    Attributes:
+        header: The protected header (the caller's own copy).
+        claims: The claim set, every claim check applied.
+    """
+
+    header: dict[str, Any]
+    claims: dict[str, Any]
+
+
 class JWTVerifier:
     """A prepared JWT verifier: options checked and key prepared once.
 
     Use one per configuration, for example one per API, and call
-    :meth:`decode` for each request. It is immutable and thread-safe.
+    :meth:`decode` for each request. It is immutable and thread-safe. Every
+    configuration mistake (a bad option, a key that fits none of the
+    algorithms) is raised here, when the verifier is built, so that a token
+    can only ever cause an :class:`~minijwt.InvalidTokenError`.
 
     Example:
         >>> import minijwt
@@ -142,7 +168,7 @@ class JWTVerifier:
         {'iss': 'https://auth.example'}
     """
 
-    __slots__ = ("_allowed", "_max_token_size", "_resolve", "_rules")
+    __slots__ = ("_allowed", "_aresolve", "_key", "_max_token_size", "_resolve", "_rules")
 
     def __init__(
         self,
@@ -161,7 +187,9 @@ class JWTVerifier:
         """Check the options and prepare the key.
 
         Args:
-            key: The verification key (see :func:`minijwt.jws.verify`).
+            key: The verification key (see :func:`minijwt.jws.verify`): a
+                single key, a :class:`~minijwt.JWK`, a :class:`~minijwt.JWKSet`
+                or any :class:`~minijwt.KeySource`.
             algorithms: The algorithms you accept. Required.
             audience: This recipient's identifier, or several: the token's
                 ``aud`` must contain at least one of them. When omitted, a
@@ -169,20 +197,21 @@ class JWTVerifier:
             issuer: The expected ``iss`` (or several); exact string match.
             subject: The expected ``sub``; exact string match.
             leeway: Allowed clock skew, in seconds or as a ``timedelta``.
-            require: Claims that must be present.
+            require: Claims that must be present (a ``null`` value counts as
+                absent).
             max_age: Reject tokens whose ``iat`` is older than this (seconds
                 or ``timedelta``); makes ``iat`` required.
             typ: The expected ``typ`` header, compared case-insensitively
-                with an omitted ``application/`` prefix (e.g. ``"at+jwt"``).
+                (ASCII) with an omitted ``application/`` prefix (e.g. ``"at+jwt"``).
             max_token_size: The longest token accepted, in characters.
 
         Raises:
-            InvalidAlgorithmError: ``algorithms`` is empty or names an
-                unknown algorithm or ``none``.
-            InvalidOptionError: Another option is invalid.
+            InvalidOptionError: An option is invalid: ``algorithms`` empty,
+                ``None`` or naming an unknown algorithm or ``none``; an empty
+                ``audience`` or ``issuer``; a negative ``leeway`` ...
             InvalidKeyError: The key is invalid or fits none of ``algorithms``.
         """
-        self._allowed = _compact.allowlist(algorithms)
+        self._allowed = allowlist(algorithms)
         self._rules = ClaimRules.build(
             audience=audience,
             issuer=issuer,
@@ -193,17 +222,22 @@ class JWTVerifier:
             typ=typ,
         )
         self._max_token_size = _compact.check_max_token_size(max_token_size)
-        self._resolve = resolver_for(key)
-        if not fits_any(key, self._allowed):
-            raise InvalidKeyError(f"the key fits none of the allowed algorithms ({', '.join(sorted(self._allowed))})")
+        check_fits_any(key, self._allowed)
+        self._key = key
+        self._resolve: Resolver | None = None
+        self._aresolve: AsyncResolver | None = None
+        if callable(getattr(key, "aresolve_key", None)):
+            self._aresolve = async_resolver_for(key)
+        if not callable(getattr(key, "aresolve_key", None)) or callable(getattr(key, "resolve_key", None)):
+            self._resolve = resolver_for(key)
 
     def decode(self, token: str | bytes, *, now: float | dt.datetime | None = None) -> dict[str, Any]:
         """Verify a JWT and validate its claims; return the claim set.
 
         Args:
             token: The compact JWT.
-            now: The time to validate against (seconds since the epoch or a
-                ``datetime``); the clock when omitted.
+            now: The time to validate against (seconds since the epoch or an
+                aware ``datetime``); the clock when omitted.
 
         Returns:
             The claim set.
@@ -211,17 +245,75 @@ class JWTVerifier:
         Raises:
             InvalidTokenError: One of its subclasses says what was wrong:
                 malformed (``DecodeError``), bad signature, algorithm not
-                allowed, expired, not yet valid, wrong audience, issuer,
-                subject or type, a required claim missing.
-            InvalidKeyError: The key does not fit the token's algorithm.
+                allowed or not one the key serves, expired, not yet valid,
+                wrong audience, issuer, subject or type, a required claim
+                missing, no key for the token (``KeyNotFoundError``).
+            InvalidOptionError: ``now`` is invalid.
         """
-        header, payload = _compact.verify_compact(token, self._resolve, self._allowed, self._max_token_size)
+        resolve = self._resolve
+        if resolve is None:
+            raise _needs_adecode(self._key)
+        # parse -> resolve -> check signature -> claims (RFC 8725 order).
+        parsed = _compact.parse(token, self._allowed, self._max_token_size)
+        _compact.check_signature(parsed, resolve(parsed.header, parsed.alg))
+        return self._claims(parsed, now)
+
+    def decode_complete(self, token: str | bytes, *, now: float | dt.datetime | None = None) -> VerifiedJWT:
+        """Like :meth:`decode`, and return the protected header too.
+
+        Every claim check is applied, as in :meth:`decode`.
+
+        Returns:
+            The header and the claim set.
+
+        Example:
+            >>> import minijwt
+            >>> key = b"a-secret-of-at-least-32-bytes!!!"
+            >>> verifier = minijwt.JWTVerifier(key, algorithms=["HS256"])
+            >>> verifier.decode_complete(minijwt.encode({}, key, headers={"kid": "k1"})).header["kid"]
+            'k1'
+        """
+        resolve = self._resolve
+        if resolve is None:
+            raise _needs_adecode(self._key)
+        parsed = _compact.parse(token, self._allowed, self._max_token_size)
+        _compact.check_signature(parsed, resolve(parsed.header, parsed.alg))
+        return VerifiedJWT(mutable_copy(parsed.header), self._claims(parsed, now))
+
+    async def adecode(self, token: str | bytes, *, now: float | dt.datetime | None = None) -> dict[str, Any]:
+        """The coroutine twin of :meth:`decode`: awaits an asynchronous key lookup.
+
+        Use it in async code with an :class:`~minijwt.AsyncKeySource` (such as
+        an async JWKS client); with any other key it does the same as
+        :meth:`decode` without a thread hop.
+
+        Example:
+            >>> import asyncio, minijwt
+            >>> key = b"a-secret-of-at-least-32-bytes!!!"
+            >>> verifier = minijwt.JWTVerifier(key, algorithms=["HS256"])
+            >>> asyncio.run(verifier.adecode(minijwt.encode({"sub": "a"}, key)))
+            {'sub': 'a'}
+        """
+        parsed = _compact.parse(token, self._allowed, self._max_token_size)
+        aresolve = self._aresolve
+        if aresolve is not None:
+            key = await aresolve(parsed.header, parsed.alg)
+        else:
+            key = self._resolve(parsed.header, parsed.alg)  # type: ignore[misc]
+        _compact.check_signature(parsed, key)
+        return self._claims(parsed, now)
+
+    def _claims(self, parsed: _compact.ParsedCompact, now: float | dt.datetime | None) -> dict[str, Any]:
         rules = self._rules
         if rules.typ is not None:
-            check_typ(header, rules)
-        claims = loads_object(payload, "payload")
+            check_typ(parsed.header, rules)
+        claims = loads_object(parsed.payload, "payload")
         check_claims(claims, rules, None if now is None else to_timestamp(now, "now"))
         return claims
+
+
+def _needs_adecode(key: object) -> InvalidKeyError:
+    return InvalidKeyError(f"{type(key).__name__} looks keys up asynchronously: use adecode (await it)")
 
 
 def decode(
@@ -236,15 +328,15 @@ def decode(
     require: Collection[str] = (),
     max_age: float | dt.timedelta | None = None,
     typ: str | None = None,
-    now: float | dt.datetime | None = None,
     max_token_size: int = _compact.DEFAULT_MAX_TOKEN_SIZE,
+    now: float | dt.datetime | None = None,
 ) -> dict[str, Any]:
     """Verify a JWT and validate its claims; return the claim set.
 
     The options are checked and the key prepared on the first call with a
     given configuration; later calls with the same key and options reuse that
     work (a bounded cache of 64 configurations). A :class:`JWTVerifier` makes
-    the reuse explicit.
+    the reuse explicit. The options are :class:`JWTVerifier`'s, plus ``now``.
 
     The checks (RFC 7519, RFC 8725): the signature, with ``alg`` in
     ``algorithms``; the payload is a JSON object; ``exp``, ``nbf`` and ``iat``,
@@ -254,8 +346,8 @@ def decode(
     must contain ``audience`` (and a token with ``aud`` is rejected when no
     audience is given); ``iss`` and ``sub`` must equal ``issuer`` and
     ``subject`` exactly, and are strings whenever present; ``jti`` is a string
-    when present; every name in ``require`` is present; the header's ``typ``
-    matches ``typ`` when given.
+    when present; every name in ``require`` is present and not ``null``; the
+    header's ``typ`` matches ``typ`` when given.
 
     Args:
         token: The compact JWT.
@@ -268,20 +360,106 @@ def decode(
         require: Claims that must be present.
         max_age: Maximum age of ``iat``, seconds or ``timedelta``.
         typ: The expected ``typ`` header.
-        now: The time to validate against; the clock when omitted.
         max_token_size: The longest token accepted, in characters.
+        now: The time to validate against (seconds or an aware ``datetime``);
+            the clock when omitted.
 
     Returns:
         The claim set.
 
     Raises:
         InvalidTokenError: The token must be rejected; the subclass says why.
-        InvalidKeyError: The key is invalid or does not fit the token.
+        InvalidKeyError: The key is invalid or fits none of ``algorithms``.
         InvalidOptionError: An option is invalid.
     """
-    # A prepared verifier per configuration, looked up by the key (by value
-    # for text, by identity otherwise) and a snapshot of the options, with
-    # the types of the numbers: leeway=True must not find leeway=1's verifier.
+    return _verifier(key, algorithms, audience, issuer, subject, leeway, require, max_age, typ, max_token_size).decode(
+        token, now=now
+    )
+
+
+def decode_complete(
+    token: str | bytes,
+    key: KeyInput,
+    *,
+    algorithms: str | Collection[str],
+    audience: str | Collection[str] | None = None,
+    issuer: str | Collection[str] | None = None,
+    subject: str | None = None,
+    leeway: float | dt.timedelta = 0,
+    require: Collection[str] = (),
+    max_age: float | dt.timedelta | None = None,
+    typ: str | None = None,
+    max_token_size: int = _compact.DEFAULT_MAX_TOKEN_SIZE,
+    now: float | dt.datetime | None = None,
+) -> VerifiedJWT:
+    """Like :func:`decode`, and return the protected header with the claims.
+
+    PyJWT's ``decode_complete`` maps here: every claim check is applied.
+
+    Returns:
+        The header and the claim set.
+
+    Example:
+        >>> import minijwt
+        >>> key = b"a-secret-of-at-least-32-bytes!!!"
+        >>> result = minijwt.decode_complete(minijwt.encode({"sub": "a"}, key), key, algorithms=["HS256"])
+        >>> result.header, result.claims
+        ({'alg': 'HS256', 'typ': 'JWT'}, {'sub': 'a'})
+    """
+    return _verifier(
+        key, algorithms, audience, issuer, subject, leeway, require, max_age, typ, max_token_size
+    ).decode_complete(token, now=now)
+
+
+async def adecode(
+    token: str | bytes,
+    key: KeyInput,
+    *,
+    algorithms: str | Collection[str],
+    audience: str | Collection[str] | None = None,
+    issuer: str | Collection[str] | None = None,
+    subject: str | None = None,
+    leeway: float | dt.timedelta = 0,
+    require: Collection[str] = (),
+    max_age: float | dt.timedelta | None = None,
+    typ: str | None = None,
+    max_token_size: int = _compact.DEFAULT_MAX_TOKEN_SIZE,
+    now: float | dt.datetime | None = None,
+) -> dict[str, Any]:
+    """The coroutine twin of :func:`decode`, for an asynchronous key source.
+
+    Accepts every key :func:`decode` accepts, plus an
+    :class:`~minijwt.AsyncKeySource` such as an async JWKS client, whose
+    lookup it awaits. Every other step is :func:`decode`'s.
+
+    Example:
+        >>> import asyncio, minijwt
+        >>> key = b"a-secret-of-at-least-32-bytes!!!"
+        >>> asyncio.run(minijwt.adecode(minijwt.encode({"sub": "a"}, key), key, algorithms=["HS256"]))
+        {'sub': 'a'}
+    """
+    verifier = _verifier(key, algorithms, audience, issuer, subject, leeway, require, max_age, typ, max_token_size)
+    return await verifier.adecode(token, now=now)
+
+
+def _verifier(  # noqa: PLR0917 - positional: the hot path of decode()
+    key: object,
+    algorithms: object,
+    audience: object,
+    issuer: object,
+    subject: object,
+    leeway: object,
+    require: object,
+    max_age: object,
+    typ: object,
+    max_token_size: object,
+) -> JWTVerifier:
+    """The prepared verifier for a configuration, from the cache or new.
+
+    Looked up by the key (by value for text, by identity otherwise) and a
+    snapshot of every option, with the types of the numbers: leeway=True must
+    not find leeway=1's verifier.
+    """
     try:
         cache_key = (
             key if type(key) is str or type(key) is bytes else id(key),
@@ -304,23 +482,22 @@ def decode(
     # A text key is part of the cache key by value; any other key by id, which
     # is only valid while the cached object is that very object.
     if entry is not None and (entry[0] is key or type(key) is str or type(key) is bytes):
-        verifier = entry[1]
-    else:
-        verifier = JWTVerifier(
-            key,
-            algorithms=algorithms,
-            audience=audience,
-            issuer=issuer,
-            subject=subject,
-            leeway=leeway,
-            require=require,
-            max_age=max_age,
-            typ=typ,
-            max_token_size=max_token_size,
-        )
-        if cache_key is not None:
-            _VERIFIERS.put(cache_key, (key, verifier))
-    return verifier.decode(token, now=now)
+        return entry[1]
+    verifier = JWTVerifier(
+        key,  # type: ignore[arg-type]
+        algorithms=algorithms,  # type: ignore[arg-type]
+        audience=audience,  # type: ignore[arg-type]
+        issuer=issuer,  # type: ignore[arg-type]
+        subject=subject,  # type: ignore[arg-type]
+        leeway=leeway,  # type: ignore[arg-type]
+        require=require,  # type: ignore[arg-type]
+        max_age=max_age,  # type: ignore[arg-type]
+        typ=typ,  # type: ignore[arg-type]
+        max_token_size=max_token_size,  # type: ignore[arg-type]
+    )
+    if cache_key is not None:
+        _VERIFIERS.put(cache_key, (key, verifier))
+    return verifier
 
 
 def _freeze(option: object) -> object:
@@ -335,4 +512,4 @@ def _freeze(option: object) -> object:
 
 #: How many decode() configurations keep a prepared verifier.
 VERIFIER_CACHE_SIZE = 64
-_VERIFIERS: BoundedCache[tuple[object, JWTVerifier]] = BoundedCache(VERIFIER_CACHE_SIZE)
+_VERIFIERS: BoundedCache[tuple[object, JWTVerifier]] = BoundedCache("jwt.verifiers", VERIFIER_CACHE_SIZE)

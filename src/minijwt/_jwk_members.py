@@ -12,12 +12,11 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 
-from ._algorithms import MAX_RSA_BITS, MIN_RSA_BITS
 from ._base64url import b64decode, b64encode
-from ._keys import ECKey, Key, OKPKey, RSAKey, SecretKey
+from ._keys import ECKey, Key, OKPKey, RSAKey, SecretKey, check_rsa_public
 from .errors import DecodeError, InvalidKeyError
 
-__all__ = ["has_roca_fingerprint", "key_from_members", "key_to_members", "thumbprint_members"]
+__all__ = ["key_from_members", "key_to_members", "thumbprint_members"]
 
 _EC_CURVES: dict[str, tuple[ec.EllipticCurve, int]] = {
     "P-256": (ec.SECP256R1(), 32),
@@ -26,10 +25,6 @@ _EC_CURVES: dict[str, tuple[ec.EllipticCurve, int]] = {
 }
 _OKP_SIZES = {"Ed25519": 32, "Ed448": 57}
 _RSA_PRIVATE = ("p", "q", "dp", "dq", "qi")
-
-# RSA public exponents outside [3, 2**256) are refused: 1 is no encryption at
-# all, and FIPS 186-5 §A.1.1 bounds e below 2**256. Even values are not RSA.
-_MAX_RSA_E_BITS = 256
 
 
 def _bytes(jwk: Mapping[str, Any], name: str, *, size: int | None = None) -> bytes:
@@ -87,26 +82,26 @@ def key_from_members(jwk: Mapping[str, Any]) -> Key:
 def _rsa(jwk: Mapping[str, Any]) -> RSAKey:
     if "oth" in jwk:
         raise InvalidKeyError("multi-prime RSA keys ('oth') are not supported")
+    # The public rules first (size, parity, exponent, ROCA), before any
+    # arithmetic on the private members.
     n = _uint(jwk, "n")
     e = _uint(jwk, "e")
-    if n.bit_length() < MIN_RSA_BITS:
-        raise InvalidKeyError(f"RSA modulus has {n.bit_length()} bits; at least {MIN_RSA_BITS} are required")
-    if n.bit_length() > MAX_RSA_BITS:
-        raise InvalidKeyError(f"RSA modulus has {n.bit_length()} bits; more than {MAX_RSA_BITS} are refused")
-    if n % 2 == 0:
-        raise InvalidKeyError("RSA modulus is even")
-    if e < 3 or e % 2 == 0 or e.bit_length() > _MAX_RSA_E_BITS or e >= n:
-        raise InvalidKeyError("RSA public exponent must be odd, at least 3 and below 2**256")
-    if has_roca_fingerprint(n):
-        raise InvalidKeyError("RSA modulus has the ROCA fingerprint (CVE-2017-15361): the key is weak, replace it")
+    check_rsa_public(n, e)
     public_numbers = rsa.RSAPublicNumbers(e, n)
+    present = [name for name in _RSA_PRIVATE if name in jwk]
     if "d" not in jwk:
-        present = [name for name in _RSA_PRIVATE if name in jwk]
         if present:
             raise InvalidKeyError(f"RSA JWK has private member '{present[0]}' but no 'd'")
         return RSAKey(public=public_numbers.public_key())
+    # RFC 8017 §3.2: d, the primes and the CRT values are all below n. A longer
+    # one is refused by its length alone, before any arithmetic: recovering
+    # the primes from a huge d costs time linear in its length.
+    limit = (n.bit_length() + 7) // 8
+    for name in ("d", *present):
+        value = jwk.get(name)
+        if isinstance(value, str) and len(value) > (limit * 4 + 2) // 3:
+            raise InvalidKeyError(f"RSA JWK member '{name}' is longer than the modulus")
     d = _uint(jwk, "d")
-    present = [name for name in _RSA_PRIVATE if name in jwk]
     try:
         if not present:
             # RFC 7518 §6.3.2: the CRT members may be omitted; recover them.
@@ -137,7 +132,7 @@ def _ec(jwk: Mapping[str, Any]) -> ECKey:
     except ValueError:
         raise InvalidKeyError(f"EC point is not on curve {crv}") from None
     if "d" not in jwk:
-        return ECKey(public=public, crv=crv)
+        return ECKey(public=public)
     d = int.from_bytes(_bytes(jwk, "d", size=size), "big")
     try:
         private = ec.derive_private_key(d, curve)
@@ -145,7 +140,7 @@ def _ec(jwk: Mapping[str, Any]) -> ECKey:
         raise InvalidKeyError(f"EC private key 'd' is out of range for {crv}") from None
     if private.public_key().public_numbers() != public.public_numbers():
         raise InvalidKeyError("EC private key 'd' does not match the public point")
-    return ECKey(public=private.public_key(), private=private, crv=crv)
+    return ECKey(public=private.public_key(), private=private)
 
 
 def _okp(jwk: Mapping[str, Any]) -> OKPKey:
@@ -163,11 +158,11 @@ def _okp(jwk: Mapping[str, Any]) -> OKPKey:
     except ValueError:
         raise InvalidKeyError(f"OKP public key 'x' is not a valid {crv} key") from None
     if "d" not in jwk:
-        return OKPKey(public=public, crv=crv)
+        return OKPKey(public=public)
     private = private_cls.from_private_bytes(_bytes(jwk, "d", size=size))
     if private.public_key().public_bytes_raw() != x:
         raise InvalidKeyError("OKP private key 'd' does not match the public key 'x'")
-    return OKPKey(public=private.public_key(), private=private, crv=crv)
+    return OKPKey(public=private.public_key(), private=private)
 
 
 def key_to_members(key: Key, *, private: bool) -> dict[str, str]:
@@ -209,34 +204,3 @@ def thumbprint_members(key: Key) -> dict[str, str]:
     """The required members in lexicographic order (RFC 7638 §3.2-3.3)."""
     members = key_to_members(key, private=True)
     return {name: members[name] for name in _REQUIRED[key.kty]}
-
-
-# --- ROCA (CVE-2017-15361) ---------------------------------------------------
-#
-# Primes produced by the vulnerable Infineon library have the form
-# k * M + (65537**a mod M), M a primorial, so a modulus n = p * q lies, for
-# each small prime r dividing M, in the subgroup of (Z/rZ)* generated by 65537.
-# A random modulus passes that test for all these r with negligible
-# probability (Nemec et al., "The Return of Coppersmith's Attack", CCS 2017).
-
-_ROCA_PRIMES = (
-    3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71, 73,
-    79, 83, 89, 97, 101, 103, 107, 109, 113, 127, 131, 137, 139, 149, 151, 157, 163, 167,
-)  # fmt: skip
-
-
-def _subgroup(generator: int, modulus: int) -> frozenset[int]:
-    members = {1}
-    value = generator % modulus
-    while value not in members:
-        members.add(value)
-        value = value * generator % modulus
-    return frozenset(members)
-
-
-_ROCA_SUBGROUPS = tuple((r, _subgroup(65537, r)) for r in _ROCA_PRIMES)
-
-
-def has_roca_fingerprint(n: int) -> bool:
-    """True when an RSA modulus has the structure of a ROCA-vulnerable key."""
-    return all(n % r in members for r, members in _ROCA_SUBGROUPS)

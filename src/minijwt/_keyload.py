@@ -1,0 +1,307 @@
+"""Key input classification: whatever a caller passes as a key, as a typed key.
+
+A ``str`` or ``bytes`` secret, PEM, DER, an OpenSSH key, a ``cryptography``
+key object or certificate: each is turned here, once, into one of the typed
+keys of ``_keys``. Text that looks like a key in any format never becomes a
+:class:`~minijwt.SecretKey` (RFC 8725 §2.1, §3.1: algorithm confusion); it is
+loaded as the key it is, or refused.
+
+Text and bytes are classified through a bounded cache, so a PEM passed on
+every call is parsed only on the first. The X.509 and serialization modules
+of ``cryptography`` are imported on first use: an HS256 service never pays
+for them.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import Callable, Hashable
+from typing import Any
+
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
+
+from ._cache import BoundedCache, IdentityCache, memoize
+from ._keys import KEY_TYPES, ECKey, Key, OKPKey, RSAKey, SecretKey
+from .errors import InvalidKeyError
+
+__all__ = ["from_crypto_object", "load_key", "prepare_key", "text_key"]
+
+#: How many distinct ``str``/``bytes`` keys the parse cache holds, and how many
+#: ``cryptography`` key objects the conversion cache holds. A service normally
+#: has a handful; the bound keeps memory flat if it is handed many.
+KEY_CACHE_SIZE = 128
+#: How many concrete key classes have a converter remembered: `cryptography`
+#: has about a dozen (RSA, EC, Ed25519, Ed448, private and public, and the
+#: certificate class).
+CONVERTER_CACHE_SIZE = 32
+
+
+def prepare_key(key: object) -> Key:
+    """Turn any accepted key input into a typed key.
+
+    ``str`` and ``bytes`` go through a bounded cache, so the same PEM text
+    costs one parse however often it is passed.
+
+    Args:
+        key: A typed key, a ``str``/``bytes`` secret or encoded key (PEM, DER,
+            OpenSSH), a ``cryptography`` key object, or an X.509 certificate.
+
+    Returns:
+        The typed key.
+
+    Raises:
+        InvalidKeyError: The input is not a usable key. Text that looks like
+            a key (PEM armour anywhere, OpenSSH, DER, a JWK) but does not
+            parse is reported as such, never used as an HMAC secret.
+    """
+    if type(key) is str or type(key) is bytes:
+        return text_key(key)
+    if isinstance(key, KEY_TYPES):
+        return key
+    if isinstance(key, (bytearray, memoryview)):
+        # A mutable buffer could change after the key was prepared (and
+        # cached): rotating or zeroing it in place must not leave the old
+        # value verifying, so it is refused rather than snapshotted.
+        raise InvalidKeyError(f"a key must be str or bytes, not {type(key).__name__}; pass bytes(...) of it")
+    return from_crypto_object(key)
+
+
+@memoize("keys.text", KEY_CACHE_SIZE)
+def text_key(data: str | bytes) -> Key:
+    """Classify ``str``/``bytes`` key text (cached; never with a password)."""
+    return _classify(data, None)
+
+
+def load_key(data: str | bytes, password: str | bytes | None = None) -> Key:
+    """Load a key from text or bytes, with a password for an encrypted one.
+
+    This is how to use an encrypted PEM (``-----BEGIN ENCRYPTED PRIVATE
+    KEY-----``) or an encrypted OpenSSH key: load it once and pass the result
+    as the key. A password is never cached.
+
+    Args:
+        data: An HMAC secret, or a PEM, DER or OpenSSH encoded key or
+            certificate.
+        password: The password of an encrypted private key.
+
+    Returns:
+        The typed key.
+
+    Raises:
+        InvalidKeyError: The data is not a usable key, or the password is
+            missing or wrong.
+
+    Example:
+        >>> import minijwt
+        >>> minijwt.load_key(b"0123456789abcdef0123456789abcdef").kty
+        'oct'
+    """
+    if isinstance(password, str):
+        password = password.encode("utf-8")
+    elif password is not None and type(password) is not bytes:
+        raise InvalidKeyError(f"a password must be str or bytes, not {type(password).__name__}")
+    if type(data) is not str and type(data) is not bytes:
+        raise InvalidKeyError(f"load_key takes str or bytes, not {type(data).__name__}")
+    if password is None:
+        return text_key(data)
+    return _classify(data, password)
+
+
+_PEM_LABEL = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----")
+_SSH_PUBLIC_PREFIXES = (b"ssh-", b"ecdsa-sha2-", b"sk-")
+# One pass, no backtracking: base64 characters and line breaks, then at most
+# two "=" and trailing white space.
+_STD_BASE64 = re.compile(rb"[A-Za-z0-9+/\r\n]+={0,2}[ \t\r\n]*")
+
+
+def _classify(data: str | bytes, password: bytes | None) -> Key:
+    if isinstance(data, str):
+        try:
+            raw = data.encode("utf-8")
+        except UnicodeEncodeError:
+            raise InvalidKeyError("a key given as text must be valid Unicode (it has a lone surrogate)") from None
+    else:
+        raw = data
+    if not raw:
+        raise InvalidKeyError("the key is empty")
+    if b"-----BEGIN" in raw:
+        return _from_pem(raw, password)
+    stripped = raw.strip()
+    if stripped.startswith(_SSH_PUBLIC_PREFIXES):
+        return _from_ssh_public(stripped)
+    if raw[0] == 0x30:  # ASN.1 SEQUENCE: every DER key and certificate starts so
+        parsed = _try_der(raw, password)
+        if parsed is not None:
+            return parsed
+    if stripped.startswith((b"{", b"[")) and _looks_like_jwk(stripped):
+        raise InvalidKeyError(
+            "the key is a JWK or JWK Set in JSON text; load it with minijwt.JWK.from_json or minijwt.JWKSet.from_json"
+        )
+    if len(stripped) >= 64 and _STD_BASE64.fullmatch(stripped) and _is_base64_der_key(stripped):
+        # A public key pasted without its PEM armour (a common way to put one
+        # in an environment variable). Used as an HMAC secret it would be the
+        # textbook algorithm-confusion key, so it is refused.
+        raise InvalidKeyError("the key is base64-encoded DER of a key or certificate; give it as PEM instead")
+    if password is not None:
+        raise InvalidKeyError("a password was given, but the data is not an encrypted key")
+    return SecretKey(raw)
+
+
+def _from_pem(raw: bytes, password: bytes | None) -> Key:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
+    match = _PEM_LABEL.search(raw)
+    label = match.group(1).decode("ascii") if match else ""
+    try:
+        if label == "OPENSSH PRIVATE KEY":
+            return from_crypto_object(serialization.load_ssh_private_key(raw, password))
+        if label == "CERTIFICATE":
+            return from_crypto_object(x509.load_pem_x509_certificate(raw))
+        if label.endswith("PUBLIC KEY"):
+            return from_crypto_object(serialization.load_pem_public_key(raw))
+        if label.endswith("PRIVATE KEY"):
+            return from_crypto_object(serialization.load_pem_private_key(raw, password))
+    except TypeError:
+        # cryptography raises TypeError for a missing or unexpected password.
+        raise _password_error(password) from None
+    except (ValueError, UnsupportedAlgorithm) as exc:
+        raise InvalidKeyError(f"the PEM block {label!r} could not be loaded: {_short(exc)}") from None
+    raise InvalidKeyError(
+        "the key contains PEM armour but no key or certificate block; it is never used as an HMAC secret"
+    )
+
+
+def _password_error(password: bytes | None) -> InvalidKeyError:
+    if password is None:
+        return InvalidKeyError("the private key is encrypted: load it once with minijwt.load_key(data, password=...)")
+    return InvalidKeyError("a password was given, but the private key is not encrypted")
+
+
+def _from_ssh_public(raw: bytes) -> Key:
+    from cryptography.hazmat.primitives import serialization
+
+    try:
+        return from_crypto_object(serialization.load_ssh_public_key(raw))
+    except (ValueError, UnsupportedAlgorithm) as exc:
+        raise InvalidKeyError(f"the OpenSSH public key could not be loaded: {_short(exc)}") from None
+
+
+def _try_der(raw: bytes, password: bytes | None) -> Key | None:
+    """Parse DER as a private key, public key or certificate; None if none."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
+    loaders = (
+        lambda: serialization.load_der_private_key(raw, password),
+        lambda: serialization.load_der_public_key(raw),
+        lambda: x509.load_der_x509_certificate(raw),
+    )
+    for load in loaders:
+        try:
+            obj = load()
+        except TypeError:
+            # An encrypted DER private key without a password, or the reverse.
+            raise _password_error(password) from None
+        except (ValueError, UnsupportedAlgorithm):
+            continue
+        return from_crypto_object(obj)
+    return None
+
+
+def _is_base64_der_key(text: bytes) -> bool:
+    try:
+        der = base64.b64decode(text, validate=False)
+    except (binascii.Error, ValueError):
+        return False
+    return bool(der) and der[0] == 0x30 and _try_der_quiet(der)
+
+
+def _try_der_quiet(der: bytes) -> bool:
+    try:
+        return _try_der(der, None) is not None
+    except InvalidKeyError:
+        return True
+
+
+def _looks_like_jwk(text: bytes) -> bool:
+    import json
+
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError):
+        return False
+    if isinstance(value, dict):
+        return "kty" in value or "keys" in value
+    return isinstance(value, list) and any(isinstance(v, dict) and "kty" in v for v in value)
+
+
+def _short(exc: Exception) -> str:
+    return str(exc).split("\n", 1)[0][:200] or type(exc).__name__
+
+
+def from_crypto_object(obj: object) -> Key:
+    """Wrap a ``cryptography`` key object or certificate as a typed key.
+
+    Args:
+        obj: An RSA, EC (P-256/P-384/P-521), Ed25519 or Ed448 key, private or
+            public, or an X.509 certificate (its public key is used).
+
+    Returns:
+        The typed key.
+
+    Raises:
+        InvalidKeyError: The object is of a type or curve JOSE signing does
+            not use, or a weak key (see :class:`~minijwt.RSAKey`).
+    """
+    # The same object is usually passed on every call; deriving the public
+    # half of an EC or Edwards private key is a point multiplication, so the
+    # typed key is remembered by identity.
+    key = _OBJECTS.get(obj)
+    if key is not None:
+        return key
+    # The converter is found once per concrete class: isinstance() against
+    # cryptography's abstract classes costs more than the rest of this call.
+    cls: Hashable = type(obj)  # type: ignore[assignment]
+    convert = _CONVERTERS.get(cls)
+    if convert is None:
+        convert = _converter_for(obj)
+        _CONVERTERS.put(cls, convert)
+    key = convert(obj)
+    _OBJECTS.put(obj, key)
+    return key
+
+
+def _from_certificate(cert: Any) -> Key:
+    try:
+        public = cert.public_key()
+    except (ValueError, UnsupportedAlgorithm) as exc:
+        raise InvalidKeyError(f"the certificate's public key could not be loaded: {_short(exc)}") from None
+    return from_crypto_object(public)
+
+
+def _converter_for(obj: object) -> Callable[[Any], Key]:
+    if isinstance(obj, rsa.RSAPrivateKey):
+        return lambda k: RSAKey(public=k.public_key(), private=k)
+    if isinstance(obj, rsa.RSAPublicKey):
+        return lambda k: RSAKey(public=k)
+    if isinstance(obj, ec.EllipticCurvePrivateKey):
+        return lambda k: ECKey(public=k.public_key(), private=k)
+    if isinstance(obj, ec.EllipticCurvePublicKey):
+        return lambda k: ECKey(public=k)
+    if isinstance(obj, (ed25519.Ed25519PrivateKey, ed448.Ed448PrivateKey)):
+        return lambda k: OKPKey(public=k.public_key(), private=k)
+    if isinstance(obj, (ed25519.Ed25519PublicKey, ed448.Ed448PublicKey)):
+        return lambda k: OKPKey(public=k)
+    from cryptography import x509
+
+    if isinstance(obj, x509.Certificate):
+        return _from_certificate
+    raise InvalidKeyError(f"unsupported key type {type(obj).__name__}")
+
+
+_CONVERTERS: BoundedCache[Callable[[Any], Key]] = BoundedCache("keys.converters", CONVERTER_CACHE_SIZE)
+_OBJECTS: IdentityCache[Key] = IdentityCache("keys.objects", KEY_CACHE_SIZE)

@@ -1,0 +1,232 @@
+"""Which key verifies this token: the key-resolution seam.
+
+Verification is parse → **resolve** → check signature → claims; this module
+owns the second step. Whatever the caller passed as the key becomes a
+*resolver*, a function ``(header, alg) -> Key`` that answers with a typed key
+that fits ``alg`` or raises a token error:
+
+- a single key (secret, PEM, ``cryptography`` object, typed key): always that
+  key; a token whose ``alg`` it cannot serve is :class:`InvalidAlgorithmError`;
+- a :class:`KeySource` (``JWK``, ``JWKSet``, a remote JWKS client, or the
+  caller's own object): its ``resolve_key``; no key for the token is
+  :class:`KeyNotFoundError`.
+
+It is the only step that may do I/O, so the async path
+(:func:`minijwt.adecode`) awaits an :class:`AsyncKeySource`'s
+``aresolve_key`` here and shares every other step with the sync path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, runtime_checkable
+
+from ._algorithms import ALGORITHMS, Algorithm, check_key, misfit
+from ._cache import IdentityCache
+from ._keyload import prepare_key, text_key
+from ._keys import Key, SecretKey
+from .errors import InvalidAlgorithmError, InvalidKeyError, KeyNotFoundError
+
+if TYPE_CHECKING:
+    from cryptography import x509
+    from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes, PublicKeyTypes
+
+__all__ = [
+    "AsyncKeySource",
+    "KeyInput",
+    "KeySource",
+    "Resolver",
+    "async_resolver_for",
+    "check_fits_any",
+    "resolver_for",
+    "signing_key",
+]
+
+
+@runtime_checkable
+class KeySource(Protocol):
+    """Anything that finds the verification key for a token.
+
+    Implement ``resolve_key`` to choose keys your own way (a database, a key
+    management service ...) and pass the object wherever a key is expected.
+    :class:`~minijwt.JWK`, :class:`~minijwt.JWKSet` and the JWKS clients are
+    key sources.
+
+    Example:
+        >>> import minijwt
+        >>> class ByKid:
+        ...     def __init__(self, keys):
+        ...         self.keys = keys
+        ...     def resolve_key(self, header, alg):
+        ...         try:
+        ...             return self.keys[header.get("kid")]
+        ...         except KeyError:
+        ...             raise minijwt.KeyNotFoundError("unknown kid") from None
+        >>> secret = minijwt.SecretKey(b"0123456789abcdef0123456789abcdef")
+        >>> token = minijwt.encode({"sub": "a"}, secret, headers={"kid": "k1"})
+        >>> minijwt.decode(token, ByKid({"k1": secret}), algorithms=["HS256"])
+        {'sub': 'a'}
+    """
+
+    def resolve_key(self, header: Mapping[str, Any], alg: Algorithm) -> Key:
+        """Return the key that verifies a token with this protected header.
+
+        Args:
+            header: The token's protected header (read-only; not yet verified).
+            alg: The token's algorithm, already checked against the allowlist.
+
+        Returns:
+            A typed key. minijwt checks that it fits ``alg``; one that does
+            not makes the token fail with :class:`~minijwt.KeyNotFoundError`.
+
+        Raises:
+            KeyNotFoundError: No key fits this token.
+        """
+        ...
+
+
+@runtime_checkable
+class AsyncKeySource(Protocol):
+    """A key source whose lookup may wait for I/O, for :func:`minijwt.adecode`."""
+
+    async def aresolve_key(self, header: Mapping[str, Any], alg: Algorithm) -> Key:
+        """The coroutine twin of :meth:`KeySource.resolve_key`."""
+        ...
+
+
+#: Everything accepted where a verification key is expected.
+KeyInput: TypeAlias = (
+    "Key | KeySource | AsyncKeySource | str | bytes | PrivateKeyTypes | PublicKeyTypes | x509.Certificate"
+)
+
+#: ``(header, alg) -> key``: finds the key for a token and checks it fits ``alg``.
+Resolver = Callable[[Mapping[str, Any], Algorithm], Key]
+AsyncResolver = Callable[[Mapping[str, Any], Algorithm], Awaitable[Key]]
+
+#: How many single keys keep their prepared resolver (the algorithms each fits).
+RESOLVER_CACHE_SIZE = 128
+
+
+def _static_resolver(key: Key) -> Resolver:
+    """A resolver that always answers with ``key``, after checking it fits ``alg``."""
+    cached = _STATIC.get(key)
+    if cached is not None:
+        return cached
+    # Which algorithms the key fits is worked out once per key, not per token.
+    serves = frozenset(name for name, row in ALGORITHMS.items() if misfit(row, key) is None)
+
+    def resolve(header: Mapping[str, Any], alg: Algorithm) -> Key:
+        if alg.name not in serves:
+            # The token chose an algorithm the server allows but this key
+            # cannot serve: the token's fault, not the server's (a 401).
+            raise InvalidAlgorithmError(f"the token's algorithm {alg.name} cannot be verified with this key")
+        return key
+
+    _STATIC.put(key, resolve)
+    return resolve
+
+
+_STATIC: IdentityCache[Resolver] = IdentityCache("resolve.static", RESOLVER_CACHE_SIZE)
+
+
+def _is_source(key: object) -> bool:
+    return callable(getattr(key, "resolve_key", None))
+
+
+def resolver_for(key: object) -> Resolver:
+    """How to find the verification key for a token, given what the caller passed.
+
+    Raises:
+        InvalidKeyError: The key input is not usable, or it is an async-only
+            key source (which needs :func:`minijwt.adecode`).
+    """
+    if type(key) is str or type(key) is bytes:
+        return _static_resolver(text_key(key))
+    if _is_source(key):
+        lookup: Resolver = key.resolve_key  # type: ignore[attr-defined]
+        # minijwt's own sources (JWK, JWKSet, the JWKS clients) already answer
+        # only with keys that fit; anyone else's answer is checked.
+        return lookup if getattr(key, "_answers_fitting_keys", False) else _checked(lookup)
+    if callable(getattr(key, "aresolve_key", None)):
+        raise InvalidKeyError(f"{type(key).__name__} looks keys up asynchronously: use minijwt.adecode (await it)")
+    return _static_resolver(prepare_key(key))
+
+
+def _checked(lookup: Resolver) -> Resolver:
+    # A key source's answer is trusted to be a key, not to fit: check it, so
+    # that a source bug cannot pair a key with the wrong algorithm.
+    def resolve(header: Mapping[str, Any], alg: Algorithm) -> Key:
+        return _fit_or_not_found(lookup(header, alg), alg)
+
+    return resolve
+
+
+def _fit_or_not_found(key: Key, alg: Algorithm) -> Key:
+    if type(key) is not alg.key_type or misfit(alg, key) is not None:
+        raise KeyNotFoundError(f"the key found for this token cannot verify {alg.name}")
+    return key
+
+
+def async_resolver_for(key: object) -> AsyncResolver:
+    """The async twin of :func:`resolver_for`: awaits an :class:`AsyncKeySource`.
+
+    Every other key is resolved inline (no thread hop): a static key or a
+    synchronous source that answers from memory.
+
+    Raises:
+        InvalidKeyError: The key input is not usable.
+    """
+    lookup = getattr(key, "aresolve_key", None)
+    if callable(lookup):
+
+        async def resolve(header: Mapping[str, Any], alg: Algorithm) -> Key:
+            return _fit_or_not_found(await lookup(header, alg), alg)
+
+        return resolve
+    sync = resolver_for(key)
+
+    async def resolve_now(header: Mapping[str, Any], alg: Algorithm) -> Key:
+        return sync(header, alg)
+
+    return resolve_now
+
+
+def check_fits_any(key: object, allowed: frozenset[str]) -> None:
+    """Refuse, when a verifier is built, a key that fits none of the allowed algorithms.
+
+    A server configured so that no token can ever verify has a bug; saying so
+    at start-up beats failing every request.
+
+    Raises:
+        InvalidKeyError: The key (or every key of a key source that can say)
+            fits none of ``allowed``.
+    """
+    can_serve = getattr(key, "_can_serve", None)
+    if callable(can_serve):  # JWK and JWKSet know their keys
+        if not can_serve(allowed):
+            raise InvalidKeyError(f"no key fits any of the allowed algorithms ({', '.join(sorted(allowed))})")
+        return
+    if _is_source(key) or callable(getattr(key, "aresolve_key", None)):
+        return  # another source's keys are known only per token
+    typed = text_key(key) if type(key) is str or type(key) is bytes else prepare_key(key)
+    problems = [misfit(ALGORITHMS[name], typed) for name in sorted(allowed)]
+    if all(problems):
+        raise InvalidKeyError(f"the key fits none of the allowed algorithms: {'; '.join(p for p in problems if p)}")
+
+
+def signing_key(key: object, alg: Algorithm) -> Key:
+    """The typed key to sign with, checked against ``alg``.
+
+    Raises:
+        InvalidKeyError: The key is unusable, does not fit ``alg``, is public,
+            or a JWK whose ``use``/``key_ops``/``alg`` forbid signing with it.
+    """
+    if type(key) is bytes or type(key) is str:  # the common case, straight to the parse cache
+        typed = text_key(key)
+    else:
+        for_signing = getattr(key, "_signing_key", None)
+        typed = for_signing(alg) if callable(for_signing) else prepare_key(key)
+    if type(typed) is SecretKey and typed.size >= alg.min_key_size and alg.key_type is SecretKey:
+        return typed  # the HMAC fast path of check_key
+    check_key(alg, typed, signing=True)
+    return typed
