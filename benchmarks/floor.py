@@ -1,19 +1,28 @@
 """The floor: the least code that does a JWT's work with the standard library and `cryptography`.
 
 Each function does what minijwt's encode/decode does for the benchmark's
-tokens, and nothing more: to encode, the checks on claim names, time claims
-and key strength, compact JSON, base64url and the primitive; to decode, split,
-strict base64url, strict JSON (duplicate members rejected), the primitive, and
-the same claim checks (``exp``, ``iat``, ``aud``, ``iss``, with types). It keeps what any careful minimal code would
-keep between calls: precompiled patterns, the constant header segment, the
-parsed header of a header segment already seen, and a key already loaded from
-the same PEM text. Nothing is left that pure Python could skip, which makes it
-the limit minijwt is measured against.
+tokens, and nothing more. To encode: the checks on claim names, time claims
+and key strength, compact JSON, base64url and the primitive. To decode (the
+"limit decoder"), every check minijwt makes, hand-inlined into one function:
+the token's type and size, three segments, canonical base64url (spare bits
+included) for each, a strict header (JSON object, no duplicate members, no
+NaN, no lone surrogate, ``alg`` in the allowlist, ``crit`` and ``b64``
+rules), the primitive, a strict claim set, and the claim checks (``exp``,
+``nbf``, ``iat``, ``aud``, ``iss``, ``sub``, ``jti``, with their types).
+
+It keeps what any careful minimal code would keep between calls: precompiled
+patterns, the constant header segment, the parsed header of a header segment
+already seen, a key already loaded from the same PEM text, and an HMAC key's
+prepared inner and outer hash states (RFC 2104; what ``hmac.HMAC`` keeps
+inside, copied per token instead of looking the algorithm up again as
+``hmac.digest`` does). Nothing is left that pure Python could skip, which
+makes it the limit minijwt is measured against.
 """
 
 from __future__ import annotations
 
 import binascii
+import hashlib
 import hmac
 import json
 import time
@@ -34,10 +43,15 @@ def b64e(data: bytes) -> str:
     return binascii.b2a_base64(data, newline=False).translate(_URLSAFE).rstrip(b"=").decode("ascii")
 
 
+_VALUE = {c: i for i, c in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")}
+_SPARE = (0, 0, 0x0F, 0x03)
+
+
 def b64d(text: str) -> bytes:
-    if "+" in text or "/" in text or "=" in text or len(text) % 4 == 1:
+    rem = len(text) % 4
+    if "+" in text or "/" in text or "=" in text or rem == 1 or (rem and _VALUE.get(text[-1], 0) & _SPARE[rem]):
         raise ValueError("bad base64url")
-    return binascii.a2b_base64(text.encode("ascii").translate(_STD) + _PAD[len(text) % 4], strict_mode=True)
+    return binascii.a2b_base64(text.encode("ascii").translate(_STD) + _PAD[rem], strict_mode=True)
 
 
 def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -47,15 +61,44 @@ def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return obj
 
 
-_JSON = json.JSONDecoder(object_pairs_hook=_unique)
+def _finite(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError("number out of range")
+    return value
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+_JSON = json.JSONDecoder(object_pairs_hook=_unique, parse_float=_finite, parse_constant=_no_constant)
 _SCAN = _JSON.scan_once  # the C scanner, without the white-space passes of .decode()
 
 
-def loads(text: str) -> Any:
+def loads(raw: bytes) -> Any:
+    text = raw.decode("utf-8")
     value, end = _SCAN(text, 0)
     if end != len(text):
         raise ValueError("trailing data")
+    # I-JSON (RFC 7493 §2.1): no lone surrogate, which only an escape can spell.
+    if b"\\u" in raw and _has_surrogate(value):
+        raise ValueError("lone surrogate")
     return value
+
+
+def _has_surrogate(value: Any) -> bool:
+    if type(value) is str:
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
+    if type(value) is dict:
+        return any(_has_surrogate(k) or _has_surrogate(v) for k, v in value.items())
+    if type(value) is list:
+        return any(_has_surrogate(v) for v in value)
+    return False
 
 
 _SHA256 = hashes.SHA256()
@@ -78,8 +121,26 @@ def _es_verify(key: Any, data: bytes, sig: bytes) -> None:
     key.verify(encode_dss_signature(int.from_bytes(sig[:32], "big"), int.from_bytes(sig[32:], "big")), data, _ECDSA)
 
 
+_PREPARED: dict[bytes, tuple[Any, Any]] = {}
+_IPAD = bytes(b ^ 0x36 for b in range(256))
+_OPAD = bytes(b ^ 0x5C for b in range(256))
+
+
+def _hs_prepared(key: bytes) -> tuple[Any, Any]:
+    states = _PREPARED.get(key)
+    if states is None:
+        padded = (hashlib.sha256(key).digest() if len(key) > 64 else key).ljust(64, b"\0")
+        states = _PREPARED[key] = (hashlib.sha256(padded.translate(_IPAD)), hashlib.sha256(padded.translate(_OPAD)))
+    return states
+
+
 def _hs_verify(key: Any, data: bytes, sig: bytes) -> None:
-    if not hmac.compare_digest(hmac.digest(key, data, "sha256"), sig):
+    inner_state, outer_state = _hs_prepared(key)
+    inner = inner_state.copy()
+    inner.update(data)
+    outer = outer_state.copy()
+    outer.update(inner.digest())
+    if not hmac.compare_digest(outer.digest(), sig):
         raise ValueError("bad MAC")
 
 
@@ -144,25 +205,54 @@ def make_encoder(alg: str) -> Callable[[dict[str, Any], Any], str]:
     return encode
 
 
+#: The longest token accepted, as minijwt's default.
+MAX_TOKEN_SIZE = 256 * 1024
+_REGISTERED = frozenset({"alg", "jku", "jwk", "kid", "x5u", "x5c", "x5t", "x5t#S256", "typ", "cty", "crit"})
+
+
+def _header(segment: str, alg: str) -> dict[str, Any]:
+    header = loads(b64d(segment))
+    if type(header) is not dict or header.get("alg") != alg:
+        raise ValueError("bad header")
+    if "crit" in header:  # the benchmark's tokens have none; the rules as minijwt's
+        crit = header["crit"]
+        if type(crit) is not list or not crit or any(n in _REGISTERED or n not in header or n != "b64" for n in crit):
+            raise ValueError("bad crit")
+    if "b64" in header and (header["b64"] is not True or "b64" not in header.get("crit", ())):
+        raise ValueError("bad b64")
+    return header
+
+
 def make_decoder(alg: str, audience: str, issuer: str) -> Callable[[str, Any], dict[str, Any]]:
+    """The limit decoder: every check of ``minijwt.decode``, inlined."""
     verify = VERIFY[alg]
     headers: dict[str, dict[str, Any]] = {}
 
     def decode(token: str, key: Any) -> dict[str, Any]:
-        h, p, s = token.split(".")
+        if type(token) is not str or len(token) > MAX_TOKEN_SIZE:
+            raise ValueError("bad token")
+        parts = token.split(".")
+        if len(parts) != 3:
+            raise ValueError("bad shape")
+        h, p, s = parts
         header = headers.get(h)
         if header is None:
-            header = loads(b64d(h).decode())
-            if len(headers) < 256:
+            header = _header(h, alg)
+            if len(headers) < 256 and len(h) <= 1024:
                 headers[h] = header
-        if header.get("alg") != alg or "crit" in header:
-            raise ValueError("bad header")
-        verify(key, f"{h}.{p}".encode(), b64d(s))
-        claims: dict[str, Any] = loads(b64d(p).decode())
+        signature = b64d(s)
+        payload = b64d(p)
+        verify(key, token[: len(h) + 1 + len(p)].encode("ascii"), signature)
+        claims = loads(payload)
+        if type(claims) is not dict:
+            raise ValueError("claims are not an object")
         now = time.time()
         exp = claims.get("exp")
         if exp is not None and (type(exp) not in (int, float) or now >= exp):
             raise ValueError("expired")
+        nbf = claims.get("nbf")
+        if nbf is not None and (type(nbf) not in (int, float) or now < nbf):
+            raise ValueError("not yet valid")
         iat = claims.get("iat")
         if iat is not None and (type(iat) not in (int, float) or iat > now):
             raise ValueError("bad iat")
@@ -171,6 +261,12 @@ def make_decoder(alg: str, audience: str, issuer: str) -> Callable[[str, Any], d
             raise ValueError("bad aud")
         if claims.get("iss") != issuer:
             raise ValueError("bad iss")
+        sub = claims.get("sub")
+        if sub is not None and type(sub) is not str:
+            raise ValueError("bad sub")
+        jti = claims.get("jti")
+        if jti is not None and type(jti) is not str:
+            raise ValueError("bad jti")
         return claims
 
     return decode

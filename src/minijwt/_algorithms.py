@@ -9,6 +9,7 @@ an ``HS256`` row only ever meets a :class:`~minijwt._keys.SecretKey`.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -71,16 +72,47 @@ class Algorithm:
 # --- HMAC (RFC 7518 §3.2) ---------------------------------------------------
 
 
-def _hmac(digest: str) -> tuple[_Signer, _Verifier]:
-    def sign(key: SecretKey, data: bytes) -> bytes:
-        return hmac.digest(key.secret, data, digest)
+# RFC 2104 §2: the key, padded to the hash's block size, XORed with ipad
+# (0x36 repeated) for the inner hash and with opad (0x5c) for the outer one.
+_IPAD = bytes(byte ^ 0x36 for byte in range(256))
+_OPAD = bytes(byte ^ 0x5C for byte in range(256))
+
+
+def _hmac(new_hash: Callable[..., Any], digest: str) -> tuple[_Signer, _Verifier]:
+    block = new_hash().block_size
+
+    def prepare(key: SecretKey) -> tuple[Any, Any]:
+        # The inner and outer hashes absorb the padded key once per key; each
+        # message then costs two copies of a prepared state (what hmac.HMAC
+        # does inside), not a new HMAC with its algorithm lookup.
+        secret = key.secret
+        if len(secret) > block:
+            secret = new_hash(secret).digest()  # RFC 2104 §2: a longer key is hashed first
+        secret = secret.ljust(block, b"\0")
+        states = (new_hash(secret.translate(_IPAD)), new_hash(secret.translate(_OPAD)))
+        key.prepared[digest] = states
+        return states
+
+    def mac(key: SecretKey, data: bytes) -> bytes:
+        states = key.prepared.get(digest) or prepare(key)
+        inner = states[0].copy()
+        inner.update(data)
+        outer = states[1].copy()
+        outer.update(inner.digest())
+        return outer.digest()  # type: ignore[no-any-return]
 
     def verify(key: SecretKey, data: bytes, signature: bytes) -> bool:
+        # mac() written out: this runs for every HMAC token.
+        states = key.prepared.get(digest) or prepare(key)
+        inner = states[0].copy()
+        inner.update(data)
+        outer = states[1].copy()
+        outer.update(inner.digest())
         # Constant-time comparison: a timing oracle on the MAC would let an
         # attacker forge one byte at a time (RFC 7518 §3.2).
-        return hmac.compare_digest(hmac.digest(key.secret, data, digest), signature)
+        return hmac.compare_digest(outer.digest(), signature)
 
-    return sign, verify
+    return mac, verify
 
 
 # --- RSASSA-PKCS1-v1_5 and RSASSA-PSS (RFC 7518 §3.3, §3.5) -----------------
@@ -157,8 +189,12 @@ def _eddsa_verify(key: OKPKey, data: bytes, signature: bytes) -> bool:
 
 def _build() -> dict[str, Algorithm]:
     table: list[Algorithm] = []
-    for bits, digest in ((256, "sha256"), (384, "sha384"), (512, "sha512")):
-        sign, verify = _hmac(digest)
+    for bits, new_hash, digest in (
+        (256, hashlib.sha256, "sha256"),
+        (384, hashlib.sha384, "sha384"),
+        (512, hashlib.sha512, "sha512"),
+    ):
+        sign, verify = _hmac(new_hash, digest)
         table.append(
             Algorithm(f"HS{bits}", SecretKey, "oct", frozenset(), f"SHA-{bits}", bits, bits // 8, sign, verify)
         )

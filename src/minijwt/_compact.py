@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 
 from ._algorithms import Algorithm
 from ._base64url import b64decode, b64encode
-from ._header import parse_header
+from ._header import HEADER_CACHE_MAX_LENGTH, parse_header, parse_header_uncached
 from ._keys import Key
 from .errors import DecodeError, InvalidAlgorithmError, InvalidOptionError, InvalidSignatureError
 
@@ -21,6 +21,7 @@ __all__ = [
     "DEFAULT_MAX_TOKEN_SIZE",
     "ParsedCompact",
     "as_text",
+    "bad_signature",
     "check_max_token_size",
     "check_signature",
     "parse",
@@ -108,14 +109,22 @@ def parse(token: object, allowed: frozenset[str], max_token_size: int) -> Parsed
     if len(parts) != 3:
         split(text)  # raises, explaining the shape
     header_b64, payload_b64, signature_b64 = parts
-    header, alg = parse_header(header_b64)
+    if len(header_b64) <= HEADER_CACHE_MAX_LENGTH:
+        header, alg = parse_header(header_b64)
+    else:
+        header, alg = parse_header_uncached(header_b64)
     if alg.name not in allowed:
         raise InvalidAlgorithmError(f"algorithm {alg.name} is not in the allowed algorithms")
     signature = b64decode(signature_b64, "signature")
     payload = b64decode(payload_b64, "payload")
     # Once all three segments have decoded, the text is known to be ASCII.
     signing_input = text[: len(header_b64) + 1 + len(payload_b64)].encode("ascii")
-    return ParsedCompact(header, alg, signing_input, signature, payload)
+    # tuple.__new__ directly: a NamedTuple's generated __new__ costs a Python
+    # call per token for the same five fields.
+    return _new(ParsedCompact, (header, alg, signing_input, signature, payload))
+
+
+_new = tuple.__new__
 
 
 def check_signature(parsed: ParsedCompact, key: Key) -> None:
@@ -125,7 +134,12 @@ def check_signature(parsed: ParsedCompact, key: Key) -> None:
         InvalidSignatureError: The signature does not verify.
     """
     if not parsed.alg.verify(key, parsed.signing_input, parsed.signature):
-        raise InvalidSignatureError("signature verification failed")
+        raise bad_signature()
+
+
+def bad_signature() -> InvalidSignatureError:
+    """The error for a signature that does not verify (one message everywhere)."""
+    return InvalidSignatureError("signature verification failed")
 
 
 def sign(header_b64: str, payload_b64: str, key: Key, alg: Algorithm) -> str:

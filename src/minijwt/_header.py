@@ -31,6 +31,7 @@ __all__ = [
     "encode_header",
     "mutable_copy",
     "parse_header",
+    "parse_header_uncached",
     "signing_input",
 ]
 
@@ -103,20 +104,14 @@ def _parse(segment: str) -> ParsedHeader:
     return ParsedHeader(MappingProxyType(header), alg)
 
 
-_parse_cached = memoize("header.parse", HEADER_CACHE_SIZE)(_parse)
-
-
-def parse_header(segment: str) -> ParsedHeader:
-    """Parse and check a protected header segment (cached for short segments).
-
-    Raises:
-        DecodeError: Not canonical base64url, not a strict JSON object, or a
-            bad ``crit`` or ``b64``.
-        InvalidAlgorithmError: ``alg`` is missing, ``none`` or unknown.
-    """
-    if len(segment) <= HEADER_CACHE_MAX_LENGTH:
-        return _parse_cached(segment)
-    return _parse(segment)
+#: Parse and check a protected header segment, remembering the result; for
+#: segments up to HEADER_CACHE_MAX_LENGTH (callers use parse_header_uncached
+#: for longer ones, so that the cache holds only small entries). Raises
+#: DecodeError (not canonical base64url, not a strict JSON object, a bad
+#: ``crit`` or ``b64``) or InvalidAlgorithmError (``alg`` missing, ``none``
+#: or unknown).
+parse_header = memoize("header.parse", HEADER_CACHE_SIZE)(_parse)
+parse_header_uncached = _parse
 
 
 def check_crit(header: Mapping[str, Any], understood: frozenset[str] | None) -> None:

@@ -15,7 +15,7 @@ JWK or a ``cryptography`` object), so the same weak key always gets the same
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import ClassVar, Literal, TypeAlias
+from typing import Any, ClassVar, Literal, TypeAlias
 
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 
@@ -63,6 +63,9 @@ class SecretKey:
 
     kty: ClassVar[Literal["oct"]] = "oct"
     secret: bytes = field(repr=False)
+    # The HMAC state prepared from this secret, per hash (RFC 2104: the
+    # padded key hashed once), filled on first use by the algorithm table.
+    prepared: dict[str, Any] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # bytes exactly: a bytearray could be changed after the key was made
@@ -71,6 +74,7 @@ class SecretKey:
             raise InvalidKeyError(f"an HMAC secret must be bytes, not {type(self.secret).__name__}")
         if not self.secret:
             raise InvalidKeyError("an HMAC secret must not be empty")
+        object.__setattr__(self, "prepared", {})
 
     @property
     def size(self) -> int:

@@ -36,6 +36,7 @@ __all__ = [
     "KeyInput",
     "KeySource",
     "Resolver",
+    "StaticKey",
     "async_resolver_for",
     "check_fits_any",
     "resolver_for",
@@ -107,26 +108,44 @@ AsyncResolver = Callable[[Mapping[str, Any], Algorithm], Awaitable[Key]]
 RESOLVER_CACHE_SIZE = 128
 
 
-def _static_resolver(key: Key) -> Resolver:
-    """A resolver that always answers with ``key``, after checking it fits ``alg``."""
-    cached = _STATIC.get(key)
-    if cached is not None:
-        return cached
-    # Which algorithms the key fits is worked out once per key, not per token.
-    serves = frozenset(name for name, row in ALGORITHMS.items() if misfit(row, key) is None)
+class StaticKey:
+    """The resolver of a single key: always that key, for the algorithms it serves.
 
-    def resolve(header: Mapping[str, Any], alg: Algorithm) -> Key:
-        if alg.name not in serves:
-            # The token chose an algorithm the server allows but this key
-            # cannot serve: the token's fault, not the server's (a 401).
+    Which algorithms the key serves is worked out once per key, not per token.
+    Callers on the hot path may read :attr:`key` and :attr:`serves` and skip
+    the call when ``alg.name in serves``; calling it is the same.
+    """
+
+    __slots__ = ("key", "serves")
+
+    def __init__(self, key: Key) -> None:
+        """Prepare the resolver of ``key``."""
+        self.key = key
+        self.serves = frozenset(name for name, row in ALGORITHMS.items() if misfit(row, key) is None)
+
+    def __call__(self, header: Mapping[str, Any], alg: Algorithm) -> Key:
+        """The key, when it can serve ``alg``.
+
+        Raises:
+            InvalidAlgorithmError: The token chose an algorithm the server
+                allows but this key cannot serve: the token's fault, not the
+                server's (a 401).
+        """
+        if alg.name not in self.serves:
             raise InvalidAlgorithmError(f"the token's algorithm {alg.name} cannot be verified with this key")
-        return key
-
-    _STATIC.put(key, resolve)
-    return resolve
+        return self.key
 
 
-_STATIC: IdentityCache[Resolver] = IdentityCache("resolve.static", RESOLVER_CACHE_SIZE)
+def _static_resolver(key: Key) -> StaticKey:
+    """The (cached) resolver that always answers with ``key``."""
+    cached = _STATIC.get(key)
+    if cached is None:
+        cached = StaticKey(key)
+        _STATIC.put(key, cached)
+    return cached
+
+
+_STATIC: IdentityCache[StaticKey] = IdentityCache("resolve.static", RESOLVER_CACHE_SIZE)
 
 
 def _is_source(key: object) -> bool:

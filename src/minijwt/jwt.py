@@ -28,7 +28,16 @@ from ._cache import BoundedCache, memoize
 from ._claims import ClaimRules, check_claims, check_typ, is_number, numeric_date, to_seconds, to_timestamp
 from ._header import encode_header, mutable_copy
 from ._json import dumps, loads_object
-from ._resolve import AsyncResolver, KeyInput, Resolver, async_resolver_for, check_fits_any, resolver_for, signing_key
+from ._resolve import (
+    AsyncResolver,
+    KeyInput,
+    Resolver,
+    StaticKey,
+    async_resolver_for,
+    check_fits_any,
+    resolver_for,
+    signing_key,
+)
 from .errors import EncodeError, InvalidKeyError, InvalidOptionError
 
 __all__ = ["JWTVerifier", "VerifiedJWT", "adecode", "decode", "decode_complete", "encode"]
@@ -168,7 +177,7 @@ class JWTVerifier:
         {'iss': 'https://auth.example'}
     """
 
-    __slots__ = ("_allowed", "_aresolve", "_key", "_max_token_size", "_resolve", "_rules")
+    __slots__ = ("_allowed", "_aresolve", "_key", "_max_token_size", "_resolve", "_rules", "_static")
 
     def __init__(
         self,
@@ -230,6 +239,8 @@ class JWTVerifier:
             self._aresolve = async_resolver_for(key)
         if not callable(getattr(key, "aresolve_key", None)) or callable(getattr(key, "resolve_key", None)):
             self._resolve = resolver_for(key)
+        # A single key: the resolve step is a set lookup, done inline.
+        self._static = self._resolve if isinstance(self._resolve, StaticKey) else None
 
     def decode(self, token: str | bytes, *, now: float | dt.datetime | None = None) -> dict[str, Any]:
         """Verify a JWT and validate its claims; return the claim set.
@@ -254,9 +265,18 @@ class JWTVerifier:
         if resolve is None:
             raise _needs_adecode(self._key)
         # parse -> resolve -> check signature -> claims (RFC 8725 order).
-        parsed = _compact.parse(token, self._allowed, self._max_token_size)
-        _compact.check_signature(parsed, resolve(parsed.header, parsed.alg))
-        return self._claims(parsed, now)
+        header, alg, signing_input, signature, payload = _compact.parse(token, self._allowed, self._max_token_size)
+        static = self._static
+        key = static.key if static is not None and alg.name in static.serves else resolve(header, alg)
+        if not alg.verify(key, signing_input, signature):  # _compact.check_signature, inline
+            raise _compact.bad_signature()
+        # The claims step, written out here: it runs for every token.
+        rules = self._rules
+        if rules.typ is not None:
+            check_typ(header, rules)
+        claims = loads_object(payload, "payload")
+        check_claims(claims, rules, None if now is None else to_timestamp(now, "now"))
+        return claims
 
     def decode_complete(self, token: str | bytes, *, now: float | dt.datetime | None = None) -> VerifiedJWT:
         """Like :meth:`decode`, and return the protected header too.
