@@ -6,6 +6,8 @@ import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+from hypothesis import given
+from hypothesis import strategies as st
 from support import private_key_for
 
 import minijwt
@@ -173,3 +175,18 @@ def test_hmac_verify_compares_whole_mac() -> None:
     assert not row.verify(key, b"data", mac[:-1])
     assert not row.verify(key, b"data", mac + b"\x00")
     assert not row.verify(key, b"data", b"")
+
+
+@given(secret=st.binary(min_size=1, max_size=300), message=st.binary(max_size=600))
+def test_prepared_hmac_equals_the_standard_library(secret: bytes, message: bytes) -> None:
+    """The prepared inner/outer states (RFC 2104) give hmac's MAC, for keys shorter and longer than a block."""
+    import hmac as std_hmac
+
+    key = minijwt.SecretKey(secret)
+    for alg, digest in (("HS256", "sha256"), ("HS384", "sha384"), ("HS512", "sha512")):
+        row = minijwt.ALGORITHMS[alg]
+        expected = std_hmac.digest(secret, message, digest)
+        assert row.sign(key, message) == expected
+        assert row.sign(key, message) == expected  # the prepared state is reused, unchanged
+        assert row.verify(key, message, expected)
+        assert not row.verify(key, message + b"x", expected)

@@ -17,15 +17,23 @@ SECRET = b"0123456789abcdef0123456789abcdef"
 
 
 def test_bounded_cache_evicts_the_oldest() -> None:
+    from minijwt import _cache
+
     cache: BoundedCache[int] = BoundedCache("test.evicts", 3)
-    for i in range(10):
-        cache.put(i, i * i)
-        assert len(cache) <= 3
-    assert cache.get(9) == 81
-    assert cache.get(0) is None
-    cache.put(9, 0)  # replacing an entry evicts nothing
-    assert len(cache) == 3
-    assert cache.get(7) == 49
+    try:
+        for i in range(10):
+            cache.put(i, i * i)
+            assert len(cache) <= 3
+        assert cache.get(9) == 81
+        assert cache.get(0) is None
+        cache.put(9, 0)  # replacing an entry evicts nothing
+        assert len(cache) == 3
+        assert cache.get(7) == 49
+        assert minijwt.cache_info()["test.evicts"].size == 3
+        with pytest.raises(AssertionError, match="twice"):
+            BoundedCache("test.evicts", 3)
+    finally:
+        del _cache._REGISTER["test.evicts"]
 
 
 def test_header_cache_is_bounded_and_skips_long_headers() -> None:
@@ -84,3 +92,53 @@ def test_static_resolver_explains_a_misfit_every_time() -> None:
     for _ in range(3):
         with pytest.raises(InvalidKeyError, match="at least 32 bytes"):
             jws.verify(token, short, algorithms=["HS256"])
+
+
+def test_the_performance_page_lists_exactly_the_registered_caches() -> None:
+    import re
+    from pathlib import Path
+
+    page = (Path(__file__).resolve().parent.parent / "docs" / "performance.rst").read_text(encoding="utf-8")
+    table = page[page.index("   * - cache") : page.index("Objects cached by identity")]
+    documented = dict(re.findall(r"\* - ``([a-z_.]+)``\n\s+- (\d+)", table))
+    registered = {name: str(info.bound) for name, info in minijwt.cache_info().items()}
+    assert documented == registered
+
+
+def test_clear_caches_forgets_text_keys_and_verifiers() -> None:
+    secret = "a text secret of at least 32 bytes!!"
+    token = minijwt.encode({}, secret)
+    assert minijwt.decode(token, secret, algorithms=["HS256"]) == {}
+    info = minijwt.cache_info()
+    assert info["keys.text"].size >= 1
+    assert info["jwt.verifiers"].size >= 1
+    minijwt.clear_caches()
+    assert all(entry.size == 0 for entry in minijwt.cache_info().values())
+
+
+def test_a_password_is_never_cached() -> None:
+    from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, Encoding, PrivateFormat
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    pem = key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, BestAvailableEncryption(b"hunter2-password"))
+    minijwt.clear_caches()
+    loaded = minijwt.load_key(pem, password=b"hunter2-password")
+    assert isinstance(loaded, ECKey)
+    assert minijwt.cache_info()["keys.text"].size == 0
+    # Each call loads again: nothing keyed by the password was kept.
+    assert minijwt.load_key(pem, password="hunter2-password") is not loaded
+    with pytest.raises(InvalidKeyError):
+        minijwt.load_key(pem, password=b"wrong")
+
+
+def test_every_cache_stays_within_its_bound() -> None:
+    """Flood every cache with distinct inputs: each holds at most its bound."""
+    minijwt.clear_caches()
+    for i in range(300):
+        secret = f"secret number {i:04d} padded to 32 bytes"
+        token = minijwt.encode({"i": i}, secret, headers={"kid": f"k{i}", "n": i})
+        minijwt.decode(token, secret, algorithms=["HS256"], audience=None, leeway=i % 3)
+        minijwt.decode(token, secret.encode(), algorithms=("HS256", f"HS{384 + 128 * (i % 2)}"))
+    for info in minijwt.cache_info().values():
+        assert info.size <= info.bound, info
+    assert minijwt.cache_info()["keys.text"].size == minijwt.cache_info()["keys.text"].bound

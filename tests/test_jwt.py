@@ -509,3 +509,75 @@ def test_decode_cache_never_confuses_options_or_keys() -> None:
     from collections import deque
 
     assert minijwt.decode(token, KEY, algorithms=["HS256"], audience=deque(["api"])) == {"aud": "api"}
+
+
+# --- one option list -------------------------------------------------------------
+
+
+def test_decode_decode_complete_adecode_and_the_verifier_share_one_option_list() -> None:
+    import inspect
+
+    def options(function: Any, drop: tuple[str, ...]) -> list[tuple[str, Any, Any]]:
+        params = inspect.signature(function).parameters.values()
+        return [(p.name, p.default, p.annotation) for p in params if p.name not in drop]
+
+    verifier = options(JWTVerifier.__init__, ("self", "key"))
+    for function in (minijwt.decode, minijwt.decode_complete, minijwt.adecode):
+        assert options(function, ("token", "key", "now")) == verifier, function.__name__
+        assert list(inspect.signature(function).parameters)[-1] == "now"
+    for method in (JWTVerifier.decode, JWTVerifier.decode_complete, JWTVerifier.adecode):
+        assert list(inspect.signature(method).parameters) == ["self", "token", "now"]
+
+
+def test_changing_any_one_option_gives_another_cached_verifier() -> None:
+    from minijwt import jwt as jwt_module
+
+    base: dict[str, Any] = {
+        "algorithms": ["HS256"],
+        "audience": "api",
+        "issuer": "iss",
+        "subject": "sub",
+        "leeway": 1,
+        "require": ["exp"],
+        "max_age": 60,
+        "typ": "JWT",
+        "max_token_size": 4096,
+    }
+    changed: dict[str, Any] = {
+        "algorithms": ["HS256", "HS384"],
+        "audience": "api2",
+        "issuer": "iss2",
+        "subject": "sub2",
+        "leeway": 2,
+        "require": ["exp", "iat"],
+        "max_age": 61,
+        "typ": "at+jwt",
+        "max_token_size": 4097,
+    }
+    import inspect
+
+    assert set(base) == set(inspect.signature(JWTVerifier.__init__).parameters) - {"self", "key"}
+    first = jwt_module._verifier(KEY, *base.values())
+    assert jwt_module._verifier(KEY, *base.values()) is first
+    for name in base:
+        options = {**base, name: changed[name]}
+        assert jwt_module._verifier(KEY, *options.values()) is not first, name
+    assert jwt_module._verifier(KEY + b"!", *base.values()) is not first
+
+
+def test_claim_errors_say_what_was_expected_and_received() -> None:
+    token = minijwt.encode({"aud": "other", "iss": "mallory", "sub": "bob", "exp": NOW - 10}, KEY)
+    with pytest.raises(minijwt.ClaimError) as info:
+        minijwt.decode(token, KEY, algorithms=["HS256"], audience="api", now=NOW - 100)
+    assert isinstance(info.value, InvalidAudienceError)
+    assert (info.value.claim, info.value.expected, info.value.received) == ("aud", frozenset({"api"}), "other")
+    assert "other" not in info.value.message  # the value stays out of the message
+    with pytest.raises(minijwt.ClaimError) as info:
+        minijwt.decode(token, KEY, algorithms=["HS256"], audience="other", now=NOW)
+    assert (info.value.claim, info.value.expected, info.value.received) == ("exp", NOW, NOW - 10)
+    with pytest.raises(minijwt.InvalidIssuerError) as issuer_info:
+        minijwt.decode(token, KEY, algorithms=["HS256"], audience="other", issuer="trent", now=NOW - 100)
+    assert (issuer_info.value.expected, issuer_info.value.received) == (frozenset({"trent"}), "mallory")
+    with pytest.raises(minijwt.InvalidSubjectError) as subject_info:
+        minijwt.decode(token, KEY, algorithms=["HS256"], audience="other", subject="alice", now=NOW - 100)
+    assert (subject_info.value.expected, subject_info.value.received) == ("alice", "bob")

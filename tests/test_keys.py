@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from typing import Any
 
 import pytest
 from cryptography import x509
@@ -22,7 +23,9 @@ PublicFormat = serialization.PublicFormat
 NoEnc = serialization.NoEncryption()
 
 
-def _rsa() -> rsa.RSAPrivateKey:
+def _rsa(bits: int = 2048, *, fresh: bool = False) -> rsa.RSAPrivateKey:
+    if bits != 2048 or fresh:
+        return rsa.generate_private_key(public_exponent=65537, key_size=bits)
     key = private_key_for("RS256")
     assert isinstance(key, rsa.RSAPrivateKey)
     return key
@@ -232,3 +235,99 @@ def test_pem_text_is_parsed_once() -> None:
 def test_typed_keys_pass_through() -> None:
     typed = prepare_key(b"z" * 32)
     assert prepare_key(typed) is typed
+
+
+# --- key strength at load, for every input path ------------------------------------
+
+
+def _weak_inputs(private: Any) -> dict[str, Any]:
+    from cryptography.hazmat.primitives.serialization import PublicFormat
+
+    public = private.public_key()
+    return {
+        "object": public,
+        "private object": private,
+        "PEM": public.public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo),
+        "PKCS#1 PEM": public.public_bytes(Encoding.PEM, PublicFormat.PKCS1),
+        "DER": public.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo),
+        "OpenSSH": public.public_bytes(Encoding.OpenSSH, PublicFormat.OpenSSH),
+        "private PEM": private.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEnc),
+    }
+
+
+def test_a_weak_rsa_key_gets_the_same_error_whichever_way_it_comes() -> None:
+    weak = _rsa(1024)
+    messages = set()
+    for form, value in _weak_inputs(weak).items():
+        with pytest.raises(InvalidKeyError) as info:
+            prepare_key(value)
+        messages.add(info.value.message)
+        assert "1024 bits" in info.value.message, form
+    numbers = weak.public_key().public_numbers()
+    jwk = {"kty": "RSA", "n": _b64u_uint(numbers.n), "e": _b64u_uint(numbers.e)}
+    with pytest.raises(InvalidKeyError) as info:
+        minijwt.JWK.from_dict(jwk)
+    messages.add(info.value.message)
+    assert len(messages) == 1
+
+
+def test_a_roca_key_is_refused_whichever_way_it_comes() -> None:
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicNumbers
+    from cryptography.hazmat.primitives.serialization import PublicFormat
+    from support import roca_form_modulus
+
+    public = RSAPublicNumbers(65537, roca_form_modulus()).public_key()
+    for value in (public, public.public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)):
+        with pytest.raises(InvalidKeyError, match="ROCA"):
+            prepare_key(value)
+
+
+def _b64u_uint(value: int) -> str:
+    import base64
+
+    return base64.urlsafe_b64encode(value.to_bytes((value.bit_length() + 7) // 8, "big")).rstrip(b"=").decode()
+
+
+@pytest.mark.parametrize("alg", sorted(minijwt.ALGORITHMS))
+def test_every_accepted_key_survives_a_jwk_round_trip(alg: str) -> None:
+    from support import signing_and_verifying_key
+
+    private, public = signing_and_verifying_key(alg)
+    for key in (private, public):
+        jwk = minijwt.JWK.from_key(key)
+        for private_members in (True, False) if not isinstance(jwk.key, SecretKey) else (True,):
+            again = minijwt.JWK.from_dict(jwk.to_dict(private=private_members))
+            assert again.thumbprint() == jwk.thumbprint()
+            assert again.kid == jwk.kid == minijwt.JWK.from_key(public).kid  # the thumbprint, both halves
+
+
+def test_curves_come_from_the_key_object_and_halves_must_match() -> None:
+    from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519
+
+    p384 = ec.generate_private_key(ec.SECP384R1())
+    assert minijwt.ECKey(public=p384.public_key()).crv == "P-384"
+    assert minijwt.OKPKey(public=ed448.Ed448PrivateKey.generate().public_key()).crv == "Ed448"
+    with pytest.raises(InvalidKeyError, match="does not match"):
+        minijwt.ECKey(public=ec.generate_private_key(ec.SECP384R1()).public_key(), private=p384)
+    with pytest.raises(InvalidKeyError, match="does not match"):
+        minijwt.RSAKey(public=_rsa().public_key(), private=_rsa(2048, fresh=True))
+    with pytest.raises(InvalidKeyError, match="does not match"):
+        minijwt.OKPKey(
+            public=ed25519.Ed25519PrivateKey.generate().public_key(), private=ed25519.Ed25519PrivateKey.generate()
+        )
+    with pytest.raises(InvalidKeyError, match="not used by JOSE"):
+        minijwt.ECKey(public=ec.generate_private_key(ec.SECP256K1()).public_key())
+
+
+def test_import_loads_no_x509_or_serialization_until_needed() -> None:
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, minijwt\n"
+        "minijwt.decode(minijwt.encode({}, b'k' * 32), b'k' * 32, algorithms=['HS256'])\n"
+        "heavy = ('cryptography.x509', 'cryptography.hazmat.primitives.serialization')\n"
+        "print([m for m in sys.modules if m.startswith(heavy)])\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout  # noqa: S603
+    assert out.strip() == "[]"
