@@ -143,11 +143,18 @@ def _pss(hash_alg: hashes.HashAlgorithm) -> padding.PSS:
 
 
 def _ecdsa(hash_alg: hashes.HashAlgorithm, part_size: int) -> tuple[_Signer, _Verifier]:
-    scheme = ec.ECDSA(hash_alg)
+    # ec.ECDSA() loads cryptography's OpenSSL backend module: made on first
+    # use, so that importing minijwt (for HS256, say) does not pay for it.
+    schemes: list[ec.ECDSA] = []
+
+    def scheme() -> ec.ECDSA:
+        if not schemes:
+            schemes.append(ec.ECDSA(hash_alg))
+        return schemes[0]
 
     def sign(key: ECKey, data: bytes) -> bytes:
         assert key.private is not None  # check_key(..., signing=True) guaranteed it
-        r, s = decode_dss_signature(key.private.sign(data, scheme))
+        r, s = decode_dss_signature(key.private.sign(data, scheme()))
         # JWS carries R || S as fixed-length big-endian integers, not DER.
         return r.to_bytes(part_size, "big") + s.to_bytes(part_size, "big")
 
@@ -163,7 +170,7 @@ def _ecdsa(hash_alg: hashes.HashAlgorithm, part_size: int) -> tuple[_Signer, _Ve
         if r == 0 or s == 0:
             return False
         try:
-            key.public.verify(encode_dss_signature(r, s), data, scheme)
+            key.public.verify(encode_dss_signature(r, s), data, scheme())
         except InvalidSignature:
             return False
         return True

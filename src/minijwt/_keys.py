@@ -14,6 +14,7 @@ JWK or a ``cryptography`` object), so the same weak key always gets the same
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, TypeAlias
 
@@ -248,9 +249,12 @@ def _subgroup(generator: int, modulus: int) -> frozenset[int]:
     return frozenset(members)
 
 
-_ROCA_SUBGROUPS = tuple((r, _subgroup(65537, r)) for r in _ROCA_PRIMES)
+@functools.cache
+def _roca_subgroups() -> tuple[tuple[int, frozenset[int]], ...]:
+    # Worked out on first use: a service that never sees an RSA key never pays.
+    return tuple((r, _subgroup(65537, r)) for r in _ROCA_PRIMES)
 
 
 def has_roca_fingerprint(n: int) -> bool:
     """True when an RSA modulus has the structure of a ROCA-vulnerable key."""
-    return all(n % r in members for r, members in _ROCA_SUBGROUPS)
+    return all(n % r in members for r, members in _roca_subgroups())

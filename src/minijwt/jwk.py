@@ -22,7 +22,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import secrets
 from collections.abc import Iterable, Iterator, Mapping
 from types import MappingProxyType
 from typing import Any, ClassVar
@@ -386,6 +385,8 @@ class JWK:
 
 def _generate(row: Algorithm) -> Key:
     if row.kty == "oct":
+        import secrets  # only key generation needs it; not worth its import for every service
+
         return SecretKey(secrets.token_bytes(row.min_key_size // 8))
     if row.kty == "RSA":
         return from_crypto_object(rsa.generate_private_key(public_exponent=65537, key_size=2048))
