@@ -28,7 +28,7 @@ from ._keys import KEY_TYPES, ECKey, Key, OKPKey, RSAKey, SecretKey
 from ._keytext import KeyText, find_key_text
 from .errors import InvalidKeyError
 
-__all__ = ["from_crypto_object", "load_key", "prepare_key", "text_key"]
+__all__ = ["MAX_CACHED_KEY_TEXT", "from_crypto_object", "is_cacheable_text", "load_key", "prepare_key", "text_key"]
 
 #: How many distinct ``str``/``bytes`` keys the parse cache holds, and how many
 #: ``cryptography`` key objects the conversion cache holds. A service normally
@@ -70,9 +70,31 @@ def prepare_key(key: object) -> Key:
     return from_crypto_object(key)
 
 
-@memoize("keys.text", KEY_CACHE_SIZE)
+#: Key text longer than this many bytes is classified on every use, never
+#: cached: the caches are bounded by count, and 128 entries of a megabyte each
+#: would pin 128 MB. An RSA-16384 private key in PEM is about 12 KB.
+MAX_CACHED_KEY_TEXT = 64 * 1024
+# No text of this many characters is longer than the bound in UTF-8.
+_ALWAYS_CACHEABLE = MAX_CACHED_KEY_TEXT // 4
+
+
+def is_cacheable_text(data: str | bytes) -> bool:
+    """Whether a text key is short enough to be a cache key (or held by a cache)."""
+    size = len(data)
+    if type(data) is str and not data.isascii():
+        size *= 4  # the most UTF-8 bytes a character takes, without encoding it
+    return size <= MAX_CACHED_KEY_TEXT
+
+
 def text_key(data: str | bytes) -> Key:
-    """Classify ``str``/``bytes`` key text (cached; never with a password)."""
+    """Classify ``str``/``bytes`` key text (cached when short; never with a password)."""
+    if len(data) <= _ALWAYS_CACHEABLE or is_cacheable_text(data):
+        return _text_key_cached(data)
+    return _classify(data, None)
+
+
+@memoize("keys.text", KEY_CACHE_SIZE)
+def _text_key_cached(data: str | bytes) -> Key:
     return _classify(data, None)
 
 

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, runtime_checkable
 
 from ._algorithms import ALGORITHMS, Algorithm, check_key, misfit
 from ._cache import IdentityCache
-from ._keyload import prepare_key, text_key
+from ._keyload import is_cacheable_text, prepare_key, text_key
 from ._keys import Key, SecretKey
 from .errors import InvalidAlgorithmError, InvalidKeyError, KeyNotFoundError
 
@@ -108,10 +108,16 @@ RESOLVER_CACHE_SIZE = 128
 
 
 def _static_resolver(key: Key) -> Resolver:
-    """A resolver that always answers with ``key``, after checking it fits ``alg``."""
+    """A resolver that always answers with ``key``, after checking it fits ``alg`` (cached)."""
     cached = _STATIC.get(key)
     if cached is not None:
         return cached
+    resolve = _resolver_serving(key)
+    _STATIC.put(key, resolve)
+    return resolve
+
+
+def _resolver_serving(key: Key) -> Resolver:
     # Which algorithms the key fits is worked out once per key, not per token.
     serves = frozenset(name for name, row in ALGORITHMS.items() if misfit(row, key) is None)
 
@@ -122,7 +128,6 @@ def _static_resolver(key: Key) -> Resolver:
             raise InvalidAlgorithmError(f"the token's algorithm {alg.name} cannot be verified with this key")
         return key
 
-    _STATIC.put(key, resolve)
     return resolve
 
 
@@ -141,7 +146,10 @@ def resolver_for(key: object) -> Resolver:
             key source (which needs :func:`minijwt.adecode`).
     """
     if type(key) is str or type(key) is bytes:
-        return _static_resolver(text_key(key))
+        # A long text key is not cached as text, so its typed key is new on
+        # every call: caching a resolver by it would only pin it in memory.
+        typed = text_key(key)
+        return _static_resolver(typed) if is_cacheable_text(key) else _resolver_serving(typed)
     if _is_source(key):
         lookup: Resolver = key.resolve_key  # type: ignore[attr-defined]
         # minijwt's own sources (JWK, JWKSet, the JWKS clients) already answer
