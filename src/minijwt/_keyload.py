@@ -175,7 +175,11 @@ def _from_key_text(found: KeyText, password: bytes | None) -> Key:
         # A key pasted as base64 (a Kubernetes secret's spelling, or a public
         # key without its armour): decoding it is the caller's explicit step.
         raise InvalidKeyError(f"{found.reason}; decode it and pass the key itself")
-    # "armour" (not standard PEM) and "der" that _try_der could not load.
+    if found.kind == "der":  # DER with white space or a byte order mark around it
+        parsed = _try_der(found.data, password)
+        if parsed is not None:
+            return parsed
+    # "armour" that is not standard PEM, or DER that no longer loads.
     raise InvalidKeyError(f"{found.reason}, but it could not be loaded; it is never used as an HMAC secret")
 
 

@@ -52,8 +52,10 @@ class KeyText(NamedTuple):
     data: bytes
 
 
-_BOM = b"\xef\xbb\xbf"
 _WHITE_SPACE = b" \t\r\n\x0b\x0c"
+# Byte order marks and white space before the text, in any order. The two
+# alternatives start with different bytes, so the match never backtracks.
+_LEADING = re.compile(rb"(?:\xef\xbb\xbf|[ \t\r\n\x0b\x0c])*")
 
 # RFC 7468 §3 and RFC 4716 §3.2: a marker is BEGIN or END and a label in
 # upper case, between runs of dashes. Only one dash (or a line start) is
@@ -103,8 +105,7 @@ def find_key_text(raw: bytes) -> KeyText | None:
 
 
 def _direct(raw: bytes) -> KeyText | None:
-    text = raw[len(_BOM) :] if raw.startswith(_BOM) else raw
-    text = text.strip(_WHITE_SPACE)
+    text = raw[_leading(raw) :].rstrip(_WHITE_SPACE)
     if b"BEGIN" in text or b"END" in text:
         found = _armour(text)
         if found is not None:
@@ -115,9 +116,40 @@ def _direct(raw: bytes) -> KeyText | None:
             return KeyText("ssh", "the key is an OpenSSH public key", _ssh_line(text, match.start()))
     if text[:1] in (b"{", b"[") and _is_jwk_json(text):
         return KeyText("jwk", "the key is a JWK or JWK Set in JSON text", text)
-    if raw[:1] == b"\x30" and _is_der_key(raw):  # ASN.1 SEQUENCE: every DER key and certificate starts so
-        return KeyText("der", "the key is DER of a key or certificate", raw)
+    der = _der_element(raw)
+    if der is not None and _is_der_key(der):
+        return KeyText("der", "the key is DER of a key or certificate", der)
     return None
+
+
+def _leading(raw: bytes) -> int:
+    """How many bytes of byte order marks and white space the bytes start with."""
+    match = _LEADING.match(raw)
+    return 0 if match is None else match.end()
+
+
+def _der_element(raw: bytes) -> bytes | None:
+    """The ASN.1 SEQUENCE the bytes hold, after any byte order mark and white space.
+
+    Every DER key and certificate is one SEQUENCE (tag 0x30). Its length
+    field (X.690 §8.1.3) says where it ends, so white space around it can be
+    told from its own bytes, which may be white-space values too.
+    """
+    start = _leading(raw)
+    if raw[start : start + 1] != b"\x30" or start + 2 > len(raw):
+        return None
+    first = raw[start + 1]
+    if first < 0x80:  # short form: the length itself
+        header, length = 2, first
+    else:  # long form: 1 to 4 length bytes follow (no key is 4 GiB)
+        count = first & 0x7F
+        if not 1 <= count <= 4 or start + 2 + count > len(raw):
+            return None
+        header, length = 2 + count, int.from_bytes(raw[start + 2 : start + 2 + count], "big")
+    end = start + header + length
+    if end > len(raw) or raw[end:].strip(_WHITE_SPACE):
+        return None
+    return raw[start:end]
 
 
 def _armour(text: bytes) -> KeyText | None:
@@ -168,8 +200,7 @@ def _is_der_key(der: bytes) -> bool:
 
 def _base64_decoded(raw: bytes) -> bytes | None:
     """Standard base64 or base64url, padded or not, white space ignored; else None."""
-    compact = raw[len(_BOM) :] if raw.startswith(_BOM) else raw
-    compact = compact.translate(None, _WHITE_SPACE)
+    compact = raw[_leading(raw) :].translate(None, _WHITE_SPACE)
     if len(compact) < _MIN_WRAPPED_LENGTH:
         return None
     body = compact.rstrip(b"=")
