@@ -1,4 +1,4 @@
-"""Regression tests for the holes a hostile review found, one (or a few) per hole.
+"""Regression tests for security holes found in review, one (or a few) per hole.
 
 docs/security.rst lists each rule with the test below that guards it.
 """
