@@ -33,8 +33,8 @@ def measure(rounds: int) -> dict[str, list[float]]:
             run_once(code)
     for _ in range(rounds):
         startup = run_once(PROGRAMS["startup"])
-        for name in samples:
-            samples[name].append(max(run_once(PROGRAMS[name]) - startup, 0.0))
+        for name, values in samples.items():
+            values.append(max(run_once(PROGRAMS[name]) - startup, 0.0))
     return samples
 
 

@@ -4,7 +4,9 @@ Reading: UTF-8 only (RFC 8259 §8.1; no byte order mark, no invalid
 sequences), an object where one is required, no duplicate member names (RFC
 7515 §5.2 lets a recipient reject them, and accepting them lets two parsers
 see two different tokens), no ``NaN``/``Infinity`` and no number that
-overflows to infinity, and no crash on deep nesting or very long numbers.
+overflows to infinity, no escaped lone surrogate (``"\\ud800"``, RFC 7493
+§2.1: such a string is not Unicode text and cannot be encoded again), and no
+crash on deep nesting or very long numbers. Integers of any size stay exact.
 
 Writing: compact (no spaces), members in insertion order, UTF-8, and no
 ``NaN``/``Infinity``, so the same input always gives the same bytes.
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
@@ -44,6 +47,40 @@ def _finite_float(text: str) -> float:
 
 def _no_constant(name: str) -> Any:
     raise _Rejected(f"{name} is not JSON")
+
+
+# RFC 7493 §2.1: strings (names and values) must not hold a surrogate code
+# point. Valid UTF-8 cannot carry one, so only a \uXXXX escape can bring it
+# in: the parsed value is searched only when the text has an escape that
+# could be one (\uD800 to \uDFFF). That test is on every token's path, so it
+# is done on the decoded str, a one-character search first (the fastest there
+# is), never with bytes.__contains__ (ten times slower on Python 3.11).
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _has_surrogate(value: Any) -> bool:
+    # A loop over a stack, not recursion: the parser accepts nesting as deep
+    # as the recursion limit allows.
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is str:
+            if _SURROGATE.search(item):
+                return True
+        elif kind is dict:
+            for name, member in item.items():
+                if _SURROGATE.search(name):
+                    return True
+                stack.append(member)
+        elif kind is list:
+            stack.extend(item)
+    return False
+
+
+def _surrogate_error(what: str) -> DecodeError:
+    return DecodeError(f"{what} is not acceptable JSON: a string has an escaped lone surrogate (RFC 7493 §2.1)")
 
 
 class _Rejected(Exception):
@@ -83,6 +120,8 @@ def loads_object(data: bytes, what: str) -> dict[str, Any]:
             pass  # loads() below reports it
         else:
             if end == len(text):
+                if "\\" in text and _SURROGATE_ESCAPE.search(text) and _has_surrogate(value):
+                    raise _surrogate_error(what)
                 return value  # type: ignore[no-any-return]
     value = loads(data, what)
     if type(value) is not dict:
@@ -117,10 +156,9 @@ def loads(data: bytes, what: str) -> Any:
         try:
             value, end = _SCAN(text, 0)
         except StopIteration:
-            return _DECODER.decode(text)
+            value, end = _DECODER.decode(text), len(text)
         if end != len(text):
-            return _DECODER.decode(text)
-        return value
+            value = _DECODER.decode(text)
     except _Rejected as exc:
         raise DecodeError(f"{what} is not acceptable JSON: {exc}") from None
     except RecursionError:
@@ -130,6 +168,9 @@ def loads(data: bytes, what: str) -> Any:
         # digits (Python's int_max_str_digits guard), are both ValueErrors.
         reason = exc.msg if isinstance(exc, json.JSONDecodeError) else "a number has too many digits"
         raise DecodeError(f"{what} is not valid JSON: {reason}") from None
+    if "\\" in text and _SURROGATE_ESCAPE.search(text) and _has_surrogate(value):
+        raise _surrogate_error(what)
+    return value
 
 
 def _not_serializable(value: Any) -> Any:

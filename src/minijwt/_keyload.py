@@ -25,9 +25,10 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 
 from ._cache import BoundedCache, IdentityCache, memoize
 from ._keys import KEY_TYPES, ECKey, Key, OKPKey, RSAKey, SecretKey
+from ._keytext import KeyText, find_key_text
 from .errors import InvalidKeyError
 
-__all__ = ["from_crypto_object", "load_key", "prepare_key", "text_key"]
+__all__ = ["MAX_CACHED_KEY_TEXT", "from_crypto_object", "is_cacheable_text", "load_key", "prepare_key", "text_key"]
 
 #: How many distinct ``str``/``bytes`` keys the parse cache holds, and how many
 #: ``cryptography`` key objects the conversion cache holds. A service normally
@@ -69,9 +70,31 @@ def prepare_key(key: object) -> Key:
     return from_crypto_object(key)
 
 
-@memoize("keys.text", KEY_CACHE_SIZE)
+#: Key text longer than this many bytes is classified on every use, never
+#: cached: the caches are bounded by count, and 128 entries of a megabyte each
+#: would pin 128 MB. An RSA-16384 private key in PEM is about 12 KB.
+MAX_CACHED_KEY_TEXT = 64 * 1024
+# No text of this many characters is longer than the bound in UTF-8.
+_ALWAYS_CACHEABLE = MAX_CACHED_KEY_TEXT // 4
+
+
+def is_cacheable_text(data: str | bytes) -> bool:
+    """Whether a text key is short enough to be a cache key (or held by a cache)."""
+    size = len(data)
+    if type(data) is str and not data.isascii():
+        size *= 4  # the most UTF-8 bytes a character takes, without encoding it
+    return size <= MAX_CACHED_KEY_TEXT
+
+
 def text_key(data: str | bytes) -> Key:
-    """Classify ``str``/``bytes`` key text (cached; never with a password)."""
+    """Classify ``str``/``bytes`` key text (cached when short; never with a password)."""
+    if len(data) <= _ALWAYS_CACHEABLE or is_cacheable_text(data):
+        return _text_key_cached(data)
+    return _classify(data, None)
+
+
+@memoize("keys.text", KEY_CACHE_SIZE)
+def _text_key_cached(data: str | bytes) -> Key:
     return _classify(data, None)
 
 
@@ -110,11 +133,8 @@ def load_key(data: str | bytes, password: str | bytes | None = None) -> Key:
     return _classify(data, password)
 
 
-_PEM_LABEL = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----")
-_SSH_PUBLIC_PREFIXES = (b"ssh-", b"ecdsa-sha2-", b"sk-")
-# One pass, no backtracking: base64 characters and line breaks, then at most
-# two "=" and trailing white space.
-_STD_BASE64 = re.compile(rb"[A-Za-z0-9+/\r\n]+={0,2}[ \t\r\n]*")
+# Bounded label, so a long run after "-----BEGIN " costs one pass.
+_PEM_LABEL = re.compile(rb"-----BEGIN ([A-Z0-9 ]{1,64})-----")
 
 
 def _classify(data: str | bytes, password: bytes | None) -> Key:
@@ -127,27 +147,68 @@ def _classify(data: str | bytes, password: bytes | None) -> Key:
         raw = data
     if not raw:
         raise InvalidKeyError("the key is empty")
-    if b"-----BEGIN" in raw:
-        return _from_pem(raw, password)
-    stripped = raw.strip()
-    if stripped.startswith(_SSH_PUBLIC_PREFIXES):
-        return _from_ssh_public(stripped)
     if raw[0] == 0x30:  # ASN.1 SEQUENCE: every DER key and certificate starts so
         parsed = _try_der(raw, password)
         if parsed is not None:
             return parsed
-    if stripped.startswith((b"{", b"[")) and _looks_like_jwk(stripped):
-        raise InvalidKeyError(
-            "the key is a JWK or JWK Set in JSON text; load it with minijwt.JWK.from_json or minijwt.JWKSet.from_json"
-        )
-    if len(stripped) >= 64 and _STD_BASE64.fullmatch(stripped) and _is_base64_der_key(stripped):
-        # A public key pasted without its PEM armour (a common way to put one
-        # in an environment variable). Used as an HMAC secret it would be the
-        # textbook algorithm-confusion key, so it is refused.
-        raise InvalidKeyError("the key is base64-encoded DER of a key or certificate; give it as PEM instead")
+    found = find_key_text(raw)
+    if found is not None:
+        return _from_key_text(found, password)
     if password is not None:
         raise InvalidKeyError("a password was given, but the data is not an encrypted key")
     return SecretKey(raw)
+
+
+def _from_key_text(found: KeyText, password: bytes | None) -> Key:
+    """Load what the detector found, or say why it cannot be (never a secret)."""
+    if found.kind == "pem":
+        return _from_pem(found.data, password)
+    if found.kind == "ssh":
+        return _from_ssh_public(found.data)
+    if found.kind == "rfc4716":
+        return _from_ssh_public(_rfc4716_to_openssh(found.data))
+    if found.kind == "jwk":
+        raise InvalidKeyError(
+            "the key is a JWK or JWK Set in JSON text; load it with minijwt.JWK.from_json or minijwt.JWKSet.from_json"
+        )
+    if found.kind == "wrapped":
+        # A key pasted as base64 (a Kubernetes secret's spelling, or a public
+        # key without its armour): decoding it is the caller's explicit step.
+        raise InvalidKeyError(f"{found.reason}; decode it and pass the key itself")
+    if found.kind == "der":  # DER with white space or a byte order mark around it
+        parsed = _try_der(found.data, password)
+        if parsed is not None:
+            return parsed
+    # "armour" that is not standard PEM, or DER that no longer loads.
+    raise InvalidKeyError(f"{found.reason}, but it could not be loaded; it is never used as an HMAC secret")
+
+
+def _rfc4716_to_openssh(text: bytes) -> bytes:
+    """An RFC 4716 SSH2 public key file as the one-line OpenSSH form."""
+    lines = [line.strip() for line in text.splitlines()]
+    begin = next(i for i, line in enumerate(lines) if b"BEGIN SSH2 PUBLIC KEY" in line)
+    end = next((i for i, line in enumerate(lines) if b"END SSH2 PUBLIC KEY" in line), None)
+    if end is None or end < begin:
+        raise InvalidKeyError("the SSH2 public key file (RFC 4716) has no END line")
+    body: list[bytes] = []
+    continued = False
+    for line in lines[begin + 1 : end]:
+        # RFC 4716 §3.3: headers ("Tag: value", a trailing backslash continues
+        # one) come before the base64 body, which never contains ":".
+        if not body and (continued or b":" in line):
+            continued = line.endswith(b"\\")
+            continue
+        body.append(line)
+    try:
+        blob = binascii.a2b_base64(b"".join(body), strict_mode=True)
+    except binascii.Error:
+        raise InvalidKeyError("the SSH2 public key file (RFC 4716) has a body that is not base64") from None
+    # RFC 4253 §6.6: the blob starts with the key type as an SSH string.
+    size = int.from_bytes(blob[:4], "big")
+    key_type = blob[4 : 4 + size]
+    if len(blob) < 4 or not 0 < size == len(key_type) or not key_type.isascii():
+        raise InvalidKeyError("the SSH2 public key file (RFC 4716) does not hold an SSH public key")
+    return key_type + b" " + base64.b64encode(blob)
 
 
 def _from_pem(raw: bytes, password: bytes | None) -> Key:
@@ -210,33 +271,6 @@ def _try_der(raw: bytes, password: bytes | None) -> Key | None:
             continue
         return from_crypto_object(obj)
     return None
-
-
-def _is_base64_der_key(text: bytes) -> bool:
-    try:
-        der = base64.b64decode(text, validate=False)
-    except (binascii.Error, ValueError):
-        return False
-    return bool(der) and der[0] == 0x30 and _try_der_quiet(der)
-
-
-def _try_der_quiet(der: bytes) -> bool:
-    try:
-        return _try_der(der, None) is not None
-    except InvalidKeyError:
-        return True
-
-
-def _looks_like_jwk(text: bytes) -> bool:
-    import json
-
-    try:
-        value = json.loads(text)
-    except (ValueError, RecursionError):
-        return False
-    if isinstance(value, dict):
-        return "kty" in value or "keys" in value
-    return isinstance(value, list) and any(isinstance(v, dict) and "kty" in v for v in value)
 
 
 def _short(exc: Exception) -> str:

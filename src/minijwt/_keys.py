@@ -20,6 +20,7 @@ from typing import Any, ClassVar, Literal, TypeAlias
 
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 
+from ._keytext import refuse_key_text
 from .errors import InvalidKeyError
 
 __all__ = [
@@ -75,6 +76,9 @@ class SecretKey:
             raise InvalidKeyError(f"an HMAC secret must be bytes, not {type(self.secret).__name__}")
         if not self.secret:
             raise InvalidKeyError("an HMAC secret must not be empty")
+        # Key text (PEM, DER, OpenSSH, JWK JSON, or base64 of one) is public:
+        # as a secret it is the algorithm-confusion key (RFC 8725 §2.1).
+        refuse_key_text(self.secret)
         object.__setattr__(self, "prepared", {})
 
     @property

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, runtime_checkable
 
 from ._algorithms import ALGORITHMS, Algorithm, check_key, misfit
 from ._cache import IdentityCache
-from ._keyload import prepare_key, text_key
+from ._keyload import is_cacheable_text, prepare_key, text_key
 from ._keys import Key, SecretKey
 from .errors import InvalidAlgorithmError, InvalidKeyError, KeyNotFoundError
 
@@ -160,7 +160,10 @@ def resolver_for(key: object) -> Resolver:
             key source (which needs :func:`minijwt.adecode`).
     """
     if type(key) is str or type(key) is bytes:
-        return _static_resolver(text_key(key))
+        # A long text key is not cached as text, so its typed key is new on
+        # every call: caching a resolver by it would only pin it in memory.
+        typed = text_key(key)
+        return _static_resolver(typed) if is_cacheable_text(key) else StaticKey(typed)
     if _is_source(key):
         lookup: Resolver = key.resolve_key  # type: ignore[attr-defined]
         # minijwt's own sources (JWK, JWKSet, the JWKS clients) already answer

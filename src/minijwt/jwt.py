@@ -28,6 +28,7 @@ from ._cache import BoundedCache, memoize
 from ._claims import ClaimRules, check_claims, check_typ, is_number, numeric_date, to_seconds, to_timestamp
 from ._header import encode_header, mutable_copy
 from ._json import dumps, loads_object
+from ._keyload import is_cacheable_text
 from ._resolve import (
     AsyncResolver,
     KeyInput,
@@ -515,7 +516,8 @@ def _verifier(  # noqa: PLR0917 - positional: the hot path of decode()
         typ=typ,  # type: ignore[arg-type]
         max_token_size=max_token_size,  # type: ignore[arg-type]
     )
-    if cache_key is not None:
+    # A very long text key is never stored: the cache would pin it in memory.
+    if cache_key is not None and ((type(key) is not str and type(key) is not bytes) or is_cacheable_text(key)):
         _VERIFIERS.put(cache_key, (key, verifier))
     return verifier
 
