@@ -183,11 +183,12 @@ def decide(state: State, policy: Policy, now: float, *, found: bool) -> Action:
             if state.in_flight or cooling(state, policy, now):
                 return Action.ANSWER
             return Action.ANSWER_AND_REFRESH
-        if cooling(state, policy, now):  # only after a forced refresh; freshness outlasts the cooldown
-            return Action.ANSWER
         # Past freshness and nothing has failed yet: the set may have changed
         # (a key withdrawn), so the answer waits for the refresh.
-        return Action.JOIN if state.in_flight else Action.FETCH
+        if state.in_flight:
+            return Action.JOIN
+        # Freshness outlasts the cooldown (it is at least as long); but keep the rule whole.
+        return Action.ANSWER if cooling(state, policy, now) else Action.FETCH
     if state.in_flight:
         return Action.JOIN
     if cooling(state, policy, now):
