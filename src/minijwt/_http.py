@@ -274,12 +274,14 @@ def stdlib_fetch(url: str, *, headers: Mapping[str, str], timeout: float, max_by
     parts = urllib.parse.urlsplit(url)
     deadline = _Deadline(timeout)
     conn: http.client.HTTPConnection | None = None
+    sock: socket.socket | None = None
+    response: http.client.HTTPResponse | None = None
     try:
         conn, target, proxy_headers = _connection(parts, deadline.remaining())
         conn.connect()
         if conn.sock is None:  # pragma: no cover - connect() sets it or raises
             raise JWKSFetchError("the connection could not be opened", reason="network")
-        sock: socket.socket = conn.sock
+        sock = conn.sock
         # Kept here: http.client lets go of conn.sock when the answer closes the connection.
         deadline.watch(sock)
         request_headers = {"Accept": _ACCEPT, "User-Agent": "minijwt", **proxy_headers, **headers}
@@ -305,20 +307,27 @@ def stdlib_fetch(url: str, *, headers: Mapping[str, str], timeout: float, max_by
         raise JWKSFetchError(f"fetching {safe_url(url)} failed: {detail}", reason="network") from None
     finally:
         deadline.finish()
-        if conn is not None:
-            conn.close()
+        # All three: http.client hands the socket to the response when the
+        # answer closes the connection, and an answer cut short is never closed by it.
+        for resource in (response, conn, sock):
+            if resource is not None:
+                resource.close()
 
 
 def _read_body(response: http.client.HTTPResponse, sock: socket.socket, deadline: _Deadline, max_bytes: int) -> bytes:
     too_large = JWKSFetchError(f"the key server's answer is larger than {max_bytes} bytes", reason="too_large")
     if response.length is not None and response.length > max_bytes:
         raise too_large  # refused on Content-Length, before reading anything
+    expected = response.length
     chunks: list[bytes] = []
     total = 0
     while True:
         sock.settimeout(deadline.remaining())
         chunk = response.read1(min(_CHUNK, max_bytes + 1 - total))
         if not chunk:
+            deadline.remaining()  # the end may be the deadline's shutdown: then it is a timeout
+            if expected is not None and total < expected:
+                raise http.client.IncompleteRead(b"", expected - total)
             return b"".join(chunks)
         total += len(chunk)
         if total > max_bytes:
