@@ -35,8 +35,9 @@ from __future__ import annotations
 
 import enum
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
+from ._keys import Key
 from .jwk import JWKSet
 
 __all__ = ["EMPTY", "Action", "Failure", "JWKSStatus", "Policy", "State", "decide", "status"]
@@ -108,6 +109,11 @@ class State:
         fetches: How many fetches were started.
         last_attempt: When the last fetch started.
         in_flight: Whether a fetch is in progress.
+        chosen: The keys :meth:`~minijwt.JWKSet.select` chose from this set,
+            by ``kid`` (or ``None``) and algorithm name, so that a lookup
+            answered before is a dictionary read. The set and its keys are
+            immutable, so an answer never changes; only successful choices
+            are kept, so it holds at most (keys + 1) x algorithms entries.
     """
 
     keys: JWKSet = EMPTY
@@ -119,6 +125,7 @@ class State:
     fetches: int = 0
     last_attempt: float = -math.inf
     in_flight: bool = False
+    chosen: dict[str | None, dict[str, Key]] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,6 +255,7 @@ def _held(state: State, policy: Policy, keys: JWKSet, *, fetched_at: float, fres
     ahead = min(policy.refresh_ahead, window / 2)
     return replace(
         state,
+        chosen={},  # a new set: nothing chosen from it yet
         keys=keys,
         fetched_at=fetched_at,
         fresh_until=fresh_until,

@@ -219,6 +219,29 @@ def _by_header(header: Mapping[str, Any], alg: Algorithm) -> Callable[[JWKSet], 
     return lambda keys: keys.select(header, alg)
 
 
+def _fresh_choice(state: State, header: Mapping[str, Any], alg: Algorithm) -> Key | None:
+    """The key for a token from a fresh held set, or None to take the slow path.
+
+    JWKSet.select's answer for a ``kid`` (or none) and an algorithm never
+    changes for one set, so it is remembered in the state: a repeated lookup
+    is two dictionary reads and allocates nothing.
+    """
+    kid = header.get("kid")
+    if kid is not None and type(kid) is not str:
+        return None  # select explains the refusal on the slow path
+    by_alg = state.chosen.get(kid)
+    if by_alg is not None:
+        key = by_alg.get(alg.name)
+        if key is not None:
+            return key
+    try:
+        key = state.keys.select(header, alg).key
+    except KeyNotFoundError:
+        return None
+    state.chosen.setdefault(kid, {})[alg.name] = key
+    return key
+
+
 def _token_lookup(token: str | bytes) -> Callable[[JWKSet], JWK]:
     header = get_unverified_header(token)  # only to choose the key; the caller verifies
     return _by_header(header, get_algorithm(header.get("alg")))
@@ -668,10 +691,9 @@ class JWKSClient(_ClientBase):
         state = self._state
         # The hot path: a fresh set that has the key. No lock, no decision.
         if self._clock() < state.quiet_until:
-            try:
-                return state.keys.select(header, alg).key
-            except KeyNotFoundError:
-                pass
+            key = _fresh_choice(state, header, alg)
+            if key is not None:
+                return key
         return self._lookup(_by_header(header, alg)).key
 
     def get_signing_key(self, kid: str) -> JWK:
@@ -871,10 +893,9 @@ class AsyncJWKSClient(_ClientBase):
         """
         state = self._state
         if self._clock() < state.quiet_until:
-            try:
-                return state.keys.select(header, alg).key
-            except KeyNotFoundError:
-                pass
+            key = _fresh_choice(state, header, alg)
+            if key is not None:
+                return key
         return (await self._lookup(_by_header(header, alg))).key
 
     async def get_signing_key(self, kid: str) -> JWK:

@@ -522,3 +522,31 @@ def test_status_and_repr(server: JWKSServer, clock: FakeClock, rsa_keys: Keys) -
     assert client.url == server.url()
     assert client.issuer is None
     assert repr(client) == f"JWKSClient(url={server.url()!r})"
+
+
+def test_a_kid_reused_for_a_new_key_is_followed_after_refresh(
+    server: JWKSServer, clock: FakeClock, rsa_keys: Keys
+) -> None:
+    old, replacement = rsa_keys[0], minijwt.JWK.generate("RS256", kid="k1")
+    server.routes["/jwks"] = jwks_reply([old])
+    client = client_for(server, clock)
+    for _ in range(3):  # the choice is remembered for this set
+        verify(client, sign(old))
+    server.routes["/jwks"] = jwks_reply([replacement])
+    clock.advance(300)
+    verify(client, sign(replacement))  # the remembered choice belonged to the old set
+    with pytest.raises(minijwt.InvalidSignatureError):
+        verify(client, sign(old))
+
+
+@pytest.mark.parametrize("kid", [["k1"], 7, {"k": 1}])
+def test_a_kid_that_is_not_a_string_is_not_found(
+    server: JWKSServer, clock: FakeClock, rsa_keys: Keys, kid: object
+) -> None:
+    server.routes["/jwks"] = jwks_reply([rsa_keys[0]])
+    client = client_for(server, clock)
+    client.get_jwk_set()
+    for _ in range(2):
+        with pytest.raises(KeyNotFoundError):
+            client.resolve_key({"alg": "RS256", "kid": kid}, minijwt.ALGORITHMS["RS256"])
+    assert server.count() == 1
