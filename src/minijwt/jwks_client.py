@@ -402,6 +402,8 @@ class _ClientBase:
             self._log_notes(notes, "the initial JWK Set")
         else:
             raise InvalidOptionError("initial must be a JWK Set dict, the dict export() returns, or a JWKSet")
+        if not len(keys):
+            return State()  # nothing to seed
         return rules.seeded(self._policy, keys, now=self._clock(), age=age)
 
     # --- public, I/O-free ---------------------------------------------------------

@@ -176,6 +176,7 @@ def test_initial_is_validated() -> None:
     with pytest.raises(InvalidOptionError):
         JWKSClient("https://issuer.example/jwks", initial=minijwt.JWKSet([minijwt.JWK.generate("HS256")]))
     assert JWKSClient("https://issuer.example/jwks", initial={"keys": []}).export() == {"keys": []}
+    assert JWKSClient("https://issuer.example/jwks", initial=minijwt.JWKSet([])).export() == {"keys": []}
 
 
 def test_flood_of_random_kids_is_bounded_by_the_cooldown(server: JWKSServer, clock: FakeClock, rsa_keys: Keys) -> None:
