@@ -551,3 +551,46 @@ def test_a_kid_that_is_not_a_string_is_not_found(
         with pytest.raises(KeyNotFoundError):
             client.resolve_key({"alg": "RS256", "kid": kid}, minijwt.ALGORITHMS["RS256"])
     assert server.count() == 1
+
+
+def test_held_keys_are_not_delayed_by_a_fetch_for_another_kid(
+    server: JWKSServer, clock: FakeClock, rsa_keys: Keys
+) -> None:
+    server.routes["/jwks"] = jwks_reply([rsa_keys[0]])
+    client = client_for(server, clock)
+    verify(client, sign(rsa_keys[0]))
+    gate = threading.Event()
+    server.routes["/jwks"] = Reply(**{**vars(jwks_reply(list(rsa_keys[:2]))), "gate": gate})
+    clock.advance(31)
+    waiting = threading.Thread(target=verify, args=(client, sign(rsa_keys[1])))
+    waiting.start()
+    wait_until(lambda: server.count() == 2)  # the fetch for k2 is held by the server
+    for _ in range(20):
+        verify(client, sign(rsa_keys[0]))  # answered while that fetch is in progress
+        assert client.status.refreshing
+    gate.set()
+    waiting.join(10)
+    assert not waiting.is_alive()
+    assert server.count() == 2
+
+
+def test_waiting_for_a_hung_fetch_is_bounded(rsa_keys: Keys) -> None:
+    release = threading.Event()
+    body = minijwt.JWKSet([rsa_keys[0].public()]).to_json().encode()
+
+    def hangs(url: str, *, headers: Mapping[str, str], timeout: float, max_bytes: int) -> Any:
+        release.wait(10)  # a fetch= function that ignores its timeout
+        return 200, {}, body
+
+    client = JWKSClient("https://issuer.example/jwks", fetch=hangs, timeout=0.2)
+    first = threading.Thread(target=client.get_jwk_set)
+    first.start()
+    wait_until(lambda: client.status.refreshing)
+    started = time.monotonic()
+    with pytest.raises(JWKSFetchError) as caught:
+        client.get_signing_key("k1")  # joins the hung fetch, and gives up
+    assert caught.value.reason == "timeout"
+    assert time.monotonic() - started < 0.2 + 1.0 + 2.0
+    release.set()
+    first.join(10)
+    assert client.get_signing_key("k1").kid == "k1"
