@@ -214,6 +214,35 @@ class EncodeError(MiniJWTError):
 
 
 class JWKSFetchError(MiniJWTError):
-    """A remote JWK Set could not be fetched or parsed."""
+    """A remote JWK Set (or the discovery document naming it) could not be fetched or used.
+
+    Attributes:
+        reason: Why, as one stable short word, safe to log and count:
+
+            - ``"status"``: the server answered with a status other than 200;
+            - ``"timeout"``: the whole exchange did not finish within the timeout;
+            - ``"too_large"``: the body is larger than the size limit;
+            - ``"redirect"``: the server answered with a redirect (3xx), which is
+              never followed;
+            - ``"insecure_url"``: the URL is not ``https`` (nor loopback ``http``),
+              or is malformed;
+            - ``"not_json"``: the body is not a strict JSON object;
+            - ``"not_jwks"``: the object is not a JWK Set (no ``keys`` list, or an
+              ambiguous set), or a discovery document lacks ``jwks_uri``;
+            - ``"no_usable_key"``: no key in the set can verify any algorithm;
+            - ``"too_many_keys"``: the set holds more keys than allowed;
+            - ``"issuer_mismatch"``: the discovery document names another issuer;
+            - ``"network"``: the connection failed or broke (the default).
+    """
 
     code = "jwks_fetch_failed"
+
+    def __init__(self, message: str, *, reason: str = "network") -> None:
+        """Create the error.
+
+        Args:
+            message: What went wrong; never the response body or a token.
+            reason: One of the reason words listed on the class.
+        """
+        super().__init__(message)
+        self.reason = reason

@@ -1,0 +1,396 @@
+"""The only network code in minijwt: one bounded HTTP GET, and the rules around it.
+
+A JWK Set is fetched with :func:`stdlib_fetch`, which uses the standard
+library only (``http.client``; proxies found by ``urllib.request``) and bounds
+everything an issuer, or whoever stands in its place, controls:
+
+- where: :func:`check_url` accepts ``https``, and ``http`` to a loopback host
+  only (or when explicitly allowed), before any connection is made;
+- how long: one deadline for the whole exchange (connect, headers, body), so a
+  server that trickles one byte at a time still fails in time;
+- how much: the body is refused as soon as it exceeds the limit, first by its
+  ``Content-Length``, then while it is read;
+- where else: redirects are never followed.
+
+:func:`cache_lifetime` turns the response's ``Cache-Control`` into a lifetime.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import functools
+import http.client
+import ipaddress
+import socket
+import ssl
+import threading
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Awaitable, Mapping
+from typing import Protocol
+
+from .errors import JWKSFetchError
+
+__all__ = ["AsyncFetch", "Fetch", "FetchResult", "cache_lifetime", "check_url", "is_loopback", "stdlib_fetch"]
+
+#: What a fetch returns: the status code, the response headers (lower-case
+#: names) and the body.
+FetchResult = tuple[int, dict[str, str], bytes]
+
+_CHUNK = 16384
+_ACCEPT = "application/jwk-set+json, application/json;q=0.9"
+# RFC 9111 §1.2.2: a delta-seconds too large to represent is read as 2**31.
+_MAX_DELTA = 2**31
+
+
+class Fetch(Protocol):
+    """A function that performs one HTTP GET (the signature of :func:`stdlib_fetch`).
+
+    It returns ``(status, headers, body)`` with lower-case header names, and
+    raises :class:`~minijwt.JWKSFetchError` when there is no answer. It must
+    not follow redirects, and should honour ``timeout`` and ``max_bytes``.
+    """
+
+    def __call__(self, url: str, *, headers: Mapping[str, str], timeout: float, max_bytes: int) -> FetchResult:
+        """Fetch ``url``."""
+
+
+class AsyncFetch(Protocol):
+    """The coroutine form of :class:`Fetch`, for :class:`~minijwt.jwks_client.AsyncJWKSClient`."""
+
+    def __call__(
+        self, url: str, *, headers: Mapping[str, str], timeout: float, max_bytes: int
+    ) -> Awaitable[FetchResult]:
+        """Fetch ``url``."""
+
+
+def is_loopback(host: str) -> bool:
+    """Whether a host name is the loopback interface: ``localhost``, ``127.0.0.0/8`` or ``::1``.
+
+    Example:
+        >>> is_loopback("127.0.0.2"), is_loopback("::1"), is_loopback("example.com")
+        (True, True, False)
+    """
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_url(url: str, *, allow_http: bool) -> None:
+    """Refuse a URL that keys must not be fetched from, before any connection.
+
+    Keys fetched over plain ``http`` can be replaced by anyone on the path, and
+    whoever replaces them can sign any token (RFC 8414 §3, OIDC Discovery 1.0
+    §4 require TLS). Plain ``http`` is accepted for a loopback host, where
+    there is no path, or when ``allow_http`` is true.
+
+    Args:
+        url: The URL.
+        allow_http: Accept plain ``http`` to any host.
+
+    Raises:
+        JWKSFetchError: With reason ``"insecure_url"``: the scheme is neither
+            ``https`` nor ``http``, ``http`` to a host that is not loopback
+            without ``allow_http``, user information in the URL, no host, a
+            bad port, or characters that do not belong in a URL.
+
+    Example:
+        >>> check_url("https://issuer.example/.well-known/jwks.json", allow_http=False)
+        >>> check_url("http://127.0.0.1:8080/jwks", allow_http=False)
+        >>> check_url("http://issuer.example/jwks", allow_http=False)
+        Traceback (most recent call last):
+        ...
+        minijwt.errors.JWKSFetchError: refusing to fetch keys over plain http from a host that is not loopback
+    """
+    if not isinstance(url, str) or not url.isascii() or not url.isprintable() or " " in url:
+        raise _insecure("the URL must be printable ASCII text without spaces")
+    try:
+        parts = urllib.parse.urlsplit(url)
+        parts.port  # noqa: B018  # reading it validates it
+    except ValueError:
+        raise _insecure("the URL is malformed") from None
+    if parts.scheme not in ("https", "http"):
+        raise _insecure("keys are fetched over https only")
+    if "@" in parts.netloc:
+        # Credentials in a URL end up in logs; and "https://good@evil" misleads readers.
+        raise _insecure("the URL must not contain user information")
+    if not parts.hostname:
+        raise _insecure("the URL has no host")
+    if parts.scheme == "http" and not allow_http and not is_loopback(parts.hostname):
+        raise _insecure("refusing to fetch keys over plain http from a host that is not loopback")
+
+
+def _insecure(message: str) -> JWKSFetchError:
+    return JWKSFetchError(message, reason="insecure_url")
+
+
+def safe_url(url: str) -> str:
+    """The URL without query and fragment, for messages and logs."""
+    parts = urllib.parse.urlsplit(url)
+    return urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+
+
+# --- the fetch ----------------------------------------------------------------
+
+
+class _Deadline:
+    """One deadline for a whole exchange.
+
+    A socket timeout bounds each read, not the exchange: a server sending one
+    byte per read never trips it. At the deadline a timer shuts the socket
+    down, which ends any read in progress; each read is also given only the
+    time that remains.
+    """
+
+    __slots__ = ("_done", "_lock", "_sock", "_timer", "at", "expired")
+
+    def __init__(self, timeout: float) -> None:
+        self.at = time.monotonic() + timeout
+        self.expired = False
+        self._done = False
+        self._sock: socket.socket | None = None
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(timeout, self._fire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def watch(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._sock = sock
+            fire_now = self.expired
+        if fire_now:
+            self._fire()
+
+    def remaining(self) -> float:
+        """Seconds left; raises the timeout error when none are."""
+        left = self.at - time.monotonic()
+        if left <= 0 or self.expired:
+            self.expired = True
+            raise JWKSFetchError("the key server did not answer in time", reason="timeout")
+        return left
+
+    def _fire(self) -> None:
+        # Under the lock, so that the socket is never shut down after finish()
+        # let the caller close it (its file descriptor could be reused).
+        with self._lock:
+            self.expired = True
+            if self._done or self._sock is None:
+                return
+            with contextlib.suppress(OSError):
+                # The plain socket's shutdown, also for TLS: it ends a read
+                # blocked in another thread without touching the TLS state.
+                socket.socket.shutdown(self._sock, socket.SHUT_RDWR)
+
+    def finish(self) -> None:
+        self._timer.cancel()
+        with self._lock:
+            self._done = True
+
+
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    # Certificate and host name verification on (the defaults of create_default_context).
+    return ssl.create_default_context()
+
+
+def _proxy_for(parts: urllib.parse.SplitResult) -> urllib.parse.SplitResult | None:
+    """The proxy to use for a URL, from the environment (``https_proxy``, ``no_proxy`` ...)."""
+    host = parts.hostname or ""
+    # A proxy's loopback is not ours: loopback is always reached directly.
+    if is_loopback(host) or urllib.request.proxy_bypass(parts.netloc):
+        return None
+    proxy = urllib.request.getproxies().get(parts.scheme)
+    if not proxy:
+        return None
+    if "://" not in proxy:
+        proxy = "http://" + proxy
+    proxy_parts = urllib.parse.urlsplit(proxy)
+    if proxy_parts.scheme != "http" or not proxy_parts.hostname:
+        raise JWKSFetchError("only http:// proxies are supported for fetching keys", reason="network")
+    return proxy_parts
+
+
+def _proxy_headers(proxy: urllib.parse.SplitResult) -> dict[str, str]:
+    if proxy.username is None:
+        return {}
+    credentials = f"{urllib.parse.unquote(proxy.username)}:{urllib.parse.unquote(proxy.password or '')}"
+    return {"Proxy-Authorization": "Basic " + base64.b64encode(credentials.encode("utf-8")).decode("ascii")}
+
+
+def _connection(
+    parts: urllib.parse.SplitResult, timeout: float
+) -> tuple[http.client.HTTPConnection, str, dict[str, str]]:
+    """The connection, the request target, and headers for the proxy, for a URL."""
+    host = parts.hostname or ""
+    target = urllib.parse.urlunsplit(("", "", parts.path or "/", parts.query, ""))
+    proxy = _proxy_for(parts)
+    if proxy is None:
+        if parts.scheme == "https":
+            return http.client.HTTPSConnection(host, parts.port, timeout=timeout, context=_tls_context()), target, {}
+        return http.client.HTTPConnection(host, parts.port, timeout=timeout), target, {}
+    proxy_host, proxy_port = proxy.hostname or "", proxy.port
+    if parts.scheme == "https":
+        # CONNECT tunnel (RFC 9110 §9.3.6); TLS is verified against the real host.
+        conn = http.client.HTTPSConnection(proxy_host, proxy_port, timeout=timeout, context=_tls_context())
+        conn.set_tunnel(host, parts.port, headers=_proxy_headers(proxy))
+        return conn, target, {}
+    # Plain http through a proxy: the absolute URL is the target (RFC 9112 §3.2.2).
+    absolute = urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path or "/", parts.query, ""))
+    return http.client.HTTPConnection(proxy_host, proxy_port, timeout=timeout), absolute, _proxy_headers(proxy)
+
+
+def stdlib_fetch(url: str, *, headers: Mapping[str, str], timeout: float, max_bytes: int) -> FetchResult:
+    """GET a URL with the standard library, within one deadline and a size limit.
+
+    Redirects are not followed: a 3xx answer is returned as it is. The body is
+    read only for a 200 answer (an empty body is returned otherwise). Proxies
+    are taken from the environment (``https_proxy``, ``http_proxy``,
+    ``no_proxy``), https through a CONNECT tunnel; a loopback host is always
+    reached directly.
+
+    Args:
+        url: The URL; :func:`check_url` should have accepted it.
+        headers: Request headers to add (they replace the defaults, ``Accept``
+            and ``User-Agent``).
+        timeout: Seconds for the whole exchange: connect, headers and body.
+            (Name resolution is left to the system and not bounded.)
+        max_bytes: The largest body accepted.
+
+    Returns:
+        ``(status, headers, body)``, header names in lower case (repeated
+        headers joined with ``", "``).
+
+    Raises:
+        JWKSFetchError: reason ``"timeout"`` when the deadline passes,
+            ``"too_large"`` when the body exceeds ``max_bytes``, ``"network"``
+            for any other failure (refused connection, TLS verification, a
+            broken answer). The message never includes the body.
+    """
+    parts = urllib.parse.urlsplit(url)
+    deadline = _Deadline(timeout)
+    conn: http.client.HTTPConnection | None = None
+    sock: socket.socket | None = None
+    response: http.client.HTTPResponse | None = None
+    try:
+        conn, target, proxy_headers = _connection(parts, deadline.remaining())
+        conn.connect()
+        if conn.sock is None:  # pragma: no cover - connect() sets it or raises
+            raise JWKSFetchError("the connection could not be opened", reason="network")
+        sock = conn.sock
+        # Kept here: http.client lets go of conn.sock when the answer closes the connection.
+        deadline.watch(sock)
+        request_headers = {"Accept": _ACCEPT, "User-Agent": "minijwt", **proxy_headers, **headers}
+        sock.settimeout(deadline.remaining())
+        conn.request("GET", target, headers=request_headers)
+        sock.settimeout(deadline.remaining())
+        response = conn.getresponse()
+        answer_headers: dict[str, str] = {}
+        for name, value in response.getheaders():
+            key = name.lower()
+            answer_headers[key] = f"{answer_headers[key]}, {value}" if key in answer_headers else value
+        if response.status != 200:
+            return response.status, answer_headers, b""
+        return response.status, answer_headers, _read_body(response, sock, deadline, max_bytes)
+    except JWKSFetchError:
+        raise
+    except (OSError, http.client.HTTPException, ValueError) as exc:
+        if deadline.expired or isinstance(exc, TimeoutError):
+            raise JWKSFetchError(f"{safe_url(url)} did not answer within {timeout} s", reason="timeout") from None
+        # Only the exception's class and the system's words: a server's bytes
+        # (a status line, a header) can reach the message of an HTTPException.
+        detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
+        raise JWKSFetchError(f"fetching {safe_url(url)} failed: {detail}", reason="network") from None
+    finally:
+        deadline.finish()
+        # All three: http.client hands the socket to the response when the
+        # answer closes the connection, and an answer cut short is never closed by it.
+        for resource in (response, conn, sock):
+            if resource is not None:
+                resource.close()
+
+
+def _read_body(response: http.client.HTTPResponse, sock: socket.socket, deadline: _Deadline, max_bytes: int) -> bytes:
+    too_large = JWKSFetchError(f"the key server's answer is larger than {max_bytes} bytes", reason="too_large")
+    if response.length is not None and response.length > max_bytes:
+        raise too_large  # refused on Content-Length, before reading anything
+    expected = response.length
+    chunks: list[bytes] = []
+    total = 0
+    while True:
+        sock.settimeout(deadline.remaining())
+        chunk = response.read1(min(_CHUNK, max_bytes + 1 - total))
+        if not chunk:
+            deadline.remaining()  # the end may be the deadline's shutdown: then it is a timeout
+            if expected is not None and total < expected:
+                raise http.client.IncompleteRead(b"", expected - total)
+            return b"".join(chunks)
+        total += len(chunk)
+        if total > max_bytes:
+            raise too_large  # no Content-Length (chunked), or more than it said
+        chunks.append(chunk)
+
+
+# --- caching ---------------------------------------------------------------------
+
+
+def _delta_seconds(text: str) -> int | None:
+    # RFC 9111 §1.2.2: delta-seconds is 1*DIGIT; recipients may see it quoted (§5.2).
+    text = text.strip()
+    if len(text) >= 2 and text[0] == text[-1] == '"':
+        text = text[1:-1]
+    if not text or not text.isascii() or not text.isdigit():
+        return None
+    return _MAX_DELTA if len(text) > 10 else min(int(text), _MAX_DELTA)
+
+
+def cache_lifetime(headers: Mapping[str, str], *, floor: float, ceiling: float) -> float:
+    """How long a fetched key set stays fresh, from the answer's ``Cache-Control``.
+
+    ``max-age`` (less the ``Age`` a shared cache added, RFC 9111 §4.2.3), kept
+    between ``floor`` and ``ceiling``: a server's longer ``max-age`` never
+    extends the client's own lifetime, and a shorter one is honoured down to
+    the floor (the refresh cooldown). ``no-store`` or ``no-cache`` give the
+    floor; no ``Cache-Control`` or no readable ``max-age`` give the ceiling.
+
+    Args:
+        headers: The response headers, lower-case names.
+        floor: The shortest lifetime, in seconds.
+        ceiling: The longest lifetime, in seconds.
+
+    Returns:
+        The lifetime in seconds.
+
+    Example:
+        >>> cache_lifetime({"cache-control": "public, max-age=60"}, floor=30, ceiling=300)
+        60
+        >>> cache_lifetime({"cache-control": "max-age=86400"}, floor=30, ceiling=300)
+        300
+        >>> cache_lifetime({"cache-control": "no-cache"}, floor=30, ceiling=300)
+        30
+        >>> cache_lifetime({}, floor=30, ceiling=300)
+        300
+    """
+    value = headers.get("cache-control")
+    if value is None:
+        return ceiling
+    max_age: int | None = None
+    seen_max_age = False
+    for directive in value.split(","):
+        name, _, argument = directive.partition("=")
+        name = name.strip().lower()
+        if name in ("no-store", "no-cache"):
+            return floor  # RFC 9111 §5.2.2.4, §5.2.2.5
+        if name == "max-age" and not seen_max_age:
+            # RFC 9111 §4.2.1: with the directive repeated, the first one is used.
+            seen_max_age = True
+            max_age = _delta_seconds(argument)
+    if max_age is None:
+        return ceiling
+    age = _delta_seconds(headers.get("age", ""))
+    lifetime = max_age - (age or 0)
+    return min(max(lifetime, floor), ceiling)

@@ -1,0 +1,1002 @@
+"""Verification keys from an issuer's published JWK Set, fetched and cached.
+
+:class:`JWKSClient` (threads) and :class:`AsyncJWKSClient` (asyncio) fetch the
+JWK Set at a ``jwks_uri``, or find that URI from the issuer's discovery
+document (:meth:`JWKSClient.from_issuer`), keep it, and choose the key for
+each token. Both are key sources: pass one where a key is expected.
+
+What they guarantee:
+
+- keys come over ``https`` only (``http`` to loopback for tests), never through
+  a redirect, within one timeout and a size limit;
+- a fresh key set answers without any lock or I/O; a token naming an unknown
+  ``kid`` refetches the set at most once per ``min_refresh_interval``, however
+  many such tokens arrive; concurrent lookups share one fetch;
+- when the issuer is down, the keys already held keep working for
+  ``max_stale`` seconds; when nothing is held, every lookup raises
+  :class:`~minijwt.JWKSFetchError` (a server-side failure, never a token error);
+- published sets hold public keys only (OIDC Discovery 1.0 §3): symmetric keys
+  and keys with private members are ignored, with a warning in the log.
+
+The cache, cooldown and staleness rules are in :mod:`minijwt._jwks_state`.
+
+Example:
+    >>> import minijwt
+    >>> from minijwt.jwks_client import JWKSClient
+    >>> key = minijwt.JWK.generate("ES256", kid="2026-11")
+    >>> published = minijwt.JWKSet([key.public()]).to_json().encode()
+    >>> def fetch(url, *, headers, timeout, max_bytes):  # stands in for the issuer
+    ...     return 200, {"cache-control": "max-age=600"}, published
+    >>> client = JWKSClient("https://issuer.example/jwks.json", fetch=fetch)
+    >>> token = minijwt.encode({"sub": "alice"}, key, "ES256", headers={"kid": key.kid})
+    >>> client.get_signing_key_from_jwt(token).kid
+    '2026-11'
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import math
+import re
+import threading
+import time
+import urllib.parse
+from collections.abc import Callable, Generator, Mapping
+from dataclasses import dataclass
+from typing import Any, Self, TypeVar, cast
+
+from . import _jwks_state as rules
+from ._algorithms import ALGORITHMS, Algorithm, get_algorithm
+from ._http import AsyncFetch, Fetch, FetchResult, cache_lifetime, check_url, safe_url, stdlib_fetch
+from ._json import loads
+from ._jwks_state import EMPTY, Action, JWKSStatus, Policy, State
+from ._keys import Key
+from .errors import DecodeError, InvalidKeyError, InvalidOptionError, JWKSFetchError, KeyNotFoundError
+from .jwk import JWK, JWKSet, SkippedKey
+from .jws import get_unverified_header
+
+__all__ = ["AsyncJWKSClient", "JWKSClient", "JWKSStatus", "parse_jwks"]
+
+_log = logging.getLogger("minijwt")
+
+T = TypeVar("T")
+
+# Members that only a private or symmetric JWK has (RFC 7518 §6.2.2, §6.3.2, §6.4; RFC 8037 §2).
+_PRIVATE_MEMBERS = ("d", "p", "q", "dp", "dq", "qi", "oth", "k")
+# RFC 9110 §5.1: a header name is a token.
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+# A joiner's wait beyond the fetch's own timeouts, in seconds, before giving up.
+_GRACE = 1.0
+
+
+# --- parsing a published set --------------------------------------------------------
+
+
+def _not_jwks(message: str) -> JWKSFetchError:
+    return JWKSFetchError(message, reason="not_jwks")
+
+
+def parse_jwks(body: bytes, *, max_keys: int = 100) -> tuple[JWKSet, tuple[str, ...]]:
+    """Read a published JWK Set: strict JSON, public keys only.
+
+    Args:
+        body: The response body.
+        max_keys: The most keys accepted in the set.
+
+    Returns:
+        The set, and a note for each key left out or unable to verify
+        anything (for the log).
+
+    Raises:
+        JWKSFetchError: reason ``"not_json"`` (not a strict JSON object),
+            ``"not_jwks"`` (no ``keys`` list, or an ambiguous set),
+            ``"too_many_keys"`` or ``"no_usable_key"``.
+
+    Example:
+        >>> keys, notes = parse_jwks(b'{"keys": [{"kty": "oct", "k": "c2VjcmV0"}]}')
+        Traceback (most recent call last):
+        ...
+        minijwt.errors.JWKSFetchError: the JWK Set has no key that can verify a signature
+    """
+    try:
+        data = loads(body, "JWK Set")
+    except DecodeError:
+        raise JWKSFetchError("the answer is not a strict JSON object", reason="not_json") from None
+    if type(data) is not dict:
+        raise JWKSFetchError("the answer is JSON but not a JSON object", reason="not_json")
+    return _jwks_from_object(data, max_keys=max_keys)
+
+
+def _jwks_from_object(data: Mapping[str, Any], *, max_keys: int) -> tuple[JWKSet, tuple[str, ...]]:
+    members = data.get("keys")
+    if not isinstance(members, list):
+        raise _not_jwks("the JSON object has no 'keys' list; it is not a JWK Set")
+    if len(members) > max_keys:
+        raise JWKSFetchError(f"the JWK Set has {len(members)} keys, more than {max_keys}", reason="too_many_keys")
+    notes: list[str] = []
+    kept: list[Any] = []
+    positions: list[int] = []
+    for index, member in enumerate(members):
+        problem = _private_problem(member)
+        if problem is None:
+            kept.append(member)
+            positions.append(index)
+        else:
+            notes.append(f"key {index}{_kid_text(member)} ignored: {problem}")
+    try:
+        loaded = JWKSet.from_dict({"keys": kept})
+        # The same keys, with the skipped ones numbered as in the published array.
+        keys = JWKSet(loaded, skipped=[SkippedKey(positions[s.index], s.kid, s.reason) for s in loaded.skipped])
+    except InvalidKeyError as exc:
+        raise _not_jwks(exc.message) from None
+    notes.extend(f"key {s.index}{_kid_text({'kid': s.kid})} skipped: {s.reason}" for s in keys.skipped)
+    verifying = 0
+    for jwk in keys:
+        if any(jwk.can_verify(row) for row in ALGORITHMS.values()):
+            verifying += 1
+        else:
+            notes.append(f"key{_kid_text({'kid': jwk.kid})} can verify nothing: {_why_unusable(jwk)}")
+    if not verifying:
+        raise JWKSFetchError("the JWK Set has no key that can verify a signature", reason="no_usable_key")
+    return keys, tuple(notes)
+
+
+def _private_problem(member: object) -> str | None:
+    if not isinstance(member, Mapping):
+        return None  # JWKSet skips it
+    if member.get("kty") == "oct":
+        return "a symmetric (oct) key must never be published"
+    private = [name for name in _PRIVATE_MEMBERS if name in member]
+    if private:
+        return f"it carries private members ({', '.join(private)}); a published set holds public keys only"
+    return None
+
+
+def _kid_text(member: object) -> str:
+    kid = member.get("kid") if isinstance(member, Mapping) else None
+    # Shortened and repr'd: the kid comes from the server and goes to a log.
+    return f" (kid {kid[:64]!r})" if isinstance(kid, str) else ""
+
+
+def _why_unusable(jwk: JWK) -> str:
+    if jwk.use is not None and jwk.use != "sig":
+        return f"its 'use' is {jwk.use[:16]!r}"
+    if jwk.key_ops is not None and "verify" not in jwk.key_ops:
+        return "its 'key_ops' lack 'verify'"
+    return "it fits no supported algorithm"
+
+
+def _status_error(status: int) -> JWKSFetchError:
+    if 300 <= status < 400:
+        # Never followed: a redirect could lead to keys from anywhere.
+        return JWKSFetchError(
+            f"the server answered with a redirect ({status}), which is not followed", reason="redirect"
+        )
+    return JWKSFetchError(f"the server answered with status {status}", reason="status")
+
+
+def _check_result(result: object, max_bytes: int) -> FetchResult:
+    """Check what a fetch function returned, and lower-case the header names."""
+    if not isinstance(result, tuple) or len(result) != 3:
+        raise JWKSFetchError("the fetch function must return (status, headers, body)", reason="network")
+    status, headers, body = result
+    if type(status) is not int or not isinstance(headers, Mapping) or not isinstance(body, bytes):
+        raise JWKSFetchError("the fetch function must return (int, mapping, bytes)", reason="network")
+    if len(body) > max_bytes:
+        raise JWKSFetchError(f"the answer is larger than {max_bytes} bytes", reason="too_large")
+    return status, {str(name).lower(): str(value) for name, value in headers.items()}, body
+
+
+# --- selection -------------------------------------------------------------------------
+
+
+def _whole_set(keys: JWKSet) -> JWKSet:
+    if keys is EMPTY:
+        raise KeyNotFoundError("no JWK Set is held")
+    return keys
+
+
+def _by_kid(kid: object) -> Callable[[JWKSet], JWK]:
+    def pick(keys: JWKSet) -> JWK:
+        if not isinstance(kid, str):
+            raise KeyNotFoundError("a 'kid' must be a string")
+        # Only keys that may verify something: never a 'use: enc' key, nor one whose key_ops lack 'verify'.
+        matches = [jwk for jwk in keys if jwk.kid == kid and any(jwk.can_verify(r) for r in ALGORITHMS.values())]
+        if not matches:
+            raise KeyNotFoundError("no key in the set has this 'kid'")
+        if len({jwk.thumbprint() for jwk in matches}) > 1:
+            raise KeyNotFoundError(
+                "several keys share this 'kid'; choose by the token's 'alg' (get_signing_key_from_jwt)"
+            )
+        return matches[0]
+
+    return pick
+
+
+def _by_header(header: Mapping[str, Any], alg: Algorithm) -> Callable[[JWKSet], JWK]:
+    return lambda keys: keys.select(header, alg)
+
+
+def _fresh_choice(state: State, header: Mapping[str, Any], alg: Algorithm) -> Key | None:
+    """The key for a token from a fresh held set, or None to take the slow path.
+
+    JWKSet.select's answer for a ``kid`` (or none) and an algorithm never
+    changes for one set, so it is remembered in the state: a repeated lookup
+    is two dictionary reads and allocates nothing.
+    """
+    kid = header.get("kid")
+    if kid is not None and type(kid) is not str:
+        return None  # select explains the refusal on the slow path
+    by_alg = state.chosen.get(kid)
+    if by_alg is not None:
+        key = by_alg.get(alg.name)
+        if key is not None:
+            return key
+    try:
+        key = state.keys.select(header, alg).key
+    except KeyNotFoundError:
+        return None
+    state.chosen.setdefault(kid, {})[alg.name] = key
+    return key
+
+
+def _token_lookup(token: str | bytes) -> Callable[[JWKSet], JWK]:
+    header = get_unverified_header(token)  # only to choose the key; the caller verifies
+    return _by_header(header, get_algorithm(header.get("alg")))
+
+
+@dataclass(frozen=True, slots=True)
+class _Fetched:
+    keys: JWKSet
+    lifetime: float
+    notes: tuple[str, ...]
+
+
+_Outcome = _Fetched | JWKSFetchError
+
+
+def _copy(error: JWKSFetchError) -> JWKSFetchError:
+    # A new exception for each caller: one instance raised in several threads
+    # or tasks would share (and grow) one traceback.
+    return JWKSFetchError(error.message, reason=error.reason)
+
+
+def _as_outcome(exc: BaseException) -> JWKSFetchError:
+    if isinstance(exc, JWKSFetchError):
+        return exc
+    if isinstance(exc, asyncio.CancelledError):
+        return JWKSFetchError("the fetch was cancelled", reason="network")
+    if isinstance(exc, TimeoutError):
+        return JWKSFetchError("the key server did not answer in time", reason="timeout")
+    return JWKSFetchError(f"the fetch function raised {type(exc).__name__}", reason="network")
+
+
+# --- options ------------------------------------------------------------------------------
+
+
+def _seconds(name: str, value: object, *, positive: bool) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise InvalidOptionError(f"{name} must be a number of seconds")
+    if value < 0 or (positive and value == 0):
+        raise InvalidOptionError(f"{name} must be {'positive' if positive else 'zero or more'}")
+    return float(value)
+
+
+def _count(name: str, value: object) -> int:
+    if type(value) is not int or value <= 0:
+        raise InvalidOptionError(f"{name} must be a positive integer")
+    return value
+
+
+def _headers(value: object) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise InvalidOptionError("headers must be a mapping of header names to values")
+    out: dict[str, str] = {}
+    for name, text in value.items():
+        if not isinstance(name, str) or not _TOKEN.fullmatch(name):
+            raise InvalidOptionError("a header name must be an HTTP token")
+        if not isinstance(text, str) or any(c in text for c in "\r\n\0"):
+            raise InvalidOptionError(f"the value of header {name!r} must be a string without line breaks")
+        out[name] = text
+    return out
+
+
+def _url_option(url: object, allow_http: bool, what: str) -> str:
+    if not isinstance(url, str):
+        raise InvalidOptionError(f"{what} must be a string")
+    try:
+        check_url(url, allow_http=allow_http)
+    except JWKSFetchError as exc:
+        raise InvalidOptionError(f"{what}: {exc.message}") from None
+    return url
+
+
+def _discovery_urls(issuer: str) -> tuple[str, ...]:
+    """Where an issuer's metadata may be: OIDC Discovery 1.0 §4, then RFC 8414 §3.1."""
+    oidc = issuer.rstrip("/") + "/.well-known/openid-configuration"
+    parts = urllib.parse.urlsplit(issuer)
+    # RFC 8414 §3.1: the well-known segment goes between host and path, the path's final "/" removed.
+    path = "/.well-known/oauth-authorization-server" + parts.path.rstrip("/")
+    rfc8414 = urllib.parse.urlunsplit((parts.scheme, parts.netloc, path, "", ""))
+    return (oidc, rfc8414)
+
+
+# --- what both clients share ----------------------------------------------------------------
+
+
+class _ClientBase:
+    """Options, parsing, the fetch plan and the state: everything but the I/O."""
+
+    _state: State
+    _clock: Callable[[], float]
+
+    def _configure(
+        self,
+        url: str | None,
+        *,
+        issuer: str | None,
+        cache_ttl: float = 300,
+        min_refresh_interval: float = 30,
+        timeout: float = 5,
+        max_bytes: int = 1_048_576,
+        max_stale: float = 86_400,
+        refresh_ahead: float = 30,
+        max_keys: int = 100,
+        headers: Mapping[str, str] | None = None,
+        allow_http: bool = False,
+        fetch: Fetch | AsyncFetch | None = None,
+        initial: Mapping[str, Any] | JWKSet | None = None,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        if type(allow_http) is not bool:
+            raise InvalidOptionError("allow_http must be True or False")
+        self._allow_http = allow_http
+        self._issuer = None if issuer is None else _url_option(issuer, allow_http, "issuer")
+        if self._issuer is not None and urllib.parse.urlsplit(self._issuer)[3:] != ("", ""):
+            raise InvalidOptionError("issuer: an issuer identifier has no query or fragment (RFC 8414 §2)")
+        self._jwks_url = None if url is None else _url_option(url, allow_http, "url")
+        ttl = _seconds("cache_ttl", cache_ttl, positive=True)
+        cooldown = _seconds("min_refresh_interval", min_refresh_interval, positive=False)
+        if cooldown > ttl:
+            raise InvalidOptionError("min_refresh_interval must not be longer than cache_ttl")
+        self._policy = Policy(
+            cache_ttl=ttl,
+            min_refresh_interval=cooldown,
+            max_stale=_seconds("max_stale", max_stale, positive=False),
+            refresh_ahead=_seconds("refresh_ahead", refresh_ahead, positive=False),
+        )
+        self._timeout = _seconds("timeout", timeout, positive=True)
+        self._max_bytes = _count("max_bytes", max_bytes)
+        self._max_keys = _count("max_keys", max_keys)
+        self._headers = _headers(headers)
+        if fetch is not None and not callable(fetch):
+            raise InvalidOptionError("fetch must be a function")
+        self._fetch = fetch
+        if clock is not None and not callable(clock):
+            raise InvalidOptionError("clock must be a function returning seconds")
+        self._clock = clock if clock is not None else time.monotonic
+        self._state = self._initial_state(initial)
+
+    def _initial_state(self, initial: object) -> State:
+        if initial is None:
+            return State()
+        age: float | None = None
+        if isinstance(initial, JWKSet):
+            if any(jwk.kty == "oct" for jwk in initial):
+                raise InvalidOptionError("initial: a set of verification keys from an issuer has no symmetric keys")
+            keys = JWKSet([jwk.public() for jwk in initial], skipped=initial.skipped)
+        elif isinstance(initial, Mapping):
+            fetched_at = initial.get("fetched_at")
+            if fetched_at is not None:
+                age = time.time() - _seconds("initial['fetched_at']", fetched_at, positive=False)
+            if initial.get("keys") == []:
+                return State()  # what export() gives before any fetch: nothing to seed
+            try:
+                keys, notes = _jwks_from_object(initial, max_keys=self._max_keys)
+            except JWKSFetchError as exc:
+                raise InvalidOptionError(f"initial: {exc.message}") from None
+            self._log_notes(notes, "the initial JWK Set")
+        else:
+            raise InvalidOptionError("initial must be a JWK Set dict, the dict export() returns, or a JWKSet")
+        if not len(keys):
+            return State()  # nothing to seed
+        return rules.seeded(self._policy, keys, now=self._clock(), age=age)
+
+    # --- public, I/O-free ---------------------------------------------------------
+
+    @property
+    def url(self) -> str | None:
+        """The JWK Set URL; with :meth:`from_issuer`, ``None`` until discovery has found it."""
+        return self._jwks_url
+
+    @property
+    def issuer(self) -> str | None:
+        """The issuer given to :meth:`from_issuer`, else ``None``."""
+        return self._issuer
+
+    @property
+    def status(self) -> JWKSStatus:
+        """A snapshot of the cache: fresh or stale, age, last error, number of fetches."""
+        return rules.status(self._state, self._clock())
+
+    def export(self) -> dict[str, Any]:
+        """The held key set and when it was fetched, to persist and pass back as ``initial=``.
+
+        Returns:
+            ``{"keys": [...], "fetched_at": <Unix time, seconds>}``, public
+            members only; ``{"keys": []}`` when nothing is held.
+        """
+        state = self._state
+        if state.keys is EMPTY:
+            return {"keys": []}
+        fetched_at = time.time() - (self._clock() - state.fetched_at)
+        return {"keys": state.keys.to_dict()["keys"], "fetched_at": round(fetched_at, 3)}
+
+    def __repr__(self) -> str:
+        where = f"issuer={self._issuer!r}" if self._issuer is not None else f"url={self._jwks_url!r}"
+        return f"{type(self).__name__}({where})"
+
+    # --- the fetch, as steps: each yield is one GET, answered by the I/O shell ---------
+
+    def _plan(self) -> Generator[str, FetchResult, _Fetched]:
+        if self._jwks_url is None:
+            assert self._issuer is not None
+            yield from self._discover(self._issuer)
+        url = self._jwks_url
+        assert url is not None
+        check_url(url, allow_http=self._allow_http)
+        status, headers, body = yield url
+        if status != 200:
+            raise _status_error(status)
+        keys, notes = parse_jwks(body, max_keys=self._max_keys)
+        policy = self._policy
+        lifetime = cache_lifetime(headers, floor=policy.min_refresh_interval, ceiling=policy.cache_ttl)
+        return _Fetched(keys, lifetime, notes)
+
+    def _discover(self, issuer: str) -> Generator[str, FetchResult, None]:
+        failure = JWKSFetchError("no discovery document was found", reason="status")
+        for url in _discovery_urls(issuer):
+            status, _, body = yield url
+            if status != 200:
+                failure = _status_error(status)
+                continue  # try the RFC 8414 location
+            try:
+                document = loads(body, "discovery document")
+            except DecodeError:
+                document = None
+            if type(document) is not dict:
+                failure = JWKSFetchError("the discovery document is not a JSON object", reason="not_json")
+                continue
+            # OIDC Discovery 1.0 §4.3, RFC 8414 §3.3: the same issuer, exactly, or
+            # the document (and the keys it points to) may be another issuer's.
+            if document.get("issuer") != issuer:
+                raise JWKSFetchError("the discovery document names another issuer", reason="issuer_mismatch")
+            jwks_uri = document.get("jwks_uri")
+            if not isinstance(jwks_uri, str):
+                raise _not_jwks("the discovery document has no 'jwks_uri'")
+            check_url(jwks_uri, allow_http=self._allow_http)
+            self._jwks_url = jwks_uri
+            return
+        raise failure
+
+    def _fetch_options(self) -> dict[str, Any]:
+        return {"headers": self._headers, "timeout": self._timeout, "max_bytes": self._max_bytes}
+
+    def _wait_limit(self) -> float:
+        """How long a caller waits for a fetch in progress: every request's timeout, and a little."""
+        requests = 1 if self._jwks_url is not None else 3
+        return requests * self._timeout + _GRACE
+
+    # --- recording an outcome, deciding after one -------------------------------------------
+
+    def _recorded(self, outcome: _Outcome) -> State:
+        """The state after a fetch ended; logs the outcome (once per fetch)."""
+        now = self._clock()
+        where = safe_url(self._jwks_url) if self._jwks_url is not None else f"the issuer {self._issuer}"
+        if isinstance(outcome, JWKSFetchError):
+            _log.warning("fetching the JWK Set from %s failed (%s): %s", where, outcome.reason, outcome.message)
+            return rules.failed(self._state, outcome.reason, outcome.message, now=now)
+        self._log_notes(outcome.notes, f"the JWK Set from {where}")
+        return rules.succeeded(self._state, self._policy, outcome.keys, now=now, lifetime=outcome.lifetime)
+
+    @staticmethod
+    def _log_notes(notes: tuple[str, ...], where: str) -> None:
+        for note in notes:
+            level = logging.WARNING if "ignored" in note else logging.INFO
+            _log.log(level, "%s: %s", where, note)
+
+    def _settle(self, outcome: _Outcome, pick: Callable[[JWKSet], T]) -> T:
+        """The answer to a lookup that waited for a fetch."""
+        if isinstance(outcome, _Fetched):
+            return pick(outcome.keys)
+        if rules.usable(self._state, self._clock()):
+            try:
+                return pick(self._state.keys)  # stale-if-error (RFC 5861 §4)
+            except KeyNotFoundError as exc:
+                raise KeyNotFoundError(f"{exc.message}; refreshing the key set failed ({outcome.reason})") from None
+        raise _copy(outcome)
+
+    def _cached_failure(self) -> JWKSFetchError:
+        failure = self._state.failure
+        assert failure is not None
+        return JWKSFetchError(
+            f"{failure.message} (the last fetch failed; the next is allowed after the refresh cooldown)",
+            reason=failure.reason,
+        )
+
+
+def _try(pick: Callable[[JWKSet], T], keys: JWKSet) -> tuple[T | None, KeyNotFoundError | None]:
+    try:
+        return pick(keys), None
+    except KeyNotFoundError as exc:
+        return None, exc
+
+
+# --- threads -------------------------------------------------------------------------------------
+
+
+class _Flight:
+    """One fetch in progress, which any number of threads may wait for."""
+
+    __slots__ = ("_done", "outcome")
+
+    def __init__(self) -> None:
+        self._done = threading.Event()
+        self.outcome: _Outcome | None = None
+
+    def finish(self, outcome: _Outcome) -> None:
+        self.outcome = outcome
+        self._done.set()
+
+    def wait(self, limit: float) -> _Outcome:
+        if not self._done.wait(limit) or self.outcome is None:
+            return JWKSFetchError("the fetch in progress did not end in time", reason="timeout")
+        return self.outcome
+
+
+class JWKSClient(_ClientBase):
+    """A thread-safe, caching client of one issuer's JWK Set.
+
+    Create one per issuer at start-up and share it: it is a key source, so it
+    can be passed where a key is expected.
+
+    Example:
+        >>> client = JWKSClient("https://issuer.example/.well-known/jwks.json", cache_ttl=600)
+        >>> client.url, client.status.fetches
+        ('https://issuer.example/.well-known/jwks.json', 0)
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        cache_ttl: float = 300,
+        min_refresh_interval: float = 30,
+        timeout: float = 5,
+        max_bytes: int = 1_048_576,
+        max_stale: float = 86_400,
+        refresh_ahead: float = 30,
+        max_keys: int = 100,
+        headers: Mapping[str, str] | None = None,
+        allow_http: bool = False,
+        fetch: Fetch | None = None,
+        initial: Mapping[str, Any] | JWKSet | None = None,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        """Check the options; nothing is fetched until the first lookup.
+
+        Args:
+            url: The JWK Set URL (the issuer's ``jwks_uri``): ``https``, or
+                ``http`` to a loopback host.
+            cache_ttl: The longest a fetched set is used without refetching,
+                in seconds; a shorter ``Cache-Control: max-age`` is honoured
+                down to ``min_refresh_interval``.
+            min_refresh_interval: The cooldown: at most one fetch per this
+                many seconds for unknown ``kid`` values and after failures.
+            timeout: Seconds for a whole fetch (connect, headers, body).
+            max_bytes: The largest response body accepted.
+            max_stale: How long past freshness held keys keep working while
+                refreshes fail, in seconds.
+            refresh_ahead: How long before the set's freshness ends a lookup
+                starts a background refresh (at most half the freshness).
+            max_keys: The most keys accepted in a set.
+            headers: Extra request headers (e.g. an API key for a gateway).
+            allow_http: Accept plain ``http`` to any host. Only for tests on
+                a private network: anyone on the path could replace the keys.
+            fetch: A function to do the GET instead of the standard library
+                (same signature as :func:`minijwt._http.stdlib_fetch`).
+            initial: A key set to start with: a JWK Set dict, the dict
+                :meth:`export` returns (its ``fetched_at`` gives its age), or
+                a :class:`~minijwt.JWKSet`. A set of unknown age is used only
+                if the first fetch fails.
+            clock: A monotonic clock in seconds (for tests).
+
+        Raises:
+            InvalidOptionError: An option is invalid, or the URL is not
+                ``https`` (nor loopback ``http``).
+        """
+        if fetch is not None and _is_async(fetch):
+            raise InvalidOptionError("fetch must be a plain function for JWKSClient; use AsyncJWKSClient")
+        self._configure(
+            url,
+            issuer=None,
+            cache_ttl=cache_ttl,
+            min_refresh_interval=min_refresh_interval,
+            timeout=timeout,
+            max_bytes=max_bytes,
+            max_stale=max_stale,
+            refresh_ahead=refresh_ahead,
+            max_keys=max_keys,
+            headers=headers,
+            allow_http=allow_http,
+            fetch=fetch,
+            initial=initial,
+            clock=clock,
+        )
+
+    def _configure(self, url: str | None, **options: Any) -> None:
+        super()._configure(url, **options)
+        self._lock = threading.Lock()
+        self._flight: _Flight | None = None
+
+    @classmethod
+    def from_issuer(cls, issuer: str, **options: Any) -> Self:
+        """A client for an issuer, which finds the JWK Set URL in its metadata.
+
+        On the first fetch (never here), the client reads
+        ``<issuer>/.well-known/openid-configuration`` (OIDC Discovery 1.0 §4),
+        or, when that is not found, the RFC 8414 §3.1 location
+        (``https://as.example/tenant1`` →
+        ``https://as.example/.well-known/oauth-authorization-server/tenant1``).
+        The document's ``issuer`` must equal ``issuer`` exactly, and its
+        ``jwks_uri`` is held to the same ``https`` rule.
+
+        Args:
+            issuer: The issuer identifier, exactly as in the tokens' ``iss``.
+            **options: The constructor's keyword arguments.
+
+        Raises:
+            InvalidOptionError: An option is invalid.
+
+        Example:
+            >>> client = JWKSClient.from_issuer("https://login.example/tenant1")
+            >>> client.issuer, client.url
+            ('https://login.example/tenant1', None)
+        """
+        fetch = options.get("fetch")
+        if fetch is not None and _is_async(fetch):
+            raise InvalidOptionError("fetch must be a plain function for JWKSClient; use AsyncJWKSClient")
+        client = cls.__new__(cls)
+        client._configure(None, issuer=issuer, **options)
+        return client
+
+    # --- lookups -----------------------------------------------------------------------
+
+    def resolve_key(self, header: Mapping[str, Any], alg: Algorithm) -> Key:
+        """The key that verifies a token with this header (the key source method).
+
+        Args:
+            header: The token's protected header.
+            alg: The token's algorithm, already checked against the allowlist.
+
+        Returns:
+            The typed key.
+
+        Raises:
+            KeyNotFoundError: No key fits (see :meth:`minijwt.JWKSet.select`).
+            JWKSFetchError: No usable key set is held and none could be fetched.
+        """
+        state = self._state
+        # The hot path: a fresh set that has the key. No lock, no decision.
+        if self._clock() < state.quiet_until:
+            key = _fresh_choice(state, header, alg)
+            if key is not None:
+                return key
+        return self._lookup(_by_header(header, alg)).key
+
+    def get_signing_key(self, kid: str) -> JWK:
+        """The key with this ``kid`` that can verify signatures.
+
+        Raises:
+            KeyNotFoundError: No such key, or several different ones.
+            JWKSFetchError: No usable key set is held and none could be fetched.
+        """
+        return self._lookup(_by_kid(kid))
+
+    def get_signing_key_from_jwt(self, token: str | bytes) -> JWK:
+        """The key for a token, chosen by its header (read, not verified).
+
+        By ``kid`` and ``alg``; without ``kid``, the only key that can verify
+        the token's ``alg``. Verify the token with the key afterwards.
+
+        Raises:
+            DecodeError: The token is malformed.
+            InvalidAlgorithmError: Its ``alg`` is missing, ``none`` or unknown.
+            KeyNotFoundError: No key fits, or (without ``kid``) several do.
+            JWKSFetchError: No usable key set is held and none could be fetched.
+        """
+        return self._lookup(_token_lookup(token))
+
+    def get_jwk_set(self, *, refresh: bool = False) -> JWKSet:
+        """The held key set, fetched if needed.
+
+        Args:
+            refresh: Fetch now, whatever the cache and the cooldown say (a
+                fetch in progress is shared), and raise if that fails.
+
+        Raises:
+            JWKSFetchError: The set could not be fetched (with ``refresh``, or
+                when no usable set is held).
+        """
+        if not refresh:
+            return self._lookup(_whole_set)
+        with self._lock:
+            flight, start = self._flight, self._flight is None
+            if flight is None:
+                flight = self._begin()
+        if start:
+            self._run(flight)
+        outcome = flight.wait(self._wait_limit())
+        if isinstance(outcome, JWKSFetchError):
+            raise _copy(outcome)
+        return outcome.keys
+
+    # --- the slow path ---------------------------------------------------------------------
+
+    def _lookup(self, pick: Callable[[JWKSet], T]) -> T:
+        with self._lock:
+            state, now = self._state, self._clock()
+            value, miss = _try(pick, state.keys)
+            action = rules.decide(state, self._policy, now, found=miss is None)
+            flight = self._flight
+            if action is Action.FETCH or action is Action.ANSWER_AND_REFRESH:
+                flight = self._begin()
+        if action is Action.ANSWER or action is Action.ANSWER_AND_REFRESH:
+            if action is Action.ANSWER_AND_REFRESH:
+                assert flight is not None
+                threading.Thread(target=self._run, args=(flight,), name="minijwt-jwks-refresh", daemon=True).start()
+            return cast(T, value)  # found
+        if action is Action.NOT_FOUND:
+            assert miss is not None
+            raise miss
+        if action is Action.FAIL:
+            raise self._cached_failure()
+        assert flight is not None
+        if action is Action.FETCH:
+            self._run(flight)
+        return self._settle(flight.wait(self._wait_limit()), pick)
+
+    def _begin(self) -> _Flight:
+        """Mark a fetch as started; called with the lock held."""
+        self._state = rules.begin(self._state, self._clock())
+        self._flight = _Flight()
+        return self._flight
+
+    def _run(self, flight: _Flight) -> None:
+        # Every end of a fetch is recorded, also an interruption (KeyboardInterrupt ...).
+        outcome: _Outcome = JWKSFetchError("the fetch was interrupted", reason="network")
+        try:
+            outcome = self._drive()
+        except Exception as exc:  # a fetch= function may raise anything
+            outcome = _as_outcome(exc)
+        finally:
+            with self._lock:
+                self._state = self._recorded(outcome)
+                self._flight = None
+            flight.finish(outcome)
+
+    def _drive(self) -> _Fetched:
+        plan = self._plan()
+        fetch: Fetch = self._fetch if self._fetch is not None else stdlib_fetch  # type: ignore[assignment]
+        options = self._fetch_options()
+        try:
+            url = next(plan)
+            while True:
+                url = plan.send(_check_result(fetch(url, **options), self._max_bytes))
+        except StopIteration as stop:
+            result: _Fetched = stop.value
+            return result
+        finally:
+            plan.close()
+
+
+# --- asyncio ---------------------------------------------------------------------------------------
+
+
+def _is_async(fetch: object) -> bool:
+    # A coroutine function, or an object whose __call__ is one.
+    return inspect.iscoroutinefunction(fetch) or inspect.iscoroutinefunction(type(fetch).__call__)
+
+
+class AsyncJWKSClient(_ClientBase):
+    """The asyncio twin of :class:`JWKSClient`: the same options and rules.
+
+    Lookups are coroutines and never block the event loop: the standard
+    library fetch runs in a worker thread, and ``fetch=`` may be a coroutine
+    function or a plain one (run in a worker thread). Tasks missing the same
+    key share one fetch; a task cancelled while it waits does not cancel the
+    fetch the others wait for. Use one client from one event loop at a time.
+
+    Example:
+        >>> import asyncio
+        >>> client = AsyncJWKSClient("https://issuer.example/.well-known/jwks.json")
+        >>> asyncio.run(client.get_jwk_set())  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        cache_ttl: float = 300,
+        min_refresh_interval: float = 30,
+        timeout: float = 5,
+        max_bytes: int = 1_048_576,
+        max_stale: float = 86_400,
+        refresh_ahead: float = 30,
+        max_keys: int = 100,
+        headers: Mapping[str, str] | None = None,
+        allow_http: bool = False,
+        fetch: Fetch | AsyncFetch | None = None,
+        initial: Mapping[str, Any] | JWKSet | None = None,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        """Check the options (see :class:`JWKSClient`); nothing is fetched here.
+
+        Raises:
+            InvalidOptionError: An option is invalid, or the URL is not
+                ``https`` (nor loopback ``http``).
+        """
+        self._configure(
+            url,
+            issuer=None,
+            cache_ttl=cache_ttl,
+            min_refresh_interval=min_refresh_interval,
+            timeout=timeout,
+            max_bytes=max_bytes,
+            max_stale=max_stale,
+            refresh_ahead=refresh_ahead,
+            max_keys=max_keys,
+            headers=headers,
+            allow_http=allow_http,
+            fetch=fetch,
+            initial=initial,
+            clock=clock,
+        )
+
+    def _configure(self, url: str | None, **options: Any) -> None:
+        super()._configure(url, **options)
+        self._flight: asyncio.Task[_Fetched] | None = None
+
+    @classmethod
+    def from_issuer(cls, issuer: str, **options: Any) -> Self:
+        """A client for an issuer, which finds the JWK Set URL in its metadata.
+
+        See :meth:`JWKSClient.from_issuer`.
+
+        Raises:
+            InvalidOptionError: An option is invalid.
+        """
+        client = cls.__new__(cls)
+        client._configure(None, issuer=issuer, **options)
+        return client
+
+    # --- lookups ------------------------------------------------------------------------------
+
+    async def aresolve_key(self, header: Mapping[str, Any], alg: Algorithm) -> Key:
+        """The key that verifies a token with this header (the async key source method).
+
+        Raises:
+            KeyNotFoundError: No key fits.
+            JWKSFetchError: No usable key set is held and none could be fetched.
+        """
+        state = self._state
+        if self._clock() < state.quiet_until:
+            key = _fresh_choice(state, header, alg)
+            if key is not None:
+                return key
+        return (await self._lookup(_by_header(header, alg))).key
+
+    async def get_signing_key(self, kid: str) -> JWK:
+        """The key with this ``kid`` that can verify signatures (see :meth:`JWKSClient.get_signing_key`)."""
+        return await self._lookup(_by_kid(kid))
+
+    async def get_signing_key_from_jwt(self, token: str | bytes) -> JWK:
+        """The key for a token, chosen by its header (see :meth:`JWKSClient.get_signing_key_from_jwt`)."""
+        return await self._lookup(_token_lookup(token))
+
+    async def get_jwk_set(self, *, refresh: bool = False) -> JWKSet:
+        """The held key set, fetched if needed (see :meth:`JWKSClient.get_jwk_set`)."""
+        if not refresh:
+            return await self._lookup(_whole_set)
+        flight = self._flight if self._flight is not None else self._begin()
+        outcome = await self._wait(flight)
+        if isinstance(outcome, JWKSFetchError):
+            raise _copy(outcome)
+        return outcome.keys
+
+    # --- the slow path ----------------------------------------------------------------------------
+
+    async def _lookup(self, pick: Callable[[JWKSet], T]) -> T:
+        # No await between the decision and starting the fetch: on one event
+        # loop, that makes the two atomic, and the fetch single.
+        state, now = self._state, self._clock()
+        value, miss = _try(pick, state.keys)
+        action = rules.decide(state, self._policy, now, found=miss is None)
+        if action is Action.ANSWER or action is Action.ANSWER_AND_REFRESH:
+            if action is Action.ANSWER_AND_REFRESH:
+                self._begin()
+            return cast(T, value)  # found
+        if action is Action.NOT_FOUND:
+            assert miss is not None
+            raise miss
+        if action is Action.FAIL:
+            raise self._cached_failure()
+        flight = self._begin() if action is Action.FETCH else self._flight
+        assert flight is not None
+        return self._settle(await self._wait(flight), pick)
+
+    def _begin(self) -> asyncio.Task[_Fetched]:
+        self._state = rules.begin(self._state, self._clock())
+        task = asyncio.get_running_loop().create_task(self._drive(), name="minijwt-jwks-refresh")
+        task.add_done_callback(self._finished)
+        self._flight = task
+        return task
+
+    def _finished(self, task: asyncio.Task[_Fetched]) -> None:
+        # Every end of the fetch is recorded here, also a cancellation before it ran.
+        outcome: _Outcome = _as_outcome(asyncio.CancelledError()) if task.cancelled() else _task_outcome(task)
+        if self._flight is task:
+            self._flight = None
+        self._state = self._recorded(outcome)
+
+    async def _wait(self, flight: asyncio.Task[_Fetched]) -> _Outcome:
+        try:
+            # shield: a waiter's cancellation must not cancel the fetch others wait for.
+            async with asyncio.timeout(self._wait_limit()):
+                return await asyncio.shield(flight)
+        except asyncio.CancelledError:
+            if flight.cancelled() and not _current_task_cancelling():
+                return _as_outcome(asyncio.CancelledError())
+            raise
+        except Exception as exc:  # the fetch's failure, or the wait's timeout
+            return _as_outcome(exc)
+
+    async def _drive(self) -> _Fetched:
+        plan = self._plan()
+        options = self._fetch_options()
+        try:
+            url = next(plan)
+            while True:
+                url = plan.send(_check_result(await self._get(url, options), self._max_bytes))
+        except StopIteration as stop:
+            result: _Fetched = stop.value
+            return result
+        finally:
+            plan.close()
+
+    async def _get(self, url: str, options: dict[str, Any]) -> object:
+        fetch: Callable[..., object] | None = self._fetch
+        if fetch is None:
+            # Bounded by its own deadline; in a worker thread so the loop runs on.
+            return await asyncio.to_thread(stdlib_fetch, url, **options)
+        async with asyncio.timeout(self._timeout):
+            result: object = (
+                fetch(url, **options) if _is_async(fetch) else await asyncio.to_thread(fetch, url, **options)
+            )
+            if inspect.isawaitable(result):
+                result = await result
+            return result
+
+
+def _task_outcome(task: asyncio.Task[_Fetched]) -> _Outcome:
+    error = task.exception()  # also marks it retrieved: no "never retrieved" warning
+    return task.result() if error is None else _as_outcome(error)
+
+
+def _current_task_cancelling() -> bool:
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0

@@ -1,0 +1,29 @@
+"""Fixtures for the remote JWK Set tests: a loopback key server, keys made once, a fake clock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+import minijwt
+
+from .jwks_server import FakeClock, JWKSServer
+
+
+@pytest.fixture
+def server() -> Iterator[JWKSServer]:
+    served = JWKSServer()
+    yield served
+    served.close()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture(scope="session")
+def rsa_keys() -> tuple[minijwt.JWK, ...]:
+    """Three RS256 keys, kids k1, k2, k3."""
+    return tuple(minijwt.JWK.generate("RS256", kid=f"k{n}") for n in (1, 2, 3))

@@ -1,0 +1,127 @@
+"""from_issuer: OIDC Discovery 1.0 §4 and RFC 8414 §3.1 metadata, the exact issuer match, the https rule."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+import minijwt
+from minijwt.errors import InvalidOptionError, JWKSFetchError
+from minijwt.jwks_client import AsyncJWKSClient, JWKSClient
+
+from .jwks_server import FakeClock, JWKSServer, Reply, averify, json_reply, jwks_reply, sign, verify
+
+Keys = tuple[minijwt.JWK, ...]
+OIDC = "/.well-known/openid-configuration"
+
+
+def test_oidc_discovery_finds_the_jwks_uri_on_first_use(server: JWKSServer, clock: FakeClock, rsa_keys: Keys) -> None:
+    issuer = server.origin
+    server.routes[OIDC] = json_reply({"issuer": issuer, "jwks_uri": server.url("/keys")})
+    server.routes["/keys"] = jwks_reply([rsa_keys[0]])
+    client = JWKSClient.from_issuer(issuer, clock=clock, timeout=2.0)
+    assert server.requests == []  # nothing fetched by the constructor
+    assert client.issuer == issuer
+    assert client.url is None
+    verify(client, sign(rsa_keys[0]))
+    assert client.url == server.url("/keys")
+    clock.advance(31)
+    with pytest.raises(minijwt.KeyNotFoundError):
+        verify(client, sign(rsa_keys[1]))  # a refetch of the keys, not of the metadata
+    assert (server.count(OIDC), server.count("/keys")) == (1, 2)
+
+
+def test_trailing_slash_issuer(server: JWKSServer, clock: FakeClock, rsa_keys: Keys) -> None:
+    issuer = server.origin + "/realms/main/"
+    server.routes["/realms/main" + OIDC] = json_reply({"issuer": issuer, "jwks_uri": server.url("/keys")})
+    server.routes["/keys"] = jwks_reply([rsa_keys[0]])
+    verify(JWKSClient.from_issuer(issuer, clock=clock), sign(rsa_keys[0]))
+
+
+def test_issuer_mismatch_is_refused(server: JWKSServer, clock: FakeClock, rsa_keys: Keys) -> None:
+    issuer = server.origin
+    server.routes[OIDC] = json_reply({"issuer": issuer + "/other", "jwks_uri": server.url("/keys")})
+    server.routes["/keys"] = jwks_reply([rsa_keys[0]])
+    client = JWKSClient.from_issuer(issuer, clock=clock)
+    with pytest.raises(JWKSFetchError) as caught:
+        verify(client, sign(rsa_keys[0]))
+    assert caught.value.reason == "issuer_mismatch"
+    assert server.count("/keys") == 0
+    assert client.url is None
+
+
+def test_rfc8414_fallback(server: JWKSServer, clock: FakeClock, rsa_keys: Keys) -> None:
+    issuer = server.origin + "/tenant1"
+    # No OIDC document at /tenant1/.well-known/openid-configuration (404), the RFC 8414 one instead.
+    server.routes["/.well-known/oauth-authorization-server/tenant1"] = json_reply(
+        {"issuer": issuer, "jwks_uri": server.url("/tenant1/keys")}
+    )
+    server.routes["/tenant1/keys"] = jwks_reply([rsa_keys[0]])
+    client = JWKSClient.from_issuer(issuer, clock=clock)
+    verify(client, sign(rsa_keys[0]))
+    assert [request.path for request in server.requests] == [
+        "/tenant1" + OIDC,
+        "/.well-known/oauth-authorization-server/tenant1",
+        "/tenant1/keys",
+    ]
+
+
+def test_no_metadata_anywhere(server: JWKSServer, clock: FakeClock) -> None:
+    client = JWKSClient.from_issuer(server.origin, clock=clock)
+    with pytest.raises(JWKSFetchError) as caught:
+        client.get_jwk_set()
+    assert caught.value.reason == "status"
+
+
+@pytest.mark.parametrize(
+    ("document", "reason"),
+    [
+        ({"issuer": "ISSUER"}, "not_jwks"),
+        ({"issuer": "ISSUER", "jwks_uri": "http://192.0.2.1/keys"}, "insecure_url"),
+        ({"issuer": "ISSUER", "jwks_uri": "https://user:pw@idp.example/keys"}, "insecure_url"),
+    ],
+)
+def test_bad_metadata(server: JWKSServer, clock: FakeClock, document: dict[str, Any], reason: str) -> None:
+    document = {name: server.origin if value == "ISSUER" else value for name, value in document.items()}
+    server.routes[OIDC] = json_reply(document)
+    client = JWKSClient.from_issuer(server.origin, clock=clock)
+    with pytest.raises(JWKSFetchError) as caught:
+        client.get_jwk_set()
+    assert caught.value.reason == reason
+    assert len(server.requests) == 1  # refused before any other connection
+
+
+def test_garbage_metadata_falls_back_then_fails(server: JWKSServer, clock: FakeClock) -> None:
+    server.routes[OIDC] = Reply(body=b"<html>hello</html>")
+    client = JWKSClient.from_issuer(server.origin, clock=clock)
+    with pytest.raises(JWKSFetchError) as caught:
+        client.get_jwk_set()
+    assert caught.value.reason == "status"  # the RFC 8414 location answered 404 last
+    assert len(server.requests) == 2
+
+
+@pytest.mark.parametrize(
+    "issuer",
+    ["http://issuer.example", "https://issuer.example/?tenant=1", "https://issuer.example/#x", "issuer.example"],
+)
+def test_issuer_is_validated(issuer: str) -> None:
+    with pytest.raises(InvalidOptionError):
+        JWKSClient.from_issuer(issuer)
+    with pytest.raises(InvalidOptionError):
+        AsyncJWKSClient.from_issuer(issuer)
+
+
+def test_async_discovery(server: JWKSServer, clock: FakeClock, rsa_keys: Keys) -> None:
+    issuer = server.origin
+    server.routes[OIDC] = json_reply({"issuer": issuer, "jwks_uri": server.url("/keys")})
+    server.routes["/keys"] = jwks_reply([rsa_keys[0]])
+    client = AsyncJWKSClient.from_issuer(issuer, clock=clock)
+
+    async def main() -> None:
+        await asyncio.gather(*(averify(client, sign(rsa_keys[0])) for _ in range(8)))
+
+    asyncio.run(main())
+    assert (server.count(OIDC), server.count("/keys")) == (1, 1)
+    assert client.url == server.url("/keys")

@@ -1,0 +1,596 @@
+"""JWKSClient against a real HTTP server on loopback: caching, rotation, floods, outages and faults.
+
+Time passes only through the fake clock; real time is used only for the
+server's own faults (stall, trickle, delay) and bounded by generous ceilings.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import threading
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import pytest
+
+import minijwt
+from minijwt.errors import InvalidOptionError, JWKSFetchError, KeyNotFoundError
+from minijwt.jwks_client import JWKSClient
+
+from .jwks_server import FakeClock, JWKSServer, Reply, json_reply, jwks_reply, sign, verify, wait_until
+
+Keys = tuple[minijwt.JWK, ...]
+
+
+def client_for(server: JWKSServer, clock: FakeClock, **options: Any) -> JWKSClient:
+    options.setdefault("timeout", 2.0)
+    return JWKSClient(server.url(), clock=clock, **options)
+
+
+def test_first_lookup_fetches_then_the_cache_answers(server: JWKSServer, clock: FakeClock, rsa_keys: Keys) -> None:
+    server.routes["/jwks"] = jwks_reply(list(rsa_keys[:2]))
+    client = client_for(server, clock)
+    for _ in range(20):
+        assert verify(client, sign(rsa_keys[0]))["sub"] == "alice"
+        assert verify(client, sign(rsa_keys[1]))["sub"] == "alice"
+        clock.advance(1)
+    assert server.count() == 1
+    assert client.status.fresh
+    assert client.status.fetches == 1
+
+
+def test_rotation_new_kid_found_and_removed_kid_expires_with_cache_ttl(
+    server: JWKSServer, clock: FakeClock, rsa_keys: Keys
+) -> None:
+    k1, k2, _ = rsa_keys
+    # The server would let the set be cached for a day: cache_ttl (300 s) still wins.
+    server.routes["/jwks"] = jwks_reply([k1], cache_control="public, max-age=86400")
+    client = client_for(server, clock)
+    verify(client, sign(k1))
+
+    server.routes["/jwks"] = jwks_reply([k1, k2], cache_control="max-age=86400")
+    clock.advance(31)  # past the cooldown: a new kid triggers one refresh
+    verify(client, sign(k2))
+    assert server.count() == 2
+
+    server.routes["/jwks"] = jwks_reply([k2], cache_control="max-age=86400")  # k1 withdrawn
+    clock.advance(299)
+    verify(client, sign(k1))  # still cached: the set fetched 299 s ago is fresh
+    clock.advance(1)  # cache_ttl has passed since the last fetch
+    with pytest.raises(KeyNotFoundError):
+        verify(client, sign(k1))
+    verify(client, sign(k2))
+    assert server.count() == 3
+
+
+def test_mixed_set_good_key_verifies_others_never_chosen(
+    server: JWKSServer, clock: FakeClock, rsa_keys: Keys, caplog: pytest.LogCaptureFixture
+) -> None:
+    good = rsa_keys[0]
+    ed448 = minijwt.JWK.generate("Ed448", kid="ed448")
+    encryption = {**rsa_keys[1].public().to_dict(), "kid": "enc", "use": "enc"}
+    del encryption["alg"]
+    wrap_only = {**rsa_keys[2].public().to_dict(), "kid": "wrap", "key_ops": ["wrapKey"]}
+    del wrap_only["alg"]
+    private = {**minijwt.JWK.generate("ES256", kid="leaked").to_dict(private=True)}
+    document = {
+        "keys": [
+            ed448.public().to_dict(),
+            encryption,
+            wrap_only,
+            {"kty": "RSA", "kid": "malformed", "n": "not base64url!", "e": "AQAB"},
+            {"kty": "XYZ", "kid": "unknown-kty", "x": "AAAA"},
+            {"kty": "oct", "kid": "shared", "k": "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldA"},
+            private,
+            good.public().to_dict(),
+        ]
+    }
+    server.routes["/jwks"] = jwks_reply(document)
+    client = client_for(server, clock)
+    with caplog.at_level(logging.INFO, logger="minijwt"):
+        assert verify(client, sign(good))["sub"] == "alice"
+    verify(client, sign(ed448, "Ed448"))
+    # use: enc and key_ops without verify are never chosen, whatever the token says.
+    for kid in ("enc", "wrap"):
+        with pytest.raises(KeyNotFoundError):
+            verify(client, sign(rsa_keys[1], kid=kid))
+        with pytest.raises(KeyNotFoundError):
+            client.get_signing_key(kid)
+    for kid in ("malformed", "unknown-kty", "shared", "leaked"):
+        with pytest.raises(KeyNotFoundError):
+            client.get_signing_key(kid)
+    assert client.get_signing_key("k1").kid == "k1"
+    assert sorted(jwk.kid or "" for jwk in client.get_jwk_set()) == ["ed448", "enc", "k1", "wrap"]
+    text = caplog.text
+    assert "kid 'leaked'" in text
+    assert "private members" in text
+    assert "kid 'shared'" in text
+    assert "kid 'malformed'" in text
+    assert "kid 'enc'" in text
+    assert server.count() == 1
+
+
+def test_refresh_ahead_one_background_fetch_and_no_caller_waits(
+    server: JWKSServer, clock: FakeClock, rsa_keys: Keys
+) -> None:
+    k1, k2, _ = rsa_keys
+    server.routes["/jwks"] = jwks_reply([k1])
+    client = client_for(server, clock, cache_ttl=300, refresh_ahead=30)
+    verify(client, sign(k1))
+
+    gate = threading.Event()
+    server.routes["/jwks"] = Reply(**{**vars(jwks_reply([k1, k2])), "gate": gate})
+    clock.advance(280)  # in the last 30 s of freshness
+    for _ in range(50):
+        verify(client, sign(k1))
+        # Answered while the refresh is still held by the server: nobody waited for it.
+        assert client.status.refreshing
+    wait_until(lambda: server.count() == 2)
+    gate.set()
+    wait_until(lambda: not client.status.refreshing)
+    assert server.count() == 2
+    verify(client, sign(k2))  # the background refresh brought k2: no further fetch
+    assert server.count() == 2
+    assert client.status.age == 0
+
+
+def test_export_and_initial_round_trip(server: JWKSServer, clock: FakeClock, rsa_keys: Keys) -> None:
+    server.routes["/jwks"] = jwks_reply([rsa_keys[0]])
+    first = client_for(server, clock)
+    verify(first, sign(rsa_keys[0]))
+    saved = json.loads(json.dumps(first.export()))
+    assert set(saved) == {"keys", "fetched_at"}
+    assert abs(saved["fetched_at"] - time.time()) < 60
+    assert "d" not in saved["keys"][0]
+
+    def no_network(url: str, *, headers: Mapping[str, str], timeout: float, max_bytes: int) -> Any:
+        raise AssertionError("a recent exported set must answer without fetching")
+
+    second = JWKSClient("https://issuer.example/jwks", initial=saved, fetch=no_network)
+    verify(second, sign(rsa_keys[0]))
+    assert second.status.fresh
+
+
+@pytest.mark.parametrize("form", ["dict", "jwkset"])
+def test_initial_set_of_unknown_age_is_the_fallback_when_the_issuer_is_down(
+    server: JWKSServer, clock: FakeClock, rsa_keys: Keys, form: str
+) -> None:
+    published = minijwt.JWKSet([rsa_keys[0].public()])
+    initial: Any = published.to_dict() if form == "dict" else minijwt.JWKSet([rsa_keys[0]])
+    server.routes["/jwks"] = Reply(status=503)
+    client = client_for(server, clock, initial=initial)
+    verify(client, sign(rsa_keys[0]))  # the fetch fails; the initial set answers
+    assert server.count() == 1
+    assert client.status.stale
+    assert client.export()["keys"] == published.to_dict()["keys"]
+
+
+def test_initial_is_validated() -> None:
+    with pytest.raises(InvalidOptionError):
+        JWKSClient("https://issuer.example/jwks", initial={"keys": "nope"})
+    with pytest.raises(InvalidOptionError):
+        JWKSClient("https://issuer.example/jwks", initial={"keys": [{"kty": "oct", "k": "AAAA"}]})
+    with pytest.raises(InvalidOptionError):
+        JWKSClient("https://issuer.example/jwks", initial=minijwt.JWKSet([minijwt.JWK.generate("HS256")]))
+    assert JWKSClient("https://issuer.example/jwks", initial={"keys": []}).export() == {"keys": []}
+    assert JWKSClient("https://issuer.example/jwks", initial=minijwt.JWKSet([])).export() == {"keys": []}
+
+
+def test_flood_of_random_kids_is_bounded_by_the_cooldown(server: JWKSServer, clock: FakeClock, rsa_keys: Keys) -> None:
+    server.routes["/jwks"] = jwks_reply([rsa_keys[0]])
+    client = client_for(server, clock, min_refresh_interval=60)
+    good = sign(rsa_keys[0])
+    verify(client, good)
+    for _ in range(1000):
+        with pytest.raises(KeyNotFoundError):
+            verify(client, sign(rsa_keys[1], kid=secrets.token_urlsafe(8)))
+        verify(client, good)
+        clock.advance(0.1)  # 100 s in all
+    # The warm-up fetch, and one more when the 60 s cooldown had passed.
+    assert server.count() == 2
+
+
+def test_32_threads_missing_one_kid_share_one_fetch(server: JWKSServer, clock: FakeClock, rsa_keys: Keys) -> None:
+    server.routes["/jwks"] = Reply(**{**vars(jwks_reply([rsa_keys[0]])), "delay": 0.3})
+    client = client_for(server, clock)
+    token = sign(rsa_keys[0])
+    start = threading.Barrier(32)
+    results: list[str] = []
+
+    def lookup() -> None:
+        start.wait()
+        results.append(verify(client, token)["sub"])
+
+    threads = [threading.Thread(target=lookup) for _ in range(32)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert results == ["alice"] * 32
+    assert server.count() == 1
+
+
+def test_32_threads_after_a_rotation_share_one_refetch(server: JWKSServer, clock: FakeClock, rsa_keys: Keys) -> None:
+    server.routes["/jwks"] = jwks_reply([rsa_keys[0]])
+    client = client_for(server, clock)
+    verify(client, sign(rsa_keys[0]))
+    server.routes["/jwks"] = Reply(**{**vars(jwks_reply([rsa_keys[0], rsa_keys[1]])), "delay": 0.3})
+    clock.advance(31)
+    new, old = sign(rsa_keys[1]), sign(rsa_keys[0])
+    errors: list[BaseException] = []
+
+    def lookup(token: str) -> None:
+        try:
+            verify(client, token)
+        except BaseException as exc:  # collected for the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=lookup, args=(new if n % 2 else old,)) for n in range(32)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert errors == []
+    assert server.count() == 2
+
+
+@pytest.mark.parametrize(
+    ("fault", "reason"),
+    [
+        (Reply(status=500), "status"),
+        (Reply(body=b"<html>maintenance</html>"), "not_json"),
+        (None, "network"),  # the server is gone
+    ],
+    ids=["500", "garbage", "down"],
+)
+def test_outage_after_a_warm_fetch_held_keys_still_verify(
+    server: JWKSServer, clock: FakeClock, rsa_keys: Keys, fault: Reply | None, reason: str
+) -> None:
+    server.routes["/jwks"] = jwks_reply([rsa_keys[0]])
+    client = client_for(server, clock, max_stale=3600)
+    token = sign(rsa_keys[0])
+    verify(client, token)
+    if fault is None:
+        server.close()
+    else:
+        server.routes["/jwks"] = fault
+    clock.advance(301)  # past freshness: the refresh fails, the held key answers
+    verify(client, token)
+    assert client.status.last_error == reason
+    assert client.status.stale
+    for _ in range(10):
+        clock.advance(10)
+        verify(client, token)
+    # An unknown kid still gets "not found", not the outage.
+    with pytest.raises(KeyNotFoundError):
+        verify(client, sign(rsa_keys[1]))
+    clock.advance(3600)  # past max_stale: now the outage shows
+    with pytest.raises(JWKSFetchError) as caught:
+        verify(client, token)
+    assert caught.value.reason == reason
+
+
+def test_nothing_held_and_issuer_down_is_a_fetch_error_never_not_found(
+    server: JWKSServer, clock: FakeClock, rsa_keys: Keys
+) -> None:
+    url = server.url()
+    server.close()
+    client = JWKSClient(url, clock=clock, timeout=2.0)
+    for _ in range(3):
+        with pytest.raises(JWKSFetchError) as caught:
+            verify(client, sign(rsa_keys[0]))
+        assert caught.value.reason == "network"
+        with pytest.raises(JWKSFetchError):
+            client.get_signing_key("whatever")
+        with pytest.raises(JWKSFetchError):
+            client.get_jwk_set()
+    assert client.status.fetches == 1  # the cooldown repeats the failure without network
+    clock.advance(30)
+    with pytest.raises(JWKSFetchError):
+        client.get_signing_key("whatever")
+    assert client.status.fetches == 2
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [Reply(stall=True), Reply(body=b'{"keys": []}' * 20, trickle=0.05)],
+    ids=["stall", "trickle"],
+)
+def test_stalled_or_trickling_server_fails_within_the_timeout(
+    server: JWKSServer, clock: FakeClock, rsa_keys: Keys, fault: Reply
+) -> None:
+    server.routes["/jwks"] = fault
+    client = client_for(server, clock, timeout=0.5)
+    started = time.monotonic()
+    with pytest.raises(JWKSFetchError) as caught:
+        verify(client, sign(rsa_keys[0]))
+    assert caught.value.reason == "timeout"
+    assert time.monotonic() - started < 0.5 + 1.0
+
+
+def _too_many() -> Reply:
+    key = minijwt.JWK.generate("ES256").public().to_dict()
+    return jwks_reply({"keys": [key] * 5})
+
+
+@pytest.mark.parametrize(
+    ("reply", "reason"),
+    [
+        (Reply(body=b"x" * 5000), "too_large"),
+        (Reply(body=b"<!doctype html><html><body>Login</body></html>"), "not_json"),
+        (Reply(body=b'{"keys": [], "keys": []}'), "not_json"),  # duplicate member
+        (Reply(body=b"[1, 2]"), "not_json"),
+        (json_reply({"issuer": "https://x", "jwks_uri": "https://x/jwks"}), "not_jwks"),
+        (json_reply({"keys": {"kty": "RSA"}}), "not_jwks"),
+        (json_reply({"keys": []}), "no_usable_key"),
+        (json_reply({"keys": [{"kty": "oct", "k": "AAAA"}]}), "no_usable_key"),
+        (Reply(status=301, headers={"Location": "https://elsewhere.example/jwks"}), "redirect"),
+        (Reply(status=404), "status"),
+        (Reply(status=500, body=b"stack trace"), "status"),
+        (_too_many(), "too_many_keys"),
+    ],
+    ids=lambda value: value if isinstance(value, str) else "",
+)
+def test_bad_answers_fail_with_their_reason(
+    server: JWKSServer, rsa_keys: Keys, reply: Reply, reason: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    server.routes["/jwks"] = reply
+    client = client_for(server, FakeClock(), max_bytes=4096, max_keys=4)
+    with caplog.at_level(logging.WARNING, logger="minijwt"), pytest.raises(JWKSFetchError) as caught:
+        verify(client, sign(rsa_keys[0]))
+    assert caught.value.reason == reason
+    assert caught.value.code == "jwks_fetch_failed"
+    # Logged once, without the body.
+    assert len([r for r in caplog.records if "failed" in r.getMessage()]) == 1
+    for secret in ("Login", "stack trace", "xxxxx"):
+        assert secret not in caplog.text
+        assert secret not in str(caught.value)
+
+
+def test_ambiguous_set_is_refused_like_jwkset_refuses_it(server: JWKSServer, clock: FakeClock, rsa_keys: Keys) -> None:
+    first, second = rsa_keys[0].public().to_dict(), rsa_keys[1].public().to_dict()
+    second["kid"] = first["kid"]
+    server.routes["/jwks"] = jwks_reply({"keys": [first, second]})
+    with pytest.raises(JWKSFetchError) as caught:
+        client_for(server, clock).get_jwk_set()
+    assert caught.value.reason == "not_jwks"
+
+
+def test_short_max_age_is_honoured(server: JWKSServer, clock: FakeClock, rsa_keys: Keys) -> None:
+    server.routes["/jwks"] = jwks_reply([rsa_keys[0]], cache_control="max-age=1")
+    client = client_for(server, clock, min_refresh_interval=0, refresh_ahead=0)
+    token = sign(rsa_keys[0])
+    verify(client, token)
+    clock.advance(0.9)
+    verify(client, token)
+    assert server.count() == 1
+    clock.advance(0.2)  # 1.1 s: the server said 1 s
+    verify(client, token)
+    assert server.count() == 2
+
+
+def test_max_age_below_the_cooldown_is_raised_to_it(server: JWKSServer, clock: FakeClock, rsa_keys: Keys) -> None:
+    server.routes["/jwks"] = jwks_reply([rsa_keys[0]], cache_control="max-age=1")
+    client = client_for(server, clock, min_refresh_interval=30)
+    token = sign(rsa_keys[0])
+    verify(client, token)
+    clock.advance(29)
+    verify(client, token)
+    assert server.count() == 1
+
+
+def test_headers_are_sent(server: JWKSServer, clock: FakeClock, rsa_keys: Keys) -> None:
+    server.routes["/jwks"] = jwks_reply([rsa_keys[0]])
+    client = client_for(server, clock, headers={"X-Api-Key": "abc123", "User-Agent": "my-service/1.0"})
+    client.get_jwk_set()
+    sent = server.requests[0].headers
+    assert sent["x-api-key"] == "abc123"
+    assert sent["user-agent"] == "my-service/1.0"
+
+
+def test_http_to_a_host_that_is_not_loopback_is_refused_before_connecting() -> None:
+    calls: list[str] = []
+
+    def recording(url: str, *, headers: Mapping[str, str], timeout: float, max_bytes: int) -> Any:
+        calls.append(url)
+        raise AssertionError("never called")
+
+    # 192.0.2.0/24 is TEST-NET-1 (RFC 5737); nothing is ever sent there.
+    for url in ("http://192.0.2.10/jwks", "http://issuer.example/jwks", "ftp://issuer.example/jwks"):
+        with pytest.raises(InvalidOptionError, match=r"https?"):
+            JWKSClient(url, fetch=recording)
+    assert calls == []
+
+
+def test_allow_http_lets_plain_http_through() -> None:
+    calls: list[str] = []
+    key = minijwt.JWK.generate("ES256", kid="e1")
+
+    def recording(url: str, *, headers: Mapping[str, str], timeout: float, max_bytes: int) -> Any:
+        calls.append(url)
+        return 200, {}, minijwt.JWKSet([key.public()]).to_json().encode()
+
+    client = JWKSClient("http://192.0.2.10/jwks", allow_http=True, fetch=recording)
+    assert client.get_signing_key("e1").kid == "e1"
+    assert calls == ["http://192.0.2.10/jwks"]
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"cache_ttl": 0},
+        {"cache_ttl": -1},
+        {"cache_ttl": float("nan")},
+        {"cache_ttl": "300"},
+        {"cache_ttl": True},
+        {"min_refresh_interval": 600},  # longer than cache_ttl
+        {"min_refresh_interval": -1},
+        {"timeout": 0},
+        {"timeout": float("inf")},
+        {"max_bytes": 0},
+        {"max_bytes": 1.5},
+        {"max_stale": -1},
+        {"refresh_ahead": -1},
+        {"max_keys": 0},
+        {"headers": {"Bad Name": "x"}},
+        {"headers": {"X-Ok": "a\r\nInjected: yes"}},
+        {"headers": ["X-Api-Key"]},
+        {"allow_http": "yes"},
+        {"fetch": "not callable"},
+        {"initial": "not a set"},
+        {"clock": 5},
+    ],
+)
+def test_options_are_validated_in_the_constructor(options: dict[str, Any]) -> None:
+    with pytest.raises(InvalidOptionError):
+        JWKSClient("https://issuer.example/jwks", **options)
+
+
+def test_async_fetch_is_refused_by_the_sync_client() -> None:
+    async def fetch(url: str, *, headers: Mapping[str, str], timeout: float, max_bytes: int) -> Any:
+        raise AssertionError
+
+    with pytest.raises(InvalidOptionError):
+        JWKSClient("https://issuer.example/jwks", fetch=fetch)  # type: ignore[arg-type]
+
+
+def test_token_without_kid(server: JWKSServer, clock: FakeClock, rsa_keys: Keys) -> None:
+    es = minijwt.JWK.generate("ES256", kid="es")
+    server.routes["/jwks"] = jwks_reply([rsa_keys[0], es])
+    client = client_for(server, clock)
+    # One key can verify ES256: it is chosen.
+    assert client.get_signing_key_from_jwt(sign(es, "ES256", kid=None)).kid == "es"
+    verify(client, sign(es, "ES256", kid=None))
+    # Two RSA keys could verify RS256: the token must name its key.
+    server.routes["/jwks"] = jwks_reply([rsa_keys[0], rsa_keys[1]])
+    other = client_for(server, clock)
+    with pytest.raises(KeyNotFoundError, match="2 keys"):
+        other.get_signing_key_from_jwt(sign(rsa_keys[0], kid=None))
+
+
+def test_get_signing_key_from_jwt_reads_kid_and_alg(server: JWKSServer, clock: FakeClock, rsa_keys: Keys) -> None:
+    server.routes["/jwks"] = jwks_reply([rsa_keys[0]])
+    client = client_for(server, clock)
+    jwk = client.get_signing_key_from_jwt(sign(rsa_keys[0]))
+    assert jwk.kid == "k1"
+    assert not jwk.is_private
+    with pytest.raises(minijwt.DecodeError):
+        client.get_signing_key_from_jwt("not.a.token")
+    with pytest.raises(KeyNotFoundError):
+        client.get_signing_key_from_jwt(sign(minijwt.JWK.generate("ES256", kid="k1"), "ES256"))
+
+
+def test_get_jwk_set_refresh_fetches_now(server: JWKSServer, clock: FakeClock, rsa_keys: Keys) -> None:
+    server.routes["/jwks"] = jwks_reply([rsa_keys[0]])
+    client = client_for(server, clock)
+    assert len(client.get_jwk_set()) == 1
+    server.routes["/jwks"] = jwks_reply(list(rsa_keys))
+    assert len(client.get_jwk_set()) == 1  # cached
+    assert len(client.get_jwk_set(refresh=True)) == 3  # whatever the cooldown
+    server.routes["/jwks"] = Reply(status=500)
+    with pytest.raises(JWKSFetchError):
+        client.get_jwk_set(refresh=True)
+    assert len(client.get_jwk_set()) == 3  # the held set still answers
+    assert server.count() == 3
+
+
+def test_failure_is_logged_once_per_refresh(
+    server: JWKSServer, clock: FakeClock, rsa_keys: Keys, caplog: pytest.LogCaptureFixture
+) -> None:
+    server.routes["/jwks"] = Reply(status=500)
+    client = client_for(server, clock)
+    token = sign(rsa_keys[0])
+    with caplog.at_level(logging.WARNING, logger="minijwt"):
+        for _ in range(20):
+            with pytest.raises(JWKSFetchError):
+                verify(client, token)
+    assert len(caplog.records) == 1
+    assert token not in caplog.text
+    assert "(status)" in caplog.text
+
+
+def test_status_and_repr(server: JWKSServer, clock: FakeClock, rsa_keys: Keys) -> None:
+    server.routes["/jwks"] = jwks_reply([rsa_keys[0]])
+    client = client_for(server, clock)
+    assert client.status == minijwt.jwks_client.JWKSStatus(False, False, None, None, 0, False)
+    client.get_jwk_set()
+    clock.advance(12)
+    status = client.status
+    assert (status.fresh, status.stale, status.age, status.last_error, status.fetches) == (True, False, 12, None, 1)
+    assert client.url == server.url()
+    assert client.issuer is None
+    assert repr(client) == f"JWKSClient(url={server.url()!r})"
+
+
+def test_a_kid_reused_for_a_new_key_is_followed_after_refresh(
+    server: JWKSServer, clock: FakeClock, rsa_keys: Keys
+) -> None:
+    old, replacement = rsa_keys[0], minijwt.JWK.generate("RS256", kid="k1")
+    server.routes["/jwks"] = jwks_reply([old])
+    client = client_for(server, clock)
+    for _ in range(3):  # the choice is remembered for this set
+        verify(client, sign(old))
+    server.routes["/jwks"] = jwks_reply([replacement])
+    clock.advance(300)
+    verify(client, sign(replacement))  # the remembered choice belonged to the old set
+    with pytest.raises(minijwt.InvalidSignatureError):
+        verify(client, sign(old))
+
+
+@pytest.mark.parametrize("kid", [["k1"], 7, {"k": 1}])
+def test_a_kid_that_is_not_a_string_is_not_found(
+    server: JWKSServer, clock: FakeClock, rsa_keys: Keys, kid: object
+) -> None:
+    server.routes["/jwks"] = jwks_reply([rsa_keys[0]])
+    client = client_for(server, clock)
+    client.get_jwk_set()
+    for _ in range(2):
+        with pytest.raises(KeyNotFoundError):
+            client.resolve_key({"alg": "RS256", "kid": kid}, minijwt.ALGORITHMS["RS256"])
+    assert server.count() == 1
+
+
+def test_held_keys_are_not_delayed_by_a_fetch_for_another_kid(
+    server: JWKSServer, clock: FakeClock, rsa_keys: Keys
+) -> None:
+    server.routes["/jwks"] = jwks_reply([rsa_keys[0]])
+    client = client_for(server, clock)
+    verify(client, sign(rsa_keys[0]))
+    gate = threading.Event()
+    server.routes["/jwks"] = Reply(**{**vars(jwks_reply(list(rsa_keys[:2]))), "gate": gate})
+    clock.advance(31)
+    waiting = threading.Thread(target=verify, args=(client, sign(rsa_keys[1])))
+    waiting.start()
+    wait_until(lambda: server.count() == 2)  # the fetch for k2 is held by the server
+    for _ in range(20):
+        verify(client, sign(rsa_keys[0]))  # answered while that fetch is in progress
+        assert client.status.refreshing
+    gate.set()
+    waiting.join(10)
+    assert not waiting.is_alive()
+    assert server.count() == 2
+
+
+def test_waiting_for_a_hung_fetch_is_bounded(rsa_keys: Keys) -> None:
+    release = threading.Event()
+    body = minijwt.JWKSet([rsa_keys[0].public()]).to_json().encode()
+
+    def hangs(url: str, *, headers: Mapping[str, str], timeout: float, max_bytes: int) -> Any:
+        release.wait(10)  # a fetch= function that ignores its timeout
+        return 200, {}, body
+
+    client = JWKSClient("https://issuer.example/jwks", fetch=hangs, timeout=0.2)
+    first = threading.Thread(target=client.get_jwk_set)
+    first.start()
+    wait_until(lambda: client.status.refreshing)
+    started = time.monotonic()
+    with pytest.raises(JWKSFetchError) as caught:
+        client.get_signing_key("k1")  # joins the hung fetch, and gives up
+    assert caught.value.reason == "timeout"
+    assert time.monotonic() - started < 0.2 + 1.0 + 2.0
+    release.set()
+    first.join(10)
+    assert client.get_signing_key("k1").kid == "k1"

@@ -1,0 +1,92 @@
+"""https through the standard library fetch: certificate verification, and the deadline over TLS."""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+import ssl
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+import minijwt
+from minijwt import _http
+from minijwt.errors import JWKSFetchError
+from minijwt.jwks_client import JWKSClient
+
+from .jwks_server import JWKSServer, Reply, jwks_reply, sign, verify
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1, and its key, as PEM files."""
+    folder = tmp_path_factory.mktemp("tls")
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "minijwt test")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return cert_path, key_path
+
+
+@pytest.fixture
+def tls_server(certificate: tuple[Path, Path]) -> Iterator[JWKSServer]:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(*certificate)
+    served = JWKSServer(tls=context)
+    yield served
+    served.close()
+
+
+@pytest.fixture
+def trusting(certificate: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make the fetch trust the test certificate (and nothing else)."""
+    context = ssl.create_default_context(cafile=str(certificate[0]))
+    monkeypatch.setattr(_http, "_tls_context", lambda: context)
+
+
+def test_untrusted_certificate_is_refused(tls_server: JWKSServer) -> None:
+    tls_server.routes["/jwks"] = Reply(body=b"{}")
+    with pytest.raises(JWKSFetchError) as caught:
+        _http.stdlib_fetch(tls_server.url(), headers={}, timeout=2.0, max_bytes=1000)
+    assert caught.value.reason == "network"
+    assert tls_server.count() == 0
+
+
+@pytest.mark.usefixtures("trusting")
+def test_https_fetch_with_a_trusted_certificate(tls_server: JWKSServer) -> None:
+    key = minijwt.JWK.generate("ES256", kid="tls")
+    tls_server.routes["/jwks"] = jwks_reply([key])
+    client = JWKSClient(tls_server.url(), timeout=2.0)
+    verify(client, sign(key, "ES256"))
+
+
+@pytest.mark.usefixtures("trusting")
+def test_deadline_holds_over_tls(tls_server: JWKSServer) -> None:
+    tls_server.routes["/jwks"] = Reply(body=b"x" * 100, trickle=0.05)
+    started = time.monotonic()
+    with pytest.raises(JWKSFetchError) as caught:
+        _http.stdlib_fetch(tls_server.url(), headers={}, timeout=0.5, max_bytes=1000)
+    assert caught.value.reason == "timeout"
+    assert time.monotonic() - started < 0.5 + 1.0
