@@ -7,6 +7,8 @@ and the error classes.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from . import jwk, jws, jwt
 from ._algorithms import ALGORITHMS, Algorithm
 from ._cache import CacheInfo, cache_info
@@ -40,7 +42,26 @@ from .jwk import JWK, JWKSet, SkippedKey
 from .jws import get_unverified_header
 from .jwt import JWTVerifier, VerifiedJWT, adecode, decode, decode_complete, encode
 
+if TYPE_CHECKING:  # for type checkers; at run time they load lazily (below)
+    from .jwks_client import AsyncJWKSClient, JWKSClient, JWKSStatus
+
 __version__ = "0.1.0"
+
+# The remote key set clients import asyncio, ssl and http.client: loaded on
+# first use, so that a service verifying with local keys never pays for them.
+_LAZY = {"JWKSClient": "jwks_client", "AsyncJWKSClient": "jwks_client", "JWKSStatus": "jwks_client"}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'minijwt' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value  # later lookups are plain attribute reads
+    return value
+
 
 #: The names of every supported signature algorithm.
 SUPPORTED_ALGORITHMS: tuple[str, ...] = tuple(ALGORITHMS)
@@ -50,6 +71,7 @@ __all__ = [
     "JWK",
     "SUPPORTED_ALGORITHMS",
     "Algorithm",
+    "AsyncJWKSClient",
     "AsyncKeySource",
     "CacheInfo",
     "ClaimError",
@@ -69,7 +91,9 @@ __all__ = [
     "InvalidSubjectError",
     "InvalidTokenError",
     "InvalidTokenTypeError",
+    "JWKSClient",
     "JWKSFetchError",
+    "JWKSStatus",
     "JWKSet",
     "JWTVerifier",
     "Key",

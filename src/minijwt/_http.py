@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import functools
 import http.client
 import ipaddress
 import socket
@@ -31,6 +30,7 @@ import urllib.request
 from collections.abc import Awaitable, Mapping
 from typing import Protocol
 
+from ._cache import memoize
 from .errors import JWKSFetchError
 
 __all__ = ["AsyncFetch", "Fetch", "FetchResult", "cache_lifetime", "check_url", "is_loopback", "stdlib_fetch"]
@@ -192,7 +192,7 @@ class _Deadline:
             self._done = True
 
 
-@functools.cache
+@memoize("http.tls_context", 1)
 def _tls_context() -> ssl.SSLContext:
     # Certificate and host name verification on (the defaults of create_default_context).
     return ssl.create_default_context()

@@ -45,7 +45,7 @@ import time
 import urllib.parse
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass
-from typing import Any, Self, TypeVar, cast
+from typing import Any, ClassVar, Self, TypeVar, cast
 
 from . import _jwks_state as rules
 from ._algorithms import ALGORITHMS, Algorithm, get_algorithm
@@ -95,6 +95,7 @@ def parse_jwks(body: bytes, *, max_keys: int = 100) -> tuple[JWKSet, tuple[str, 
             ``"too_many_keys"`` or ``"no_usable_key"``.
 
     Example:
+        >>> from minijwt.jwks_client import parse_jwks
         >>> keys, notes = parse_jwks(b'{"keys": [{"kty": "oct", "k": "c2VjcmV0"}]}')
         Traceback (most recent call last):
         ...
@@ -329,6 +330,9 @@ def _discovery_urls(issuer: str) -> tuple[str, ...]:
 
 
 class _ClientBase:
+    #: The keys these sources answer with always fit the token's algorithm
+    #: (JWKSet.select chose them).
+    _answers_fitting_keys: ClassVar[bool] = True
     """Options, parsing, the fetch plan and the state: everything but the I/O."""
 
     _state: State
@@ -565,6 +569,7 @@ class JWKSClient(_ClientBase):
     can be passed where a key is expected.
 
     Example:
+        >>> from minijwt import JWKSClient
         >>> client = JWKSClient("https://issuer.example/.well-known/jwks.json", cache_ttl=600)
         >>> client.url, client.status.fetches
         ('https://issuer.example/.well-known/jwks.json', 0)
@@ -663,6 +668,7 @@ class JWKSClient(_ClientBase):
             InvalidOptionError: An option is invalid.
 
         Example:
+            >>> from minijwt import JWKSClient
             >>> client = JWKSClient.from_issuer("https://login.example/tenant1")
             >>> client.issuer, client.url
             ('https://login.example/tenant1', None)
@@ -697,6 +703,24 @@ class JWKSClient(_ClientBase):
             if key is not None:
                 return key
         return self._lookup(_by_header(header, alg)).key
+
+    async def aresolve_key(self, header: Mapping[str, Any], alg: Algorithm) -> Key:
+        """The async key source method, for :func:`minijwt.adecode` and async middleware.
+
+        A key already held and fresh is answered at once, on the event loop;
+        anything that may wait for the network runs in a worker thread, so
+        that the loop is never blocked.
+
+        Raises:
+            KeyNotFoundError: No key fits.
+            JWKSFetchError: No usable key set is held and none could be fetched.
+        """
+        state = self._state
+        if self._clock() < state.quiet_until:
+            key = _fresh_choice(state, header, alg)
+            if key is not None:
+                return key
+        return await asyncio.to_thread(self.resolve_key, header, alg)
 
     def get_signing_key(self, kid: str) -> JWK:
         """The key with this ``kid`` that can verify signatures.
@@ -823,6 +847,7 @@ class AsyncJWKSClient(_ClientBase):
 
     Example:
         >>> import asyncio
+        >>> from minijwt import AsyncJWKSClient
         >>> client = AsyncJWKSClient("https://issuer.example/.well-known/jwks.json")
         >>> asyncio.run(client.get_jwk_set())  # doctest: +SKIP
     """
