@@ -1,0 +1,189 @@
+"""What every subcommand shares: errors as one line, key files, durations, output.
+
+The command line uses minijwt's public API only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import getpass
+import json
+import os
+import re
+import sys
+from pathlib import Path
+from typing import Any, NoReturn, TextIO
+
+import minijwt
+
+#: Exit statuses, documented in ``minijwt --help`` and the docs.
+EXIT_OK = 0
+EXIT_REJECTED = 1
+EXIT_USAGE = 2
+
+
+class UsageError(Exception):
+    """A usage, file, key or option problem: one line on stderr, exit status 2."""
+
+
+class Rejected(Exception):
+    """A token was rejected: one line on stderr, exit status 1."""
+
+    def __init__(self, error: minijwt.InvalidTokenError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
+def fail(message: str) -> NoReturn:
+    """Stop with a usage error."""
+    raise UsageError(message)
+
+
+# --- durations ------------------------------------------------------------------------
+
+_DURATION = re.compile(r"(\d+)\s*([smhdw]?)")
+_UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def duration(text: str) -> int:
+    """Seconds from ``3600``, ``90s``, ``30m``, ``1h``, ``7d`` or ``2w`` (argparse type)."""
+    match = _DURATION.fullmatch(text.strip().lower())
+    if match is None:
+        raise argparse.ArgumentTypeError(f"not a duration: {text!r} (use 3600, 90s, 30m, 1h, 7d)")
+    return int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+
+
+# --- key files ------------------------------------------------------------------------
+
+
+def read_file(path: str) -> bytes:
+    """A file's bytes, or a usage error that names it."""
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        fail(f"cannot read {path}: {exc.strerror or exc}")
+
+
+def _password(path: str | None, key_path: str) -> bytes:
+    if path is not None:
+        return read_file(path).rstrip(b"\r\n")
+    if not sys.stdin.isatty():
+        fail(f"{key_path} is encrypted: give its password with --password-file")
+    return getpass.getpass(f"password for {key_path}: ").encode("utf-8")
+
+
+def load_key_file(path: str, *, password_file: str | None = None) -> minijwt.JWK:
+    """Load a key file of any kind minijwt reads, as a JWK.
+
+    PEM, DER, OpenSSH (``openssl`` and ``ssh-keygen`` output as-is), a JWK in
+    JSON, or an HMAC secret (the file's bytes; one trailing newline is not part
+    of the secret). An encrypted private key asks for its password on the
+    terminal, or reads it from ``--password-file``.
+    """
+    data = read_file(path)
+    try:
+        if data.lstrip()[:1] == b"{":
+            document = json.loads(data)
+            if isinstance(document, dict) and "keys" in document:
+                fail(f"{path} is a JWK Set; give one key (or use --jwks to verify)")
+            return minijwt.JWK.from_json(data)
+        try:
+            key = minijwt.load_key(data)
+        except minijwt.InvalidKeyError as exc:
+            if "encrypted" not in exc.message:
+                raise
+            key = minijwt.load_key(data, password=_password(password_file, path))
+        if isinstance(key, minijwt.SecretKey):
+            secret = data[:-2] if data.endswith(b"\r\n") else data[:-1] if data.endswith(b"\n") else data
+            return minijwt.JWK.from_key(minijwt.SecretKey(secret))
+        return minijwt.JWK.from_key(key)
+    except ValueError as exc:  # JSON that is not JSON
+        fail(f"{path}: not a key ({exc})")
+    except minijwt.MiniJWTError as exc:
+        fail(f"{path}: {exc.message}")
+
+
+def signing_jwk(path: str, password_file: str | None, kid: str | None) -> minijwt.JWK:
+    """The key to sign with, its ``kid`` the one given or the RFC 7638 thumbprint."""
+    jwk = load_key_file(path, password_file=password_file)
+    if not jwk.is_private:
+        fail(f"{path} holds a public key; signing needs the private key")
+    return _with_kid(jwk, kid)
+
+
+def _with_kid(jwk: minijwt.JWK, kid: str | None) -> minijwt.JWK:
+    # One kid rule everywhere: the one given, else the RFC 7638 thumbprint,
+    # which the private and the public half share.
+    return dataclasses.replace(jwk, kid=kid or jwk.kid or jwk.thumbprint())
+
+
+def algorithms(values: list[str] | None) -> list[str]:
+    """``--alg`` values (repeated or comma-separated), checked against the table."""
+    names = [name.strip() for value in values or [] for name in value.split(",") if name.strip()]
+    if not names:
+        fail("name the algorithms you accept with --alg, e.g. --alg RS256")
+    unknown = [name for name in names if name not in minijwt.ALGORITHMS]
+    if unknown:
+        fail(f"unknown algorithm {unknown[0]!r}; choose from {', '.join(minijwt.ALGORITHMS)}")
+    return names
+
+
+# --- tokens and output -------------------------------------------------------------------
+
+
+def read_token(value: str | None) -> str:
+    """The token argument, or standard input for ``-`` or nothing."""
+    if value is None or value == "-":
+        if sys.stdin.isatty():
+            fail("give a token, or pipe one in")
+        value = sys.stdin.read()
+    token = value.strip()
+    if token.lower().startswith("bearer "):
+        token = token[7:].strip()
+    if not token:
+        fail("the token is empty")
+    return token
+
+
+def print_json(value: Any, out: TextIO | None = None) -> None:
+    """Pretty JSON, keys in their order."""
+    (out or sys.stdout).write(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
+
+
+def write_private(path: str, data: bytes, *, force: bool) -> None:
+    """Write a private file with mode 0600, never over an existing file without ``force``."""
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if force else os.O_EXCL)
+    try:
+        fd = os.open(path, flags, 0o600)
+    except FileExistsError:
+        fail(f"{path} exists; use --force to overwrite it")
+    except OSError as exc:
+        fail(f"cannot write {path}: {exc.strerror or exc}")
+    with os.fdopen(fd, "wb") as out:
+        os.fchmod(out.fileno(), 0o600)  # also when --force replaced a wider file
+        out.write(data)
+
+
+def write_public(path: str, data: bytes, *, force: bool) -> None:
+    """Write a public file, never over an existing file without ``force``."""
+    try:
+        with open(path, "wb" if force else "xb") as out:
+            out.write(data)
+    except FileExistsError:
+        fail(f"{path} exists; use --force to overwrite it")
+    except OSError as exc:
+        fail(f"cannot write {path}: {exc.strerror or exc}")
+
+
+def colour(enabled: bool) -> dict[str, str]:
+    """ANSI colours when enabled (a TTY, and ``NO_COLOR`` unset), else empty strings."""
+    names = {"green": "32", "red": "31", "bold": "1", "dim": "2", "yellow": "33"}
+    if not enabled:
+        return dict.fromkeys([*names, "reset"], "")
+    return {**{name: f"\033[{code}m" for name, code in names.items()}, "reset": "\033[0m"}
+
+
+def use_colour(stream: TextIO) -> bool:
+    """Colour only on a terminal, and never with ``NO_COLOR`` set (https://no-color.org)."""
+    return stream.isatty() and not os.environ.get("NO_COLOR")

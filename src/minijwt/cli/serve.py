@@ -1,0 +1,179 @@
+"""``serve-jwks``: publish public keys over HTTP, as an authorization server does."""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import json
+import signal
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import FrameType
+from typing import Any, TextIO
+
+from ._common import EXIT_OK, fail
+from .keys import public_jwks
+
+SERVE_HELP = """\
+Serve the public JWK Set of key files at /jwks.json and /.well-known/jwks.json
+(application/json, Cache-Control: public, max-age=..., an ETag, 304 on
+If-None-Match). Only public members are served, whatever the files hold; an
+HMAC secret is refused. With --issuer, /.well-known/openid-configuration is
+served too, so that `minijwt verify --issuer` and JWKSClient.from_issuer can
+be tried end to end on one machine. One log line per request on stderr; stops
+cleanly on Ctrl-C or SIGTERM.
+
+example:
+  minijwt serve-jwks --key public.key --port 4000 --issuer http://127.0.0.1:4000
+"""
+
+JWKS_PATHS = ("/jwks.json", "/.well-known/jwks.json")
+DISCOVERY_PATH = "/.well-known/openid-configuration"
+
+
+def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register ``serve-jwks``."""
+    serve = commands.add_parser(
+        "serve-jwks",
+        help="serve the public JWK Set of keys over HTTP",
+        description=SERVE_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    serve.add_argument("--key", metavar="FILE", action="append", required=True, help="a key file (repeatable)")
+    serve.add_argument("--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=4000, help="the port (default 4000; 0 picks a free one)")
+    serve.add_argument("--max-age", type=int, default=300, help="Cache-Control max-age, in seconds (default 300)")
+    serve.add_argument("--issuer", metavar="URL", help="also serve an OpenID configuration for this issuer")
+    serve.add_argument("--password-file", metavar="FILE", help="the password of encrypted private keys")
+    serve.set_defaults(run=serve_command)
+
+
+class JWKSServer(ThreadingHTTPServer):
+    """A small HTTP server publishing a JWK Set (and optionally an OpenID configuration).
+
+    :meth:`publish` replaces the set while it runs, which is how the demo
+    rotates keys.
+    """
+
+    daemon_threads = True
+
+    def __init__(
+        self,
+        address: tuple[str, int],
+        jwks: dict[str, Any],
+        *,
+        max_age: int = 300,
+        issuer: str | None = None,
+        log: TextIO | None = None,
+    ) -> None:
+        super().__init__(address, _Handler)
+        self.max_age = max_age
+        self.issuer = issuer.rstrip("/") if issuer else None
+        self.log = log
+        self._lock = threading.Lock()
+        self.publish(jwks)
+
+    @property
+    def origin(self) -> str:
+        """``http://host:port`` of the bound socket."""
+        host, port = self.server_address[:2]
+        return f"http://{host.decode() if isinstance(host, bytes) else host}:{port}"
+
+    def publish(self, jwks: dict[str, Any]) -> None:
+        """Serve this JWK Set from now on."""
+        body = json.dumps(jwks, indent=2).encode() + b"\n"
+        digest = base64.urlsafe_b64encode(hashlib.sha256(body).digest()[:16]).rstrip(b"=").decode("ascii")
+        etag = f'"{digest}"'
+        with self._lock:
+            self._jwks = (body, etag)
+
+    def jwks(self) -> tuple[bytes, str]:
+        """The body and ETag being served."""
+        with self._lock:
+            return self._jwks
+
+    def discovery(self) -> bytes:
+        """The OpenID configuration (OIDC Discovery 1.0 §3) of a server that only publishes keys."""
+        assert self.issuer is not None
+        algs = sorted({key.get("alg") or "RS256" for key in json.loads(self.jwks()[0])["keys"]})
+        document = {
+            "issuer": self.issuer,
+            "jwks_uri": self.issuer + "/.well-known/jwks.json",
+            # Required members, honest for a key server: it issues no tokens,
+            # and its authorization endpoint says so (501).
+            "authorization_endpoint": self.issuer + "/authorize",
+            "response_types_supported": ["id_token"],
+            "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": algs,
+        }
+        return json.dumps(document, indent=2).encode() + b"\n"
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: JWKSServer
+    server_version = "minijwt-serve-jwks"
+    sys_version = ""
+
+    def log_message(self, format: str, *args: Any) -> None:
+        if self.server.log is not None:
+            self.server.log.write(f"{self.address_string()} {format % args}\n")
+            self.server.log.flush()
+
+    def do_GET(self) -> None:
+        path = self.path.split("?", 1)[0]
+        if path in JWKS_PATHS:
+            body, etag = self.server.jwks()
+            if etag in (tag.strip() for tag in self.headers.get("If-None-Match", "").split(",")):
+                self._answer(304, b"", {"ETag": etag, "Cache-Control": self._cache_control()})
+                return
+            self._answer(200, body, {"ETag": etag, "Cache-Control": self._cache_control()})
+        elif path == DISCOVERY_PATH and self.server.issuer is not None:
+            self._answer(200, self.server.discovery(), {"Cache-Control": self._cache_control()})
+        elif path == "/authorize" and self.server.issuer is not None:
+            self._answer(501, b'{"error":"this server only publishes keys"}\n', {})
+        else:
+            self._answer(404, b'{"error":"not found"}\n', {})
+
+    def _cache_control(self) -> str:
+        return f"public, max-age={self.server.max_age}"
+
+    def _answer(self, status: int, body: bytes, headers: dict[str, str]) -> None:
+        self.send_response(status)
+        if status != 304:
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        if body and status != 304:
+            self.wfile.write(body)
+
+
+def serve_command(args: argparse.Namespace) -> int:
+    """``minijwt serve-jwks``."""
+    jwks = public_jwks(args.key, args.password_file)
+    try:
+        server = JWKSServer((args.host, args.port), jwks, max_age=args.max_age, issuer=args.issuer, log=sys.stderr)
+    except OSError as exc:
+        fail(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}")
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        # shutdown() waits for serve_forever to return: call it from another thread.
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    print(f"serving {len(jwks['keys'])} key(s) at {server.origin}/jwks.json", file=sys.stderr)  # type: ignore[arg-type]
+    if server.issuer:
+        print(f"OpenID configuration at {server.origin}{DISCOVERY_PATH}", file=sys.stderr)
+    sys.stderr.flush()
+    try:
+        server.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        server.server_close()
+    print("stopped", file=sys.stderr)
+    return EXIT_OK
