@@ -179,3 +179,20 @@ def test_no_private_name_leaks_into_a_public_signature() -> None:
 def test_version_is_a_plain_string() -> None:
     assert isinstance(minijwt.__version__, str)
     assert re.fullmatch(r"\d+\.\d+\.\d+", minijwt.__version__)
+
+
+def test_version_matches_the_installed_distribution() -> None:
+    import importlib.metadata
+
+    assert importlib.metadata.version("minijwt") == minijwt.__version__
+
+
+@pytest.mark.skipif(not __import__("os").environ.get("MINIJWT_TEST_INSTALLED"), reason="only when testing a wheel")
+def test_the_installed_copy_is_the_one_tested() -> None:
+    """When CI tests the built wheel, minijwt must come from site-packages, not from src/."""
+    from pathlib import Path
+
+    location = Path(minijwt.__file__).resolve()
+    assert "site-packages" in location.parts
+    assert (location.parent / "py.typed").exists()
+    assert (location.parent / "cli" / "__main__.py").exists() or (location.parent / "__main__.py").exists()
