@@ -196,3 +196,15 @@ def test_the_installed_copy_is_the_one_tested() -> None:
     assert "site-packages" in location.parts
     assert (location.parent / "py.typed").exists()
     assert (location.parent / "cli" / "__main__.py").exists() or (location.parent / "__main__.py").exists()
+
+
+def test_the_classifiers_match_requires_python() -> None:
+    import tomllib
+    from pathlib import Path
+
+    project = tomllib.loads((Path(__file__).resolve().parent.parent / "pyproject.toml").read_text())["project"]
+    floor = project["requires-python"].removeprefix(">=")
+    versions = [c.rsplit(" :: ", 1)[1] for c in project["classifiers"] if re.fullmatch(r".*Python :: 3\.\d+", c)]
+    assert versions
+    assert min(versions, key=lambda v: tuple(map(int, v.split(".")))) == floor
+    assert {"Documentation", "Changelog", "Issues"} <= set(project["urls"])
