@@ -134,7 +134,7 @@ def memoize(name: str, bound: int) -> Callable[[F], F]:
 class BoundedCache(Generic[V]):
     """A dict with a size bound: when full, the oldest entry makes room."""
 
-    __slots__ = ("_data", "bound", "name")
+    __slots__ = ("_data", "bound", "get", "name")
 
     def __init__(self, name: str, bound: int) -> None:
         """Create and register an empty cache.
@@ -146,11 +146,10 @@ class BoundedCache(Generic[V]):
         self.name = name
         self.bound = bound
         self._data: dict[Hashable, V] = {}
+        #: The value stored under a key, or None: the dict's own ``get``, a C
+        #: call, since lookups are on the hot path (the dict is never replaced).
+        self.get: Callable[[Hashable], V | None] = self._data.get
         _register(name, bound, self)
-
-    def get(self, key: Hashable) -> V | None:
-        """The value stored under ``key``, or None."""
-        return self._data.get(key)
 
     def put(self, key: Hashable, value: V) -> None:
         """Store a value, evicting the oldest entry when the cache is full."""
@@ -218,3 +217,4 @@ class _Unregistered(BoundedCache[V]):
         self.name = ""
         self.bound = bound
         self._data = {}
+        self.get = self._data.get
