@@ -174,7 +174,7 @@ def parse_jws(
             carries one too; or an unencoded attached payload is not ASCII.
         InvalidAlgorithmError: As :func:`parse`.
     """
-    text = as_text(token, max_token_size)
+    text = token if type(token) is str and len(token) <= max_token_size else as_text(token, max_token_size)
     parts = text.split(".")
     if len(parts) != 3:
         split(text)  # raises, explaining the shape
