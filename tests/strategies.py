@@ -115,3 +115,33 @@ def public_key_spellings(draw: st.DrawFn) -> str | bytes:
         except UnicodeDecodeError:
             pass
     return data
+
+
+#: Algorithms mixed in the JWS JSON round trips: HMAC of two sizes, ECDSA,
+#: EdDSA and RSA (the keys are made once per session).
+jws_algorithms = st.sampled_from(["HS256", "HS512", "ES256", "EdDSA", "RS256"])
+
+
+@st.composite
+def jws_signer_specs(draw: st.DrawFn, b64: bool) -> list[tuple[str, str, dict[str, Any], dict[str, Any]]]:
+    """1 to 4 signers of mixed algorithms: ``(alg, kid, protected, unprotected)``.
+
+    Each signer's ``kid`` is unique and goes, at random, in its protected or
+    its unprotected header, with extra members in either (never a name in
+    both, never ``alg``, ``crit`` or ``b64``). With ``b64`` false every
+    protected header says so, as RFC 7797 §3 requires of every signature.
+    """
+    algs = draw(st.lists(jws_algorithms, min_size=1, max_size=4))
+    specs = []
+    for index, alg in enumerate(algs):
+        kid = f"key-{index}"
+        protected: dict[str, Any] = {}
+        unprotected: dict[str, Any] = {}
+        (protected if draw(st.booleans()) else unprotected)["kid"] = kid
+        for name, value in draw(extra_headers).items():
+            if name != "kid":
+                (protected if draw(st.booleans()) else unprotected)[name] = value
+        if not b64:
+            protected.update({"b64": False, "crit": ["b64"]})
+        specs.append((alg, kid, protected, unprotected))
+    return specs

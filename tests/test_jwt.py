@@ -542,6 +542,7 @@ def test_changing_any_one_option_gives_another_cached_verifier() -> None:
         "max_age": 60,
         "typ": "JWT",
         "max_token_size": 4096,
+        "crit": ["ext"],
     }
     changed: dict[str, Any] = {
         "algorithms": ["HS256", "HS384"],
@@ -553,6 +554,7 @@ def test_changing_any_one_option_gives_another_cached_verifier() -> None:
         "max_age": 61,
         "typ": "at+jwt",
         "max_token_size": 4097,
+        "crit": ["ext", "ext2"],
     }
     import inspect
 

@@ -4,6 +4,10 @@ Verifying is split in two around the key lookup, so that the lookup, the only
 step that may wait for I/O, can be awaited by the async path:
 :func:`parse` (size, shape, base64url, the header and its ``alg`` against the
 allowlist) → the caller resolves the key → :func:`check_signature`.
+
+:func:`parse` is the JWT path: the payload is attached and base64url-encoded.
+:func:`parse_jws` also takes a detached payload (RFC 7515 Appendix F) and an
+unencoded one (RFC 7797).
 """
 
 from __future__ import annotations
@@ -13,9 +17,17 @@ from typing import Any, NamedTuple
 
 from ._algorithms import Algorithm
 from ._base64url import b64decode, b64encode
-from ._header import HEADER_CACHE_MAX_LENGTH, parse_header, parse_header_uncached
+from ._header import (
+    HEADER_CACHE_MAX_LENGTH,
+    ParsedHeader,
+    check_understood,
+    parse_header,
+    parse_header_uncached,
+    payload_part,
+    signing_input,
+)
 from ._keys import Key
-from .errors import DecodeError, InvalidAlgorithmError, InvalidOptionError, InvalidSignatureError
+from .errors import DecodeError, EncodeError, InvalidAlgorithmError, InvalidOptionError, InvalidSignatureError
 
 __all__ = [
     "DEFAULT_MAX_TOKEN_SIZE",
@@ -25,9 +37,13 @@ __all__ = [
     "check_max_token_size",
     "check_signature",
     "parse",
+    "parse_jws",
     "sign",
+    "sign_jws",
     "split",
 ]
+
+_NOTHING: frozenset[str] = frozenset()
 
 #: Default upper bound on a token's length in characters (256 KiB). Far above
 #: any real token (a few hundred bytes to a few KB), far below what could
@@ -86,21 +102,29 @@ def split(token: str) -> tuple[str, str, str]:
         return parts[0], parts[1], parts[2]
     stripped = token.lstrip()
     if stripped.startswith("{"):
-        raise DecodeError("token is a JSON serialization; only the compact serialization is accepted")
+        raise DecodeError(
+            "token is a JWS JSON serialization; only the compact serialization is accepted here "
+            "(verify it with minijwt.jws.verify_json)"
+        )
     if len(parts) == 5:
         raise DecodeError("token has 5 segments: it is a JWE (encrypted), which this library does not decrypt")
     raise DecodeError(f"token must have 3 segments separated by '.', but has {len(parts)}")
 
 
-def parse(token: object, allowed: frozenset[str], max_token_size: int) -> ParsedCompact:
-    """Check a compact JWS up to, not including, its signature.
+def parse(
+    token: object, allowed: frozenset[str], max_token_size: int, understood: frozenset[str] = _NOTHING
+) -> ParsedCompact:
+    """Check a compact JWS with an attached, encoded payload (a JWT) up to, not including, its signature.
 
     The order follows RFC 7515 §5.2 and RFC 8725: size and shape first, then
-    the header and its ``alg`` against ``allowed``, then the signature and
-    payload segments' encoding. Nothing in the payload is looked at.
+    the header (its ``crit`` against ``understood``) and its ``alg`` against
+    ``allowed``, then the signature and payload segments' encoding. Nothing in
+    the payload is looked at.
 
     Raises:
-        DecodeError: The token is malformed or too long.
+        DecodeError: The token is malformed or too long, its ``crit`` names an
+            extension not in ``understood``, or its payload is unencoded
+            (``b64: false``, which a JWT never is: RFC 7797 §7).
         InvalidAlgorithmError: ``alg`` is missing, ``none``, unknown or not
             allowed.
     """
@@ -110,9 +134,13 @@ def parse(token: object, allowed: frozenset[str], max_token_size: int) -> Parsed
         split(text)  # raises, explaining the shape
     header_b64, payload_b64, signature_b64 = parts
     if len(header_b64) <= HEADER_CACHE_MAX_LENGTH:
-        header, alg = parse_header(header_b64)
+        header, alg, extensions, b64 = parse_header(header_b64)
     else:
-        header, alg = parse_header_uncached(header_b64)
+        header, alg, extensions, b64 = parse_header_uncached(header_b64)
+    if extensions or not b64:  # rare: one truth test for every other header
+        check_understood(extensions, understood)
+        if not b64:
+            raise DecodeError("a JWT cannot have an unencoded payload ('b64': false, RFC 7797 §7)")
     if alg.name not in allowed:
         raise InvalidAlgorithmError(f"algorithm {alg.name} is not in the allowed algorithms")
     signature = b64decode(signature_b64, "signature")
@@ -122,6 +150,58 @@ def parse(token: object, allowed: frozenset[str], max_token_size: int) -> Parsed
     # tuple.__new__ directly: a NamedTuple's generated __new__ costs a Python
     # call per token for the same five fields.
     return _new(ParsedCompact, (header, alg, signing_input, signature, payload))
+
+
+def parse_jws(
+    token: object,
+    allowed: frozenset[str],
+    max_token_size: int,
+    understood: frozenset[str],
+    detached: bytes | None,
+) -> ParsedCompact:
+    """:func:`parse` for any compact JWS: detached (RFC 7515 Appendix F) or unencoded (RFC 7797) payloads too.
+
+    Args:
+        token: The compact JWS.
+        allowed: The allowed algorithms.
+        max_token_size: The longest token accepted, in characters.
+        understood: The extension names the caller understands.
+        detached: The payload, when the token was sent without it; its
+            payload segment must then be empty.
+
+    Raises:
+        DecodeError: As :func:`parse`; or a payload is given and the token
+            carries one too; or an unencoded attached payload is not ASCII.
+        InvalidAlgorithmError: As :func:`parse`.
+    """
+    text = token if type(token) is str and len(token) <= max_token_size else as_text(token, max_token_size)
+    parts = text.split(".")
+    if len(parts) != 3:
+        split(text)  # raises, explaining the shape
+    header_b64, payload_segment, signature_b64 = parts
+    parsed: ParsedHeader = (
+        parse_header(header_b64) if len(header_b64) <= HEADER_CACHE_MAX_LENGTH else parse_header_uncached(header_b64)
+    )
+    header, alg, extensions, b64 = parsed
+    check_understood(extensions, understood)
+    if alg.name not in allowed:
+        raise InvalidAlgorithmError(f"algorithm {alg.name} is not in the allowed algorithms")
+    signature = b64decode(signature_b64, "signature")
+    if detached is not None:
+        if payload_segment:
+            raise DecodeError("the token carries a payload, but a detached payload was given to check it against")
+        payload = detached
+        part = payload_part(detached, b64)
+    elif b64:
+        payload = b64decode(payload_segment, "payload")
+        part = payload_segment.encode("ascii")
+    else:
+        try:
+            payload = part = payload_segment.encode("ascii")
+        except UnicodeEncodeError:
+            raise DecodeError("an unencoded payload in a compact JWS must be ASCII") from None
+    data = signing_input(header_b64, part)
+    return _new(ParsedCompact, (header, alg, data, signature, payload))
 
 
 _new = tuple.__new__
@@ -149,3 +229,28 @@ def sign(header_b64: str, payload_b64: str, key: Key, alg: Algorithm) -> str:
     """
     signing_input = header_b64 + "." + payload_b64
     return signing_input + "." + b64encode(alg.sign(key, signing_input.encode("ascii")))
+
+
+# What an unencoded payload may hold in a compact JWS that carries it: ASCII
+# from space to tilde, but no "." (RFC 7797 §5.2).
+_COMPACT_UNENCODED = frozenset(range(0x20, 0x7F)) - {ord(".")}
+
+
+def sign_jws(header_b64: str, b64: bool, payload: bytes, key: Key, alg: Algorithm, *, detached: bool) -> str:
+    """Sign any payload; return the compact JWS, without its payload when ``detached``.
+
+    Raises:
+        EncodeError: An attached unencoded payload holds a ``.`` or a byte
+            outside printable ASCII, which the compact form cannot carry.
+    """
+    if b64:
+        part = b64encode(payload)
+    else:
+        if not detached and not _COMPACT_UNENCODED.issuperset(payload):
+            raise EncodeError(
+                "an unencoded payload carried in a compact JWS must be printable ASCII without '.' "
+                "(RFC 7797 §5.2): sign it detached, or use the JSON serialization"
+            )
+        part = payload.decode("ascii") if not detached else ""
+    signature = alg.sign(key, signing_input(header_b64, part.encode("ascii") if b64 else payload))
+    return header_b64 + "." + ("" if detached else part) + "." + b64encode(signature)

@@ -11,7 +11,7 @@ says it signed.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
@@ -19,20 +19,28 @@ from ._algorithms import Algorithm, get_algorithm, signing_algorithm
 from ._base64url import b64decode, b64encode
 from ._cache import memoize
 from ._json import dumps, loads_object
-from .errors import DecodeError, EncodeError, InvalidAlgorithmError
+from .errors import DecodeError, EncodeError, InvalidAlgorithmError, InvalidOptionError
 
 __all__ = [
     "HEADER_CACHE_MAX_LENGTH",
     "HEADER_CACHE_SIZE",
+    "NATIVE_CRITICAL",
     "REGISTERED_HEADER_NAMES",
+    "EncodedHeader",
     "ParsedHeader",
+    "check_b64",
     "check_crit",
+    "check_understood",
     "decode_header",
     "encode_header",
+    "encode_protected",
+    "freeze",
     "mutable_copy",
     "parse_header",
     "parse_header_uncached",
+    "payload_part",
     "signing_input",
+    "understood_extensions",
 ]
 
 # Header parameters that RFC 7515 §4.1 and RFC 7518 define for JWS. A producer
@@ -47,10 +55,10 @@ HEADER_CACHE_MAX_LENGTH = 1024
 #: How many header segments stay parsed, and how many headers stay encoded.
 HEADER_CACHE_SIZE = 256
 
-# Extensions this library implements itself when a header lists them in
-# "crit": "b64" (RFC 7797), in its "true" form only until unencoded payloads
-# are supported.
-_NATIVE_CRITICAL = frozenset({"b64"})
+#: Extensions this library implements itself when a header lists them in
+#: "crit": "b64", the unencoded payload option (RFC 7797).
+NATIVE_CRITICAL = frozenset({"b64"})
+_NO_EXTENSIONS: frozenset[str] = frozenset()
 
 
 class ParsedHeader(NamedTuple):
@@ -59,10 +67,16 @@ class ParsedHeader(NamedTuple):
     Attributes:
         header: The header, read-only (nested values too).
         alg: Its algorithm's table row.
+        extensions: The names its ``crit`` lists beyond the ones this library
+            implements (empty for almost every header): the caller must
+            understand each of them (:func:`check_understood`).
+        b64: False for an unencoded payload (RFC 7797), True otherwise.
     """
 
     header: Mapping[str, Any]
     alg: Algorithm
+    extensions: frozenset[str]
+    b64: bool
 
 
 def decode_header(segment: str) -> dict[str, Any]:
@@ -76,6 +90,14 @@ def _freeze(value: Any) -> Any:
     if type(value) is list:
         return tuple(_freeze(item) for item in value)
     return value
+
+
+def freeze(header: dict[str, Any]) -> Mapping[str, Any]:
+    """A read-only view of a decoded header, nested values included."""
+    if any(type(value) is dict or type(value) is list for value in header.values()):
+        frozen: Mapping[str, Any] = _freeze(header)
+        return frozen
+    return MappingProxyType(header)
 
 
 def mutable_copy(header: Mapping[str, Any]) -> dict[str, Any]:
@@ -97,11 +119,9 @@ def _parse(segment: str) -> ParsedHeader:
     if alg_name is None:
         raise InvalidAlgorithmError("header has no 'alg'")
     alg = get_algorithm(alg_name)
-    check_crit(header, _NATIVE_CRITICAL)
-    check_b64(header, DecodeError)
-    if any(type(value) is dict or type(value) is list for value in header.values()):
-        return ParsedHeader(_freeze(header), alg)
-    return ParsedHeader(MappingProxyType(header), alg)
+    extensions = check_crit(header, DecodeError)
+    b64 = check_b64(header, DecodeError)
+    return ParsedHeader(freeze(header), alg, extensions, b64)
 
 
 #: Parse and check a protected header segment, remembering the result; for
@@ -109,28 +129,33 @@ def _parse(segment: str) -> ParsedHeader:
 #: for longer ones, so that the cache holds only small entries). Raises
 #: DecodeError (not canonical base64url, not a strict JSON object, a bad
 #: ``crit`` or ``b64``) or InvalidAlgorithmError (``alg`` missing, ``none``
-#: or unknown).
+#: or unknown). Which extensions the caller understands is not part of the
+#: cache: ``extensions`` says what the header needs, and the caller checks it
+#: (one truth test for the headers that list none).
 parse_header = memoize("header.parse", HEADER_CACHE_SIZE)(_parse)
 parse_header_uncached = _parse
 
 
-def check_crit(header: Mapping[str, Any], understood: frozenset[str] | None) -> None:
-    """Check ``crit`` (RFC 7515 §4.1.11).
+def check_crit(header: Mapping[str, Any], error: type[DecodeError] | type[EncodeError]) -> frozenset[str]:
+    """Check the structure of ``crit`` (RFC 7515 §4.1.11).
+
+    ``crit`` must be a non-empty list of distinct strings, none of them a
+    parameter RFC 7515 or RFC 7518 defines, each naming a parameter the header
+    has. Which names the recipient understands is :func:`check_understood`'s
+    question, asked per call (the result of this check is cached).
 
     Args:
-        header: The protected header.
-        understood: Extension names the recipient implements; ``None`` checks
-            the structure only (used when signing).
+        header: The protected header (the JOSE header, for the JSON
+            serialization, whose ``crit`` is known to be protected).
+        error: ``DecodeError`` when verifying, ``EncodeError`` when signing.
 
-    Raises:
-        DecodeError: When verifying (``understood`` given).
-        EncodeError: When signing.
+    Returns:
+        The names ``crit`` lists that this library does not implement itself.
     """
     if "crit" not in header:
-        return
-    error = EncodeError if understood is None else DecodeError
+        return _NO_EXTENSIONS
     crit = header["crit"]
-    if type(crit) is not list or not crit:
+    if (type(crit) is not list and type(crit) is not tuple) or not crit:
         raise error("header 'crit' must be a non-empty list of header parameter names")
     if any(type(name) is not str for name in crit):
         raise error("header 'crit' must contain only strings")
@@ -141,32 +166,98 @@ def check_crit(header: Mapping[str, Any], understood: frozenset[str] | None) -> 
             raise error(f"header 'crit' must not list the registered parameter {name!r}")
         if name not in header:
             raise error("header 'crit' lists a parameter that is not in the header")
-        if understood is not None and name not in understood:
-            raise DecodeError(f"header 'crit' requires the extension {name[:32]!r}, which is not supported")
+    return frozenset(crit) - NATIVE_CRITICAL
 
 
-def check_b64(header: Mapping[str, Any], error: type[DecodeError] | type[EncodeError]) -> None:
-    """The ``b64`` rule (RFC 7797 §3, §6).
+def check_understood(extensions: frozenset[str], understood: frozenset[str]) -> None:
+    """Refuse a header whose ``crit`` names an extension the recipient does not understand.
+
+    Args:
+        extensions: What :func:`check_crit` returned (never a native name).
+        understood: The names the caller declared with ``crit=``.
+
+    Raises:
+        DecodeError: An extension is neither native nor declared (RFC 7515
+            §4.1.11: the JWS must then be rejected).
+    """
+    if extensions and not extensions <= understood:
+        name = min(extensions - understood)
+        raise DecodeError(f"header 'crit' requires the extension {name[:32]!r}, which is not supported")
+
+
+def understood_extensions(crit: object) -> frozenset[str]:
+    """Check a ``crit=`` option: the extension parameter names the caller understands.
+
+    Raises:
+        InvalidOptionError: Not a collection of non-empty strings, a single
+            string (a list of names is meant), or a name RFC 7515 or RFC 7518
+            defines (those are never critical extensions).
+    """
+    if crit == ():
+        return _NO_EXTENSIONS
+    if isinstance(crit, (str, bytes)) or not isinstance(crit, Collection):
+        raise InvalidOptionError("crit must be a list of header parameter names, e.g. crit=['exp']")
+    names = tuple(crit)
+    if any(type(name) is not str or not name for name in names):
+        raise InvalidOptionError("crit must list header parameter names (non-empty strings)")
+    registered = sorted(REGISTERED_HEADER_NAMES.intersection(names))
+    if registered:
+        raise InvalidOptionError(f"crit must not name the registered header parameter {registered[0]!r}")
+    return frozenset(names)
+
+
+def check_b64(header: Mapping[str, Any], error: type[DecodeError] | type[EncodeError]) -> bool:
+    """The ``b64`` rule (RFC 7797 §3, §6); True unless the payload is unencoded.
 
     ``b64`` must be a boolean and, when present, be listed in ``crit``
-    (RFC 7797 §6). ``b64: false`` (unencoded payload) is not supported yet,
-    so it is refused, never silently ignored: ignoring it would sign or check
-    different bytes from the ones the header describes.
+    (RFC 7797 §6), so that a recipient that does not implement it refuses the
+    JWS rather than check different bytes from the ones that were signed.
+    ``b64`` must be integrity protected: the caller passes the protected
+    header (for the JSON serialization, after refusing ``b64`` in an
+    unprotected header).
     """
     if "b64" not in header:
-        return
+        return True
     b64 = header["b64"]
     if type(b64) is not bool:
         raise error("header 'b64' must be true or false")
     crit = header.get("crit")
-    if type(crit) is not list or "b64" not in crit:
+    if (type(crit) is not list and type(crit) is not tuple) or "b64" not in crit:
         raise error("header 'b64' must be listed in 'crit' (RFC 7797 §6)")
-    if b64 is False:
-        raise error("unencoded payloads ('b64': false, RFC 7797) are not supported")
+    return b64
+
+
+class EncodedHeader(NamedTuple):
+    """A protected header built for signing.
+
+    Attributes:
+        alg: The algorithm's table row.
+        segment: ``BASE64URL(UTF8(header))``.
+        b64: False when the header asks for an unencoded payload (RFC 7797).
+    """
+
+    alg: Algorithm
+    segment: str
+    b64: bool
 
 
 def encode_header(algorithm: str, headers: Mapping[str, Any] | None) -> tuple[Algorithm, str]:
-    """Build, check and encode the protected header: ``alg`` first, then ``headers``.
+    """Build, check and encode a JWT's protected header: ``alg`` first, then ``headers``.
+
+    As :func:`encode_protected`, and a JWT's payload is always encoded
+    (RFC 7797 §7): ``b64: false`` is refused.
+
+    Raises:
+        EncodeError: As :func:`encode_protected`, or ``b64`` is false.
+    """
+    alg, segment, b64 = encode_protected(algorithm, headers)
+    if not b64:
+        raise EncodeError("a JWT cannot have an unencoded payload ('b64': false, RFC 7797 §7)")
+    return alg, segment
+
+
+def encode_protected(algorithm: str, headers: Mapping[str, Any] | None) -> EncodedHeader:
+    """Build, check and encode a JWS protected header: ``alg`` first, then ``headers``.
 
     Headers whose values are all strings (``kid``, ``typ`` ...) are encoded
     once and remembered (HEADER_CACHE_SIZE entries); others every time.
@@ -193,7 +284,7 @@ def encode_header(algorithm: str, headers: Mapping[str, Any] | None) -> tuple[Al
     return _encode(algorithm, items)
 
 
-def _encode(algorithm: str, items: tuple[tuple[Any, Any], ...]) -> tuple[Algorithm, str]:
+def _encode(algorithm: str, items: tuple[tuple[Any, Any], ...]) -> EncodedHeader:
     alg = signing_algorithm(algorithm)
     header: dict[str, Any] = {"alg": alg.name}
     for name, value in items:
@@ -204,14 +295,26 @@ def _encode(algorithm: str, items: tuple[tuple[Any, Any], ...]) -> tuple[Algorit
                 raise EncodeError(f"headers name alg {value!r}, but the algorithm is {alg.name}")
             continue
         header[name] = value
-    check_crit(header, None)
-    check_b64(header, EncodeError)
-    return alg, b64encode(dumps(header, "header"))
+    check_crit(header, EncodeError)
+    b64 = check_b64(header, EncodeError)
+    return EncodedHeader(alg, b64encode(dumps(header, "header")), b64)
 
 
 _encode_cached = memoize("header.encode", HEADER_CACHE_SIZE)(_encode)
 
 
-def signing_input(header_b64: str, payload_b64: str) -> bytes:
-    """The JWS Signing Input: ``ASCII(header || '.' || payload)`` (RFC 7515 §5.1)."""
-    return (header_b64 + "." + payload_b64).encode("ascii")
+def payload_part(payload: bytes, b64: bool) -> bytes:
+    """What follows the ``.`` in the signing input: the payload, base64url-encoded unless ``b64`` is false."""
+    return b64encode(payload).encode("ascii") if b64 else payload
+
+
+def signing_input(protected_segment: str, payload_part: bytes) -> bytes:
+    """The JWS Signing Input (RFC 7515 §5.1, RFC 7797 §3).
+
+    ``ASCII(BASE64URL(UTF8(protected header))) || '.' || payload part``, where
+    the payload part is ``ASCII(BASE64URL(payload))``, or with ``b64: false``
+    the payload bytes themselves (:func:`payload_part`). The protected
+    segment is empty when a JSON serialization's signature has no protected
+    header.
+    """
+    return protected_segment.encode("ascii") + b"." + payload_part

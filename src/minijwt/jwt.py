@@ -26,7 +26,7 @@ from ._algorithms import Algorithm, allowlist
 from ._base64url import b64encode
 from ._cache import BoundedCache, memoize
 from ._claims import ClaimRules, check_claims, check_typ, is_number, numeric_date, to_seconds, to_timestamp
-from ._header import encode_header, mutable_copy
+from ._header import encode_header, mutable_copy, understood_extensions
 from ._json import dumps, loads_object
 from ._keyload import is_cacheable_text
 from ._resolve import (
@@ -178,7 +178,7 @@ class JWTVerifier:
         {'iss': 'https://auth.example'}
     """
 
-    __slots__ = ("_allowed", "_aresolve", "_key", "_max_token_size", "_resolve", "_rules", "_static")
+    __slots__ = ("_allowed", "_aresolve", "_crit", "_key", "_max_token_size", "_resolve", "_rules", "_static")
 
     def __init__(
         self,
@@ -193,6 +193,7 @@ class JWTVerifier:
         max_age: float | dt.timedelta | None = None,
         typ: str | None = None,
         max_token_size: int = _compact.DEFAULT_MAX_TOKEN_SIZE,
+        crit: Collection[str] = (),
     ) -> None:
         """Check the options and prepare the key.
 
@@ -214,6 +215,11 @@ class JWTVerifier:
             typ: The expected ``typ`` header, compared case-insensitively
                 (ASCII) with an omitted ``application/`` prefix (e.g. ``"at+jwt"``).
             max_token_size: The longest token accepted, in characters.
+            crit: The extension header parameters you understand and check
+                yourself (RFC 7515 §4.1.11): a token whose ``crit`` lists any
+                other name is refused. A JWT never has an unencoded payload
+                (RFC 7797 §7), so ``b64: false`` is refused whatever ``crit``
+                says.
 
         Raises:
             InvalidOptionError: An option is invalid: ``algorithms`` empty,
@@ -232,6 +238,7 @@ class JWTVerifier:
             typ=typ,
         )
         self._max_token_size = _compact.check_max_token_size(max_token_size)
+        self._crit = understood_extensions(crit)
         check_fits_any(key, self._allowed)
         self._key = key
         self._resolve: Resolver | None = None
@@ -266,7 +273,9 @@ class JWTVerifier:
         if resolve is None:
             raise _needs_adecode(self._key)
         # parse -> resolve -> check signature -> claims (RFC 8725 order).
-        header, alg, signing_input, signature, payload = _compact.parse(token, self._allowed, self._max_token_size)
+        header, alg, signing_input, signature, payload = _compact.parse(
+            token, self._allowed, self._max_token_size, self._crit
+        )
         static = self._static
         key = static.key if static is not None and alg.name in static.serves else resolve(header, alg)
         if not alg.verify(key, signing_input, signature):  # _compact.check_signature, inline
@@ -297,7 +306,7 @@ class JWTVerifier:
         resolve = self._resolve
         if resolve is None:
             raise _needs_adecode(self._key)
-        parsed = _compact.parse(token, self._allowed, self._max_token_size)
+        parsed = _compact.parse(token, self._allowed, self._max_token_size, self._crit)
         _compact.check_signature(parsed, resolve(parsed.header, parsed.alg))
         return VerifiedJWT(mutable_copy(parsed.header), self._claims(parsed, now))
 
@@ -315,7 +324,7 @@ class JWTVerifier:
             >>> asyncio.run(verifier.adecode(minijwt.encode({"sub": "a"}, key)))
             {'sub': 'a'}
         """
-        parsed = _compact.parse(token, self._allowed, self._max_token_size)
+        parsed = _compact.parse(token, self._allowed, self._max_token_size, self._crit)
         aresolve = self._aresolve
         if aresolve is not None:
             key = await aresolve(parsed.header, parsed.alg)
@@ -350,6 +359,7 @@ def decode(
     max_age: float | dt.timedelta | None = None,
     typ: str | None = None,
     max_token_size: int = _compact.DEFAULT_MAX_TOKEN_SIZE,
+    crit: Collection[str] = (),
     now: float | dt.datetime | None = None,
 ) -> dict[str, Any]:
     """Verify a JWT and validate its claims; return the claim set.
@@ -382,6 +392,8 @@ def decode(
         max_age: Maximum age of ``iat``, seconds or ``timedelta``.
         typ: The expected ``typ`` header.
         max_token_size: The longest token accepted, in characters.
+        crit: The extension header parameters you understand (RFC 7515
+            §4.1.11); a token whose ``crit`` lists another name is refused.
         now: The time to validate against (seconds or an aware ``datetime``);
             the clock when omitted.
 
@@ -393,9 +405,9 @@ def decode(
         InvalidKeyError: The key is invalid or fits none of ``algorithms``.
         InvalidOptionError: An option is invalid.
     """
-    return _verifier(key, algorithms, audience, issuer, subject, leeway, require, max_age, typ, max_token_size).decode(
-        token, now=now
-    )
+    return _verifier(
+        key, algorithms, audience, issuer, subject, leeway, require, max_age, typ, max_token_size, crit
+    ).decode(token, now=now)
 
 
 def decode_complete(
@@ -411,6 +423,7 @@ def decode_complete(
     max_age: float | dt.timedelta | None = None,
     typ: str | None = None,
     max_token_size: int = _compact.DEFAULT_MAX_TOKEN_SIZE,
+    crit: Collection[str] = (),
     now: float | dt.datetime | None = None,
 ) -> VerifiedJWT:
     """Like :func:`decode`, and return the protected header with the claims.
@@ -428,7 +441,7 @@ def decode_complete(
         ({'alg': 'HS256', 'typ': 'JWT'}, {'sub': 'a'})
     """
     return _verifier(
-        key, algorithms, audience, issuer, subject, leeway, require, max_age, typ, max_token_size
+        key, algorithms, audience, issuer, subject, leeway, require, max_age, typ, max_token_size, crit
     ).decode_complete(token, now=now)
 
 
@@ -445,6 +458,7 @@ async def adecode(
     max_age: float | dt.timedelta | None = None,
     typ: str | None = None,
     max_token_size: int = _compact.DEFAULT_MAX_TOKEN_SIZE,
+    crit: Collection[str] = (),
     now: float | dt.datetime | None = None,
 ) -> dict[str, Any]:
     """The coroutine twin of :func:`decode`, for an asynchronous key source.
@@ -459,7 +473,9 @@ async def adecode(
         >>> asyncio.run(minijwt.adecode(minijwt.encode({"sub": "a"}, key), key, algorithms=["HS256"]))
         {'sub': 'a'}
     """
-    verifier = _verifier(key, algorithms, audience, issuer, subject, leeway, require, max_age, typ, max_token_size)
+    verifier = _verifier(
+        key, algorithms, audience, issuer, subject, leeway, require, max_age, typ, max_token_size, crit
+    )
     return await verifier.adecode(token, now=now)
 
 
@@ -474,6 +490,7 @@ def _verifier(  # noqa: PLR0917 - positional: the hot path of decode()
     max_age: object,
     typ: object,
     max_token_size: object,
+    crit: object,
 ) -> JWTVerifier:
     """The prepared verifier for a configuration, from the cache or new.
 
@@ -496,6 +513,7 @@ def _verifier(  # noqa: PLR0917 - positional: the hot path of decode()
             type(max_age),
             max_token_size,
             type(max_token_size),
+            crit if type(crit) is tuple else _freeze(crit),
         )
         entry = _VERIFIERS.get(cache_key)
     except TypeError:  # something unhashable: no cache
@@ -515,6 +533,7 @@ def _verifier(  # noqa: PLR0917 - positional: the hot path of decode()
         max_age=max_age,  # type: ignore[arg-type]
         typ=typ,  # type: ignore[arg-type]
         max_token_size=max_token_size,  # type: ignore[arg-type]
+        crit=crit,  # type: ignore[arg-type]
     )
     # A very long text key is never stored: the cache would pin it in memory.
     if cache_key is not None and ((type(key) is not str and type(key) is not bytes) or is_cacheable_text(key)):
