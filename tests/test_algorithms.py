@@ -182,7 +182,12 @@ def test_prepared_hmac_equals_the_standard_library(secret: bytes, message: bytes
     """The prepared inner/outer states (RFC 2104) give hmac's MAC, for keys shorter and longer than a block."""
     import hmac as std_hmac
 
-    key = minijwt.SecretKey(secret)
+    from hypothesis import assume
+
+    try:
+        key = minijwt.SecretKey(secret)
+    except minijwt.InvalidKeyError:  # bytes that spell key text are never secrets
+        assume(False)
     for alg, digest in (("HS256", "sha256"), ("HS384", "sha384"), ("HS512", "sha512")):
         row = minijwt.ALGORITHMS[alg]
         expected = std_hmac.digest(secret, message, digest)
