@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import http.client
 import json
+import logging
 import socket
 import threading
 import time
@@ -20,6 +21,9 @@ from typing import Any
 
 import uvicorn
 import waitress.server
+
+# A queue of requests waiting for a worker thread is the point of the load tests.
+logging.getLogger("waitress.queue").setLevel(logging.ERROR)
 
 # Far beyond what any request in the tests takes: reached only by a hang.
 TIMEOUT = 20.0
@@ -75,11 +79,21 @@ def waitress_server(app: Any, threads: int = 8) -> Iterator[int]:
     server: Any = waitress.server.create_server(
         app, host="127.0.0.1", port=0, threads=threads, connection_limit=200, asyncore_loop_timeout=0.05
     )
-    thread = threading.Thread(target=server.run, daemon=True)
+    stopping = threading.Event()
+
+    def run() -> None:
+        try:
+            server.run()
+        except (OSError, ValueError):  # a socket closed under the loop as it stops
+            if not stopping.is_set():
+                raise
+
+    thread = threading.Thread(target=run, daemon=True)
     thread.start()
     try:
         yield server.effective_port
     finally:
+        stopping.set()
         server.task_dispatcher.shutdown()
         for channel in list(server._map.values()):
             with contextlib.suppress(OSError):
