@@ -30,7 +30,7 @@ def _claims(**changes: Any) -> dict[str, Any]:
     return {name: value for name, value in claims.items() if value is not None}
 
 
-def _token(typ: str = "at+jwt", **changes: Any) -> str:
+def _token(typ: str = "at+jwt", /, **changes: Any) -> str:
     return minijwt.encode(_claims(**changes), KEY, headers={"typ": typ})
 
 

@@ -60,7 +60,7 @@ _BEARER_TEXT = re.compile(r"[Bb][Ee][Aa][Rr][Ee][Rr] +([A-Za-z0-9._~+/-]+=*)")
 _B64TOKEN = re.compile(r"[A-Za-z0-9._~+/-]+=*")
 # RFC 6750 §3: error_description and scope values use %x20-21 / %x23-5B / %x5D-7E
 # (printable ASCII without '"' and '\'), so a quoted value never needs escaping.
-_UNSAFE = re.compile(r'[^\x20\x21\x23-\x5b\x5d-\x7e]')
+_UNSAFE = re.compile(r"[^\x20\x21\x23-\x5b\x5d-\x7e]")
 # RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ).
 _SCOPE_TOKEN = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]+")
 _DESCRIPTION_LIMIT = 200
@@ -149,20 +149,22 @@ def check_hook_token(token: object) -> str | None:
 def granted_scopes(claims: Mapping[str, Any]) -> frozenset[str]:
     """The scopes a token grants: ``scope`` (space-separated, RFC 9068 §2.2.3, RFC 8693 §4.2) and ``scp``.
 
-    ``scp`` may be a list of names or one space-separated string. Anything
-    else in these claims grants nothing.
+    ``scope`` is a string; ``scp`` may be a list of names or one
+    space-separated string. Anything else in these claims grants nothing.
 
     Example:
         >>> sorted(granted_scopes({"scope": "orders:read orders:write", "scp": ["admin"]}))
         ['admin', 'orders:read', 'orders:write']
     """
     names: set[str] = set()
-    for claim in ("scope", "scp"):
-        value = claims.get(claim)
-        if type(value) is str:
-            names.update(value.split(" "))
-        elif type(value) is list:
-            names.update(item for item in value if type(item) is str)
+    scope = claims.get("scope")
+    if type(scope) is str:
+        names.update(scope.split(" "))
+    scp = claims.get("scp")
+    if type(scp) is str:
+        names.update(scp.split(" "))
+    elif type(scp) is list:
+        names.update(item for item in scp if type(item) is str)
     names.discard("")
     return frozenset(names)
 
@@ -556,7 +558,10 @@ class Guard:
     def refuse_scope(self, missing: tuple[str, ...], required: tuple[str, ...], method: str, path: str) -> Answer:
         """The 403 to a token without a required scope, logged."""
         _log.info(
-            "bearer token refused (insufficient_scope: %s): %s %s", " ".join(missing), _loggable(method), _loggable(path)
+            "bearer token refused (insufficient_scope: %s): %s %s",
+            " ".join(missing),
+            _loggable(method),
+            _loggable(path),
         )
         description = header_text(f"the token lacks the scope {' '.join(missing)}")
         scope = header_text(" ".join(required))
@@ -578,7 +583,7 @@ def _loggable(text: str) -> str:
 
 
 def _is_coroutine_function(function: object) -> bool:
-    return inspect.iscoroutinefunction(function) or inspect.iscoroutinefunction(getattr(function, "__call__", None))
+    return inspect.iscoroutinefunction(function) or inspect.iscoroutinefunction(type(function).__call__)
 
 
 def _check_sync_verifier(verifier: JWTVerifier) -> None:

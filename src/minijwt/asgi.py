@@ -172,7 +172,7 @@ class JWTAuthMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Check the request, then call the application or answer a refusal."""
         kind = scope["type"]
-        if kind != "http" and kind != "websocket":
+        if kind not in ("http", "websocket"):
             await self._app(scope, receive, send)  # lifespan, and anything else
             return
         guard = self._guard

@@ -40,9 +40,7 @@ try:
     from fastapi.security.base import SecurityBase
     from starlette.requests import HTTPConnection
 except ImportError as exc:  # pragma: no cover - exercised in a subprocess by the tests
-    raise ImportError(
-        "minijwt.fastapi needs FastAPI, which is not installed: pip install 'minijwt[fastapi]'"
-    ) from exc
+    raise ImportError("minijwt.fastapi needs FastAPI, which is not installed: pip install 'minijwt[fastapi]'") from exc
 
 from ._bearer import (
     Answer,

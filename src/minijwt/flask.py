@@ -26,8 +26,8 @@ Example:
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Collection
-from typing import Any, TypeVar, overload
+from collections.abc import Callable, Collection, Mapping
+from typing import Any, TypeVar, cast, overload
 
 try:
     import flask
@@ -101,11 +101,11 @@ class JWTAuth:
     def required(self, view: F, /) -> F: ...
 
     @overload
-    def required(self, *, scopes: Collection[str] = (), optional: bool = False) -> Callable[[F], F]: ...
+    def required(self, /, *, scopes: Collection[str] = (), optional: bool = False) -> Callable[[F], F]: ...
 
     def required(
-        self, view: F | None = None, /, *, scopes: Collection[str] = (), optional: bool = False
-    ) -> F | Callable[[F], F]:
+        self, view: Callable[..., Any] | None = None, /, *, scopes: Collection[str] = (), optional: bool = False
+    ) -> Any:
         """Decorate a view so that it runs only with a valid token (``@jwt_auth.required()``).
 
         Args:
@@ -146,7 +146,7 @@ class JWTAuth:
         try:
             token = token_from_headers(request.headers.getlist("Authorization"))
             if token is None and guard.get_token is not None:
-                token = check_hook_token(guard.get_token(request.headers))
+                token = check_hook_token(guard.get_token(cast("Mapping[str, str]", request.headers)))
         except MalformedRequest as exc:
             return guard.refuse(exc, method, path)
         if token is None:
@@ -166,4 +166,3 @@ class JWTAuth:
             return guard.refuse_revoked(method, path)
         flask.g.jwt_claims = claims
         return None
-

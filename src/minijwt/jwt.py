@@ -387,7 +387,9 @@ class JWTVerifier:
         if isinstance(extra, str):
             raise InvalidOptionError("require must be a list of claim names")
         require = tuple(dict.fromkeys(("iss", "exp", "aud", "sub", "iat", "jti", "client_id", *extra)))
-        return cls(key, issuer=issuer, audience=audience, algorithms=algorithms, typ="at+jwt", require=require, **options)
+        return cls(
+            key, issuer=issuer, audience=audience, algorithms=algorithms, typ="at+jwt", require=require, **options
+        )
 
 
 def _needs_adecode(key: object) -> InvalidKeyError:

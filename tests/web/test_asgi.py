@@ -9,7 +9,7 @@ import http.client
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, MutableMapping
 from typing import Any
 
 import pytest
@@ -244,8 +244,8 @@ def test_a_websocket_without_the_response_extension_is_closed_with_1008(verifier
     async def receive() -> dict[str, Any]:
         return {"type": "websocket.connect"}
 
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
+    async def send(message: MutableMapping[str, Any]) -> None:
+        sent.append(dict(message))
 
     asyncio.run(middleware({"type": "websocket", "path": "/ws", "headers": []}, receive, send))
     assert sent == [{"type": "websocket.close", "code": 1008, "reason": "missing_token"}]

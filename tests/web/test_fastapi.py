@@ -25,21 +25,21 @@ def fastapi_app(auth: JWTBearer, optional: JWTBearer | None = None) -> FastAPI:
         return {"public": True}
 
     @app.get("/me")
-    async def me(request: Request, claims: dict[str, Any] = Depends(auth)) -> dict[str, Any]:
+    async def me(request: Request, claims: dict[str, Any] = Depends(auth)) -> dict[str, Any]:  # noqa: B008
         return {"sub": claims["sub"], "state": request.state.jwt_claims["sub"]}
 
     @app.get("/orders")
-    async def orders(claims: dict[str, Any] = Security(auth, scopes=["orders:read"])) -> dict[str, Any]:
+    async def orders(claims: dict[str, Any] = Security(auth, scopes=["orders:read"])) -> dict[str, Any]:  # noqa: B008
         return {"orders": [], "sub": claims["sub"]}
 
     @app.post("/orders")
-    def create(claims: dict[str, Any] = Security(auth, scopes=["orders:write"])) -> dict[str, Any]:
+    def create(claims: dict[str, Any] = Security(auth, scopes=["orders:write"])) -> dict[str, Any]:  # noqa: B008
         return {"created": True}
 
     if optional is not None:
 
         @app.get("/maybe")
-        async def maybe(claims: dict[str, Any] | None = Depends(optional)) -> dict[str, Any]:
+        async def maybe(claims: dict[str, Any] | None = Depends(optional)) -> dict[str, Any]:  # noqa: B008
             return {"sub": None if claims is None else claims["sub"]}
 
     return app
@@ -120,7 +120,7 @@ def test_without_the_framework_the_import_error_names_the_extra(module: str, ext
         "loaded = [n for n, m in sys.modules.items() if m is not None and n.split('.')[0] in {'fastapi', 'flask'}]\n"
         "print(sorted(loaded))\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)  # noqa: S603
     assert f"minijwt[{extra}]" in result.stdout
     assert result.stdout.strip().endswith("[]")
 
@@ -128,5 +128,5 @@ def test_without_the_framework_the_import_error_names_the_extra(module: str, ext
 def test_import_minijwt_loads_no_web_framework() -> None:
     web = ("minijwt.asgi", "minijwt.wsgi", "minijwt.fastapi", "minijwt.flask", "minijwt._bearer", "starlette", "flask")
     code = f"import sys, minijwt; print(sorted(n for n in sys.modules if n.startswith({web!r})))"
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)  # noqa: S603
     assert result.stdout.strip() == "[]"

@@ -112,6 +112,7 @@ def test_wsgi_scopes_revocation_and_metadata(verifier: minijwt.JWTVerifier, toke
 
 
 def test_wsgi_outage_rotation_and_optional(
+    *,
     verifier: minijwt.JWTVerifier,
     jwks: JWKSServer,
     token: MakeToken,
@@ -136,7 +137,9 @@ def test_wsgi_outage_rotation_and_optional(
         jwks.routes["/jwks"] = jwks_reply(list(keys))
         clock.advance(31)
         assert request(port, "/me", token=token(keys[1])).status == 200
-    warnings = [record for record in caplog.records if record.levelno == logging.WARNING and "unavailable" in record.msg]
+    warnings = [
+        record for record in caplog.records if record.levelno == logging.WARNING and "unavailable" in record.msg
+    ]
     assert warnings
 
 
