@@ -481,6 +481,11 @@ class Guard:
 
     # --- decisions -------------------------------------------------------------------------
 
+    @property
+    def exempts_anything(self) -> bool:
+        """Whether any path is exempt (else :meth:`exempted` is always false)."""
+        return bool(self._exact or self._prefixes or self._exempt_fn is not None)
+
     def exempted(self, method: str, path: str) -> bool:
         """Whether this request passes without a token (the exempt rules; not preflights)."""
         if path in self._exact:

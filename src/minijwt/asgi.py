@@ -38,7 +38,6 @@ from collections.abc import Awaitable, Callable, Collection, MutableMapping
 from typing import Any
 
 from ._bearer import (
-    _BEARER_BYTES,
     Answer,
     ExemptRule,
     Guard,
@@ -64,13 +63,39 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 _POLICY_VIOLATION = 1008
 
 
-def _starlette_types() -> tuple[Callable[..., Any], Callable[..., Any], Callable[[], Any]] | None:
-    """Starlette's ``AuthCredentials``, ``SimpleUser`` and ``UnauthenticatedUser``, when it is installed."""
+def _starlette_types() -> tuple[Callable[[dict[str, Any]], Any], Callable[[dict[str, Any]], Any], Any, Any] | None:
+    """Starlette's credentials and user for a token's claims, when Starlette is installed.
+
+    Both read the claims only when asked: a request whose handler never looks
+    at ``request.auth`` or ``request.user`` pays for two small objects.
+    """
     try:
         from starlette.authentication import AuthCredentials, SimpleUser, UnauthenticatedUser
     except ImportError:
         return None
-    return AuthCredentials, SimpleUser, UnauthenticatedUser
+
+    class TokenCredentials(AuthCredentials):
+        """``AuthCredentials`` whose scopes are the token's ``scope``/``scp`` (sorted)."""
+
+        def __init__(self, claims: dict[str, Any]) -> None:
+            self._claims = claims
+
+        @property  # type: ignore[override]
+        def scopes(self) -> list[str]:
+            return sorted(granted_scopes(self._claims))
+
+    class TokenUser(SimpleUser):
+        """An authenticated user named by the token's ``sub``; the claims are at ``claims``."""
+
+        def __init__(self, claims: dict[str, Any]) -> None:
+            self.claims = claims
+
+        @property  # type: ignore[override]
+        def username(self) -> str:
+            sub = self.claims.get("sub")
+            return sub if type(sub) is str else ""
+
+    return TokenCredentials, TokenUser, AuthCredentials(), UnauthenticatedUser()
 
 
 class JWTAuthMiddleware:
@@ -107,7 +132,17 @@ class JWTAuthMiddleware:
             app.add_middleware(JWTAuthMiddleware, verifier=verifier, exempt=["/health"])
     """
 
-    __slots__ = ("_app", "_get_token", "_guard", "_metadata_path", "_optional", "_required", "_starlette", "_verify")
+    __slots__ = (
+        "_app",
+        "_exempting",
+        "_get_token",
+        "_guard",
+        "_metadata_path",
+        "_optional",
+        "_required",
+        "_starlette",
+        "_verify",
+    )
 
     def __init__(
         self,
@@ -168,6 +203,7 @@ class JWTAuthMiddleware:
         self._get_token = guard.get_token
         self._metadata_path = guard.metadata_path
         self._starlette = _starlette_types()
+        self._exempting = guard.exempts_anything
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Check the request, then call the application or answer a refusal."""
@@ -178,7 +214,7 @@ class JWTAuthMiddleware:
         guard = self._guard
         path: str = scope["path"]
         method: str = scope.get("method", "GET")
-        if guard.exempted(method, path):
+        if self._exempting and guard.exempted(method, path):
             await self._app(scope, receive, send)
             return
         values = [value for name, value in scope["headers"] if name == b"authorization"]
@@ -189,10 +225,17 @@ class JWTAuthMiddleware:
             await self._answer(scope, receive, send, guard.metadata)
             return
         token: str | None = None
+        # "Bearer <token>", as clients send it, is verified without the grammar
+        # check: a JWT that verifies is a b64token. On failure the grammar
+        # decides between a malformed request (400) and a bad token (401).
+        unchecked: bytes | None = None
         try:
             if len(values) == 1:
-                match = _BEARER_BYTES.fullmatch(values[0])
-                token = match.group(1).decode("ascii") if match is not None else token_from_header(values[0])
+                value = values[0]
+                if value[:7] == b"Bearer " and value[7:8] != b" " and value.isascii():
+                    token, unchecked = value[7:].decode("ascii"), value
+                else:
+                    token = token_from_header(value)
             elif values:
                 raise MalformedRequest("the request has several Authorization headers")
             if token is None and self._get_token is not None:
@@ -210,7 +253,13 @@ class JWTAuthMiddleware:
         try:
             claims = await self._verify(token)
         except (InvalidTokenError, JWKSFetchError) as exc:
-            await self._answer(scope, receive, send, guard.refuse(exc, method, path, token))
+            problem: Exception = exc
+            if unchecked is not None:
+                try:
+                    token_from_header(unchecked)
+                except MalformedRequest as malformed:
+                    problem = malformed
+            await self._answer(scope, receive, send, guard.refuse(problem, method, path, token))
             return
         required = self._required
         if required:
@@ -237,13 +286,11 @@ class JWTAuthMiddleware:
             state["jwt_claims"] = claims
         starlette = self._starlette
         if starlette is not None:
-            credentials, user, anonymous = starlette
+            credentials, user, no_credentials, anonymous = starlette
             if claims is None:
-                scope["auth"], scope["user"] = credentials(), anonymous()
+                scope["auth"], scope["user"] = no_credentials, anonymous
             else:
-                sub = claims.get("sub")
-                scope["auth"] = credentials(sorted(granted_scopes(claims)))
-                scope["user"] = user(sub if type(sub) is str else "")
+                scope["auth"], scope["user"] = credentials(claims), user(claims)
 
     async def _answer(self, scope: Scope, receive: Receive, send: Send, answer: Answer) -> None:
         headers = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in answer.headers]

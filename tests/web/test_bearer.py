@@ -298,3 +298,42 @@ def test_refusals_are_logged_without_the_token(caplog: pytest.LogCaptureFixture)
     assert "missing_token" in messages[2]
     assert all(expired not in message and "\n" not in message for message in messages)
     assert all("GET" in message and "/orders" in message for message in messages)
+
+
+def _status(middleware: JWTAuthMiddleware, headers: list[tuple[bytes, bytes]]) -> int:
+    sent: list[Any] = []
+
+    async def send(message: Any) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "method": "GET", "path": "/", "headers": headers}
+    asyncio.run(middleware(scope, None, send))  # type: ignore[arg-type]
+    return 200 if not sent else int(sent[0]["status"])
+
+
+_PASSING = JWTAuthMiddleware(_Recorder().app, verifier=VERIFIER)
+
+
+@pytest.mark.parametrize(
+    ("value", "status"),
+    [
+        ("Bearer {token}", 200),
+        ("bearer {token}", 200),
+        ("Bearer   {token}", 200),
+        ("Bearer {token}x", 401),
+        ("Bearer {token}$", 400),
+        ("Bearer {token} {token}", 400),
+        ("Bearer {token}é", 400),
+        ("Bearer a.b.c", 401),
+        ("Basic {token}", 401),
+    ],
+)
+def test_the_fast_path_and_the_grammar_agree(value: str, status: int) -> None:
+    token = minijwt.encode({"sub": "a"}, SECRET)
+    header = value.format(token=token).encode("utf-8")
+    assert _status(_PASSING, [(b"authorization", header)]) == status
+
+
+@given(st.binary(max_size=60) | st.text(max_size=60).map(lambda text: ("Bearer " + text).encode("utf-8")))
+def test_any_authorization_header_is_answered_400_or_401(value: bytes) -> None:
+    assert _status(_PASSING, [(b"authorization", value)]) in {400, 401}
