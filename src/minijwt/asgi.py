@@ -80,8 +80,8 @@ def _starlette_types() -> tuple[Callable[[dict[str, Any]], Any], Callable[[dict[
         def __init__(self, claims: dict[str, Any]) -> None:
             self._claims = claims
 
-        @property  # type: ignore[override]
-        def scopes(self) -> list[str]:
+        @property
+        def scopes(self) -> list[str]:  # type: ignore[override]
             return sorted(granted_scopes(self._claims))
 
     class TokenUser(SimpleUser):
@@ -90,8 +90,8 @@ def _starlette_types() -> tuple[Callable[[dict[str, Any]], Any], Callable[[dict[
         def __init__(self, claims: dict[str, Any]) -> None:
             self.claims = claims
 
-        @property  # type: ignore[override]
-        def username(self) -> str:
+        @property
+        def username(self) -> str:  # type: ignore[override]
             sub = self.claims.get("sub")
             return sub if type(sub) is str else ""
 
