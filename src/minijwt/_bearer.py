@@ -36,14 +36,20 @@ from .errors import InvalidOptionError, InvalidTokenError, JWKSFetchError, MiniJ
 from .jwt import JWTVerifier
 
 __all__ = [
+    "RETRY_AFTER_SECONDS",
     "Answer",
     "ExemptRule",
     "Guard",
     "MalformedRequest",
     "ProtectedResource",
     "TokenHook",
+    "call_is_revoked_sync",
+    "check_hook_token",
+    "check_scopes",
     "granted_scopes",
     "header_text",
+    "token_from_header",
+    "token_from_headers",
 ]
 
 _log = logging.getLogger("minijwt")
