@@ -94,6 +94,10 @@ PUBLIC: dict[str, set[str]] = {
     "minijwt.jwk": {"JWK", "JWKSet", "SkippedKey"},
     "minijwt.errors": ERRORS,
     "minijwt.jwks_client": {"AsyncJWKSClient", "JWKSClient", "JWKSStatus", "parse_jwks"},
+    "minijwt.asgi": {"JWTAuthMiddleware", "ProtectedResource"},
+    "minijwt.wsgi": {"JWTAuthMiddleware", "ProtectedResource"},
+    "minijwt.fastapi": {"JWTBearer"},
+    "minijwt.flask": {"JWTAuth"},
 }
 
 _DIRECTIVE = re.compile(

@@ -341,6 +341,65 @@ class JWTVerifier:
         check_claims(claims, rules, None if now is None else to_timestamp(now, "now"))
         return claims
 
+    @classmethod
+    def access_token(
+        cls,
+        key: KeyInput,
+        *,
+        issuer: str | Collection[str],
+        audience: str | Collection[str],
+        algorithms: str | Collection[str],
+        **options: Any,
+    ) -> JWTVerifier:
+        """A verifier of OAuth 2.0 access tokens in the JWT profile (RFC 9068).
+
+        RFC 9068 §4: the ``typ`` header must be ``at+jwt`` (or
+        ``application/at+jwt``), so that an ID token or another JWT signed by
+        the same issuer is never taken for an access token; ``iss``, ``exp``,
+        ``aud``, ``sub``, ``iat``, ``jti`` and ``client_id`` are required, the
+        issuer and the audience checked.
+
+        Args:
+            key: The verification key, usually the issuer's
+                :class:`~minijwt.JWKSClient`.
+            issuer: The authorization server's issuer identifier(s).
+            audience: This resource server's identifier(s).
+            algorithms: The algorithms you accept.
+            **options: Any other keyword of :class:`JWTVerifier` (``leeway``,
+                ``max_age`` ...); names given in ``require`` are required on
+                top of the profile's.
+
+        Raises:
+            InvalidOptionError: An option is invalid, or ``typ`` names
+                another type.
+            InvalidKeyError: The key fits none of ``algorithms``.
+
+        Example:
+            >>> import minijwt
+            >>> key = b"a-secret-of-at-least-32-bytes!!!"
+            >>> verifier = minijwt.JWTVerifier.access_token(
+            ...     key, issuer="https://login.example", audience="https://api.example", algorithms=["HS256"]
+            ... )
+            >>> claims = {"iss": "https://login.example", "aud": "https://api.example", "sub": "alice",
+            ...           "client_id": "app", "jti": "a1", "iat": 1700000000, "exp": 4100000000}
+            >>> verifier.decode(minijwt.encode(claims, key, headers={"typ": "at+jwt"}))["sub"]
+            'alice'
+            >>> verifier.decode(minijwt.encode(claims, key))  # typ "JWT": an ID token, say
+            Traceback (most recent call last):
+            ...
+            minijwt.errors.InvalidTokenTypeError: ...
+        """
+        typ = options.pop("typ", "at+jwt")
+        if typ not in {"at+jwt", "application/at+jwt"}:
+            raise InvalidOptionError("an access token's typ is at+jwt (RFC 9068 §2.1); no other typ can be chosen")
+        extra = options.pop("require", ())
+        if isinstance(extra, str):
+            raise InvalidOptionError("require must be a list of claim names")
+        require = tuple(dict.fromkeys(("iss", "exp", "aud", "sub", "iat", "jti", "client_id", *extra)))
+        return cls(
+            key, issuer=issuer, audience=audience, algorithms=algorithms, typ="at+jwt", require=require, **options
+        )
+
 
 def _needs_adecode(key: object) -> InvalidKeyError:
     return InvalidKeyError(f"{type(key).__name__} looks keys up asynchronously: use adecode (await it)")

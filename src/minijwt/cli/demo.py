@@ -103,7 +103,7 @@ class _Demo:
 
     def check(self, what: str, ok: bool, detail: str = "") -> None:
         mark = f"{self.c['green']}ok{self.c['reset']}" if ok else f"{self.c['red']}UNEXPECTED{self.c['reset']}"
-        self.say(f"   {what}: {mark}{(' ' + self.c['dim'] + detail + self.c['reset']) if detail else ''}")
+        self.say(f"   {mark}  {what:<46} {self.c['dim']}{detail}{self.c['reset']}".rstrip())
         if not ok:
             self.failures += 1
 

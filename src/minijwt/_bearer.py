@@ -1,0 +1,626 @@
+"""Bearer-token protection, without a web framework: what to read, what to answer.
+
+The web adapters (:mod:`minijwt.asgi`, :mod:`minijwt.wsgi`,
+:mod:`minijwt.fastapi`, :mod:`minijwt.flask`) do the I/O; every decision is
+here, so that they answer alike:
+
+- **where the token is** (RFC 6750 §2.1): the ``Authorization`` header, scheme
+  ``Bearer`` in any case, exactly one ``b64token``. A query string or a form
+  body is never read (RFC 6750 §2.3, RFC 9700 §2.5); a ``get_token`` hook may
+  read another header or a cookie when there is no ``Authorization: Bearer``;
+- **what to answer** (RFC 6750 §3): 401 without a token (a bare challenge) or
+  with a bad one (``invalid_token``), 400 for a malformed header
+  (``invalid_request``), 403 for a missing scope (``insufficient_scope``), 503
+  with ``Retry-After`` when the signing keys cannot be fetched; every
+  challenge may carry ``realm`` and ``resource_metadata`` (RFC 9728 §5.1);
+- **which requests pass unauthenticated**: the exempt paths and CORS
+  preflights.
+
+Every option is checked when the :class:`Guard` is built, that is, when the
+application starts.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import logging
+import re
+import urllib.parse
+from collections.abc import Callable, Collection, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ._http import check_url
+from .errors import InvalidOptionError, InvalidTokenError, JWKSFetchError, MiniJWTError
+from .jwt import JWTVerifier
+
+__all__ = [
+    "RETRY_AFTER_SECONDS",
+    "Answer",
+    "ExemptRule",
+    "Guard",
+    "MalformedRequest",
+    "ProtectedResource",
+    "TokenHook",
+    "call_is_revoked_sync",
+    "check_hook_token",
+    "check_scopes",
+    "granted_scopes",
+    "header_text",
+    "token_from_header",
+    "token_from_headers",
+]
+
+_log = logging.getLogger("minijwt")
+
+#: ``(method, path) -> bool``: whether a request passes without a token.
+ExemptRule = Callable[[str, str], bool]
+#: ``(headers) -> token or None``: where else to find a token (a cookie ...).
+TokenHook = Callable[[Mapping[str, str]], "str | None"]
+
+# RFC 6750 §2.1: "Bearer" 1*SP b64token, b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=".
+# The whole header value, in one match: the common case costs one regex call.
+_BEARER_BYTES = re.compile(rb"[Bb][Ee][Aa][Rr][Ee][Rr] +([A-Za-z0-9._~+/-]+=*)")
+_BEARER_TEXT = re.compile(r"[Bb][Ee][Aa][Rr][Ee][Rr] +([A-Za-z0-9._~+/-]+=*)")
+_B64TOKEN = re.compile(r"[A-Za-z0-9._~+/-]+=*")
+# RFC 6750 §3: error_description and scope values use %x20-21 / %x23-5B / %x5D-7E
+# (printable ASCII without '"' and '\'), so a quoted value never needs escaping.
+_UNSAFE = re.compile(r"[^\x20\x21\x23-\x5b\x5d-\x7e]")
+# RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ).
+_SCOPE_TOKEN = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]+")
+_DESCRIPTION_LIMIT = 200
+# How long a client should wait after a 503 before trying again: the JWKS
+# clients' default cooldown between two fetches.
+RETRY_AFTER_SECONDS = 30
+_WELL_KNOWN = "/.well-known/oauth-protected-resource"
+
+
+class MalformedRequest(Exception):
+    """The request's credentials are malformed: answered 400 ``invalid_request``."""
+
+    code = "invalid_request"
+
+    def __init__(self, message: str) -> None:
+        """Create the error; ``message`` never holds the header's value."""
+        super().__init__(message)
+        self.message = message
+
+
+# --- reading the token ---------------------------------------------------------------------
+
+
+def token_from_header(value: str | bytes) -> str | None:
+    """The bearer token of one ``Authorization`` header value.
+
+    Returns:
+        The token, or ``None`` when the header uses another scheme (``Basic``
+        ...), which is not a bearer token at all.
+
+    Raises:
+        MalformedRequest: ``Bearer`` with no token, several tokens, or
+            characters outside the ``b64token`` grammar.
+    """
+    match = _BEARER_BYTES.fullmatch(value) if type(value) is bytes else _BEARER_TEXT.fullmatch(value)  # type: ignore[arg-type]
+    if match is not None:
+        token = match.group(1)
+        return token.decode("ascii") if type(token) is bytes else token  # type: ignore[return-value]
+    text = value.decode("latin-1") if isinstance(value, bytes) else value
+    scheme, _, rest = text.strip(" \t").replace("\t", " ").partition(" ")
+    if scheme.lower() != "bearer":
+        return None  # another scheme, or an empty header: no bearer token
+    rest = rest.strip(" ")
+    if not rest:
+        raise MalformedRequest("the Authorization header names the Bearer scheme but holds no token")
+    if " " in rest or "," in rest:
+        raise MalformedRequest("the Authorization header must hold exactly one bearer token")
+    if _B64TOKEN.fullmatch(rest) is None:
+        raise MalformedRequest("the bearer token has characters outside the b64token grammar (RFC 6750 section 2.1)")
+    # "Bearer<TAB>token": one token, but not separated by a space.
+    raise MalformedRequest("the Bearer scheme and the token must be separated by spaces")
+
+
+def token_from_headers(values: list[str] | list[bytes]) -> str | None:
+    """The bearer token of a request's ``Authorization`` header values (any number of them).
+
+    Raises:
+        MalformedRequest: Several ``Authorization`` headers, or a malformed one.
+    """
+    if not values:
+        return None
+    if len(values) > 1:
+        raise MalformedRequest("the request has several Authorization headers")
+    return token_from_header(values[0])
+
+
+def check_hook_token(token: object) -> str | None:
+    """Check what a ``get_token`` hook returned: ``None`` or one ``b64token``.
+
+    Raises:
+        MalformedRequest: The token found is empty or outside the grammar.
+        InvalidOptionError: The hook returned something other than text or ``None``.
+    """
+    if token is None:
+        return None
+    if type(token) is not str:
+        raise InvalidOptionError(f"get_token must return a string or None, not {type(token).__name__}")
+    if _B64TOKEN.fullmatch(token) is None:
+        raise MalformedRequest("the token found by get_token is empty or has characters outside the b64token grammar")
+    return token
+
+
+# --- scopes ---------------------------------------------------------------------------------
+
+
+def granted_scopes(claims: Mapping[str, Any]) -> frozenset[str]:
+    """The scopes a token grants: ``scope`` (space-separated, RFC 9068 §2.2.3, RFC 8693 §4.2) and ``scp``.
+
+    ``scope`` is a string; ``scp`` may be a list of names or one
+    space-separated string. Anything else in these claims grants nothing.
+
+    Example:
+        >>> sorted(granted_scopes({"scope": "orders:read orders:write", "scp": ["admin"]}))
+        ['admin', 'orders:read', 'orders:write']
+    """
+    names: set[str] = set()
+    scope = claims.get("scope")
+    if type(scope) is str:
+        names.update(scope.split(" "))
+    scp = claims.get("scp")
+    if type(scp) is str:
+        names.update(scp.split(" "))
+    elif type(scp) is list:
+        names.update(item for item in scp if type(item) is str)
+    names.discard("")
+    return frozenset(names)
+
+
+def check_scopes(scopes: object, what: str = "required_scopes") -> tuple[str, ...]:
+    """Validate a list of scope names (RFC 6749 §3.3 scope-tokens).
+
+    Raises:
+        InvalidOptionError: Not a collection of scope-tokens (a single string
+            is refused: write ``["orders:read"]``).
+    """
+    if isinstance(scopes, (str, bytes)) or not isinstance(scopes, Iterable):
+        raise InvalidOptionError(f"{what} must be a list of scope names, not {type(scopes).__name__}")
+    names = tuple(scopes)
+    for name in names:
+        if type(name) is not str or _SCOPE_TOKEN.fullmatch(name) is None:
+            raise InvalidOptionError(f"{what}: {name!r} is not a scope name (printable ASCII, no space, quote or \\)")
+    return tuple(dict.fromkeys(names))
+
+
+# --- what to answer --------------------------------------------------------------------------
+
+
+def header_text(message: str, token: str | None = None) -> str:
+    """A message made safe for a quoted header parameter and a client's eyes.
+
+    The token (should it appear) is cut out, every character outside
+    RFC 6750's set (printable ASCII without ``"`` and ``\\``) is replaced, and
+    the text is shortened.
+
+    Example:
+        >>> header_text('bad "kid"\\r\\nSet-Cookie: x=1')
+        "bad 'kid'??Set-Cookie: x=1"
+    """
+    if token and token in message:
+        message = message.replace(token, "[token]")
+    message = message.replace('"', "'")
+    text = _UNSAFE.sub("?", message)
+    if len(text) > _DESCRIPTION_LIMIT:
+        text = text[: _DESCRIPTION_LIMIT - 3] + "..."
+    return text
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A response decided without the application: a refusal, or the resource metadata.
+
+    Attributes:
+        status: The HTTP status.
+        reason: Its reason phrase.
+        headers: The response headers, ``Content-Type`` and ``Content-Length`` included.
+        body: The JSON body.
+        error: The OAuth error code of the body (``invalid_token`` ...), for
+            frameworks that build their own responses.
+        description: The body's ``error_description``.
+    """
+
+    status: int
+    reason: str
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+    error: str = ""
+    description: str = ""
+    auth_headers: tuple[tuple[str, str], ...] = field(default=())
+
+    @property
+    def status_line(self) -> str:
+        """``"401 Unauthorized"``, for WSGI's ``start_response``."""
+        return f"{self.status} {self.reason}"
+
+
+_REASONS = {
+    200: "OK",
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    503: "Service Unavailable",
+}
+
+
+def _answer(
+    status: int, body: Mapping[str, Any], auth_headers: tuple[tuple[str, str], ...], *, cache: str = "no-store"
+) -> Answer:
+    content = json.dumps(body, separators=(",", ":")).encode()
+    headers = (
+        *auth_headers,
+        ("content-type", "application/json"),
+        ("content-length", str(len(content))),
+        ("cache-control", cache),
+    )
+    return Answer(
+        status,
+        _REASONS[status],
+        headers,
+        content,
+        str(body.get("error", "")),
+        str(body.get("error_description", "")),
+        auth_headers,
+    )
+
+
+# --- protected resource metadata (RFC 9728) ---------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ProtectedResource:
+    """This API's OAuth 2.0 protected resource metadata (RFC 9728).
+
+    Given as ``resource_metadata=`` to a middleware, it is served as JSON at
+    the well-known URL RFC 9728 §3.1 derives from the resource identifier, and
+    every challenge points there (``resource_metadata="…"``, RFC 9728 §5.1),
+    so that a client can find which authorization server issues tokens for
+    this API.
+
+    Attributes:
+        resource: The resource identifier: an ``https`` URL without query or
+            fragment (plain ``http`` only for a loopback host), usually the
+            audience the tokens carry.
+        authorization_servers: The issuer identifiers of the authorization
+            servers whose tokens this resource accepts.
+        scopes_supported: The scopes this resource understands (optional).
+
+    Example:
+        >>> from minijwt.asgi import ProtectedResource
+        >>> resource = ProtectedResource(
+        ...     resource="https://api.example.com/orders",
+        ...     authorization_servers=["https://login.example.com"],
+        ... )
+        >>> resource.metadata_url
+        'https://api.example.com/.well-known/oauth-protected-resource/orders'
+        >>> resource.metadata_path
+        '/.well-known/oauth-protected-resource/orders'
+    """
+
+    resource: str
+    authorization_servers: Collection[str] = ()
+    scopes_supported: Collection[str] = ()
+
+    def __post_init__(self) -> None:
+        """Check the identifiers; store the lists as tuples.
+
+        Raises:
+            InvalidOptionError: The resource is not an ``https`` URL (or
+                loopback ``http``) without query and fragment, or a list is
+                malformed.
+        """
+        _check_resource_url(self.resource, "resource")
+        if isinstance(self.authorization_servers, str) or not isinstance(self.authorization_servers, Iterable):
+            raise InvalidOptionError("authorization_servers must be a list of issuer URLs")
+        servers = tuple(self.authorization_servers)
+        for server in servers:
+            _check_resource_url(server, "authorization_servers")
+        object.__setattr__(self, "authorization_servers", servers)
+        object.__setattr__(self, "scopes_supported", check_scopes(self.scopes_supported, "scopes_supported"))
+
+    @property
+    def metadata_url(self) -> str:
+        """Where the metadata is served: ``/.well-known/oauth-protected-resource`` inserted before the path."""
+        parts = urllib.parse.urlsplit(self.resource)
+        return urllib.parse.urlunsplit((parts.scheme, parts.netloc, self.metadata_path, "", ""))
+
+    @property
+    def metadata_path(self) -> str:
+        """The path part of :attr:`metadata_url` (a trailing ``/`` of the resource's path is dropped)."""
+        return _WELL_KNOWN + urllib.parse.urlsplit(self.resource).path.rstrip("/")
+
+    def to_dict(self) -> dict[str, Any]:
+        """The metadata document (RFC 9728 §2): ``bearer_methods_supported`` is ``["header"]``."""
+        document: dict[str, Any] = {"resource": self.resource}
+        if self.authorization_servers:
+            document["authorization_servers"] = list(self.authorization_servers)
+        if self.scopes_supported:
+            document["scopes_supported"] = list(self.scopes_supported)
+        document["bearer_methods_supported"] = ["header"]
+        return document
+
+
+def _check_resource_url(url: object, what: str) -> str:
+    if not isinstance(url, str):
+        raise InvalidOptionError(f"{what} must be a URL string")
+    try:
+        check_url(url, allow_http=False)
+    except JWKSFetchError as exc:
+        raise InvalidOptionError(f"{what}: {exc.message.replace('fetch keys', 'use a URL')}") from None
+    parts = urllib.parse.urlsplit(url)
+    if parts.query or parts.fragment or '"' in url or "\\" in url:
+        raise InvalidOptionError(f"{what}: the URL must have no query, fragment, quote or backslash")
+    return url
+
+
+# --- the guard ---------------------------------------------------------------------------------
+
+
+def _exempt_rules(exempt: object) -> tuple[frozenset[str], tuple[str, ...], ExemptRule | None]:
+    if callable(exempt):
+        return frozenset(), (), exempt
+    if isinstance(exempt, (str, bytes)) or not isinstance(exempt, Iterable):
+        raise InvalidOptionError('exempt must be a list of paths ("/health", "/docs*") or a function (method, path)')
+    exact: set[str] = set()
+    prefixes: list[str] = []
+    for item in exempt:
+        if type(item) is not str or not item.startswith("/"):
+            raise InvalidOptionError(f"exempt: {item!r} is not a path starting with '/'")
+        if "*" in item[:-1]:
+            raise InvalidOptionError(f"exempt: {item!r}: '*' may only end a path, to exempt every path it starts")
+        if item.endswith("*"):
+            prefixes.append(item[:-1])
+        else:
+            exact.add(item)
+    return frozenset(exact), tuple(prefixes), None
+
+
+def _has_dot_segment(path: str) -> bool:
+    # "/docs/../admin" starts with "/docs" but may reach "/admin" once a
+    # router or proxy normalizes it: such a path is never exempt by prefix.
+    padded = path + "/"
+    return "/../" in padded or "/./" in padded or "//" in path
+
+
+class Guard:
+    """The checked configuration of a protected application, and every decision on a request.
+
+    Built once, when the application starts; each request then costs a few
+    lookups. The adapters read its attributes directly on their hot path.
+    """
+
+    __slots__ = (
+        "_exact",
+        "_exempt_fn",
+        "_prefixes",
+        "get_token",
+        "is_revoked",
+        "metadata",
+        "metadata_path",
+        "missing",
+        "optional",
+        "realm",
+        "required_scopes",
+        "resource_metadata",
+        "verifier",
+    )
+
+    def __init__(
+        self,
+        verifier: object,
+        *,
+        exempt: Collection[str] | ExemptRule = (),
+        optional: bool = False,
+        realm: str | None = None,
+        required_scopes: Collection[str] = (),
+        is_revoked: Callable[[dict[str, Any]], object] | None = None,
+        resource_metadata: str | ProtectedResource | None = None,
+        get_token: TokenHook | None = None,
+        sync_only: bool = False,
+    ) -> None:
+        """Check every option.
+
+        Args:
+            verifier: The :class:`~minijwt.JWTVerifier`.
+            exempt: Paths that pass without a token: exact (``"/health"``),
+                prefixes (``"/docs*"``), or a function ``(method, path) -> bool``.
+            optional: Let a request without a token through, without claims.
+            realm: The ``realm`` of every challenge.
+            required_scopes: Scopes every token must grant.
+            is_revoked: ``(claims) -> bool`` (or a coroutine function, for
+                the async adapters): true refuses the token.
+            resource_metadata: A URL for the challenges' ``resource_metadata``,
+                or a :class:`ProtectedResource` to serve and point to.
+            get_token: ``(headers) -> token | None``, asked when the request
+                has no ``Authorization`` header (the headers' names lowercase).
+            sync_only: The adapter cannot await (WSGI): refuse async hooks and
+                verifiers that can only ``adecode``.
+
+        Raises:
+            InvalidOptionError: An option is invalid.
+        """
+        if not isinstance(verifier, JWTVerifier):
+            raise InvalidOptionError(f"verifier must be a minijwt.JWTVerifier, not {type(verifier).__name__}")
+        if sync_only:
+            _check_sync_verifier(verifier)
+        self.verifier = verifier
+        self._exact, self._prefixes, self._exempt_fn = _exempt_rules(exempt)
+        if type(optional) is not bool:
+            raise InvalidOptionError("optional must be True or False")
+        self.optional = optional
+        if realm is not None and (type(realm) is not str or _UNSAFE.search(realm) or not realm):
+            raise InvalidOptionError('realm must be printable ASCII text without " or \\')
+        self.realm = realm
+        self.required_scopes = check_scopes(required_scopes)
+        if optional and self.required_scopes:
+            raise InvalidOptionError("optional=True lets requests without a token through: it cannot require scopes")
+        if is_revoked is not None and not callable(is_revoked):
+            raise InvalidOptionError("is_revoked must be a function of the claims")
+        if sync_only and is_revoked is not None and _is_coroutine_function(is_revoked):
+            raise InvalidOptionError("is_revoked is a coroutine function; a WSGI application needs a plain function")
+        self.is_revoked = is_revoked
+        if get_token is not None and not callable(get_token):
+            raise InvalidOptionError("get_token must be a function of the request's headers")
+        self.get_token = get_token
+        self.metadata: Answer | None = None
+        self.metadata_path: str | None = None
+        if isinstance(resource_metadata, ProtectedResource):
+            self.metadata = _answer(200, resource_metadata.to_dict(), (), cache="public, max-age=3600")
+            self.metadata_path = resource_metadata.metadata_path
+            resource_metadata = resource_metadata.metadata_url
+        elif resource_metadata is not None:
+            _check_resource_url(resource_metadata, "resource_metadata")
+        self.resource_metadata = resource_metadata
+        self.missing = _answer(
+            401,
+            {"error": "missing_token", "error_description": "this resource needs a bearer token"},
+            (("www-authenticate", self.challenge()),),
+        )
+
+    # --- decisions -------------------------------------------------------------------------
+
+    @property
+    def exempts_anything(self) -> bool:
+        """Whether any path is exempt (else :meth:`exempted` is always false)."""
+        return bool(self._exact or self._prefixes or self._exempt_fn is not None)
+
+    def exempted(self, method: str, path: str) -> bool:
+        """Whether this request passes without a token (the exempt rules; not preflights)."""
+        if path in self._exact:
+            return True
+        if self._prefixes and path.startswith(self._prefixes) and not _has_dot_segment(path):
+            return True
+        rule = self._exempt_fn
+        return rule is not None and bool(rule(method, path))
+
+    def missing_scopes(self, claims: Mapping[str, Any], required: tuple[str, ...]) -> tuple[str, ...]:
+        """The required scopes the token does not grant (empty when all are granted)."""
+        granted = granted_scopes(claims)
+        return tuple(name for name in required if name not in granted)
+
+    # --- answers ---------------------------------------------------------------------------
+
+    def challenge(self, error: str | None = None, description: str | None = None, scope: str | None = None) -> str:
+        """The ``WWW-Authenticate`` value (RFC 6750 §3, RFC 9728 §5.1); every value is already safe."""
+        params = []
+        if self.realm is not None:
+            params.append(f'realm="{self.realm}"')
+        if error is not None:
+            params.append(f'error="{error}"')
+        if description is not None:
+            params.append(f'error_description="{description}"')
+        if scope is not None:
+            params.append(f'scope="{scope}"')
+        if self.resource_metadata is not None:
+            params.append(f'resource_metadata="{self.resource_metadata}"')
+        return "Bearer " + ", ".join(params) if params else "Bearer"
+
+    def refuse(self, problem: Exception, method: str, path: str, token: str | None = None) -> Answer:
+        """The answer to a request that failed, logged.
+
+        ``problem`` is a :class:`MalformedRequest` (400), an
+        :class:`~minijwt.InvalidTokenError` (401), or a
+        :class:`~minijwt.JWKSFetchError` (503). Anything else is not a
+        refusal and is not given here.
+        """
+        if isinstance(problem, JWKSFetchError):
+            _log.warning(
+                "bearer token not checked, keys unavailable (%s, %s): %s %s",
+                problem.code,
+                problem.reason,
+                _loggable(method),
+                _loggable(path),
+            )
+            return _answer(
+                503,
+                {"error": "temporarily_unavailable", "error_description": "the token signing keys are unavailable"},
+                (("retry-after", str(RETRY_AFTER_SECONDS)),),
+            )
+        if isinstance(problem, MalformedRequest):
+            error, code = "invalid_request", problem.code
+            status, message = 400, problem.message
+        elif isinstance(problem, InvalidTokenError):
+            error, code = "invalid_token", problem.code
+            status, message = 401, problem.message
+        else:  # pragma: no cover - the adapters only pass the three kinds above
+            raise problem
+        description = header_text(message, token)
+        _log.info("bearer token refused (%s): %s %s: %s", code, _loggable(method), _loggable(path), description)
+        challenge = self.challenge(error, description)
+        return _answer(status, {"error": error, "error_description": description}, (("www-authenticate", challenge),))
+
+    def refuse_missing(self, method: str, path: str) -> Answer:
+        """The 401 to a request without a token, logged."""
+        _log.info("bearer token refused (missing_token): %s %s", _loggable(method), _loggable(path))
+        return self.missing
+
+    def refuse_revoked(self, method: str, path: str) -> Answer:
+        """The 401 to a revoked token, logged."""
+        return self.refuse(_Revoked("token revoked"), method, path)
+
+    def refuse_scope(self, missing: tuple[str, ...], required: tuple[str, ...], method: str, path: str) -> Answer:
+        """The 403 to a token without a required scope, logged."""
+        _log.info(
+            "bearer token refused (insufficient_scope: %s): %s %s",
+            " ".join(missing),
+            _loggable(method),
+            _loggable(path),
+        )
+        description = header_text(f"the token lacks the scope {' '.join(missing)}")
+        scope = header_text(" ".join(required))
+        challenge = self.challenge("insufficient_scope", description, scope)
+        return _answer(
+            403,
+            {"error": "insufficient_scope", "error_description": description, "scope": scope},
+            (("www-authenticate", challenge),),
+        )
+
+
+class _Revoked(InvalidTokenError):
+    code = "token_revoked"
+
+
+def _loggable(text: str) -> str:
+    # A path comes from the client: no line breaks or control characters into the log.
+    return text if text.isprintable() and len(text) <= 512 else repr(text[:512])
+
+
+def _is_coroutine_function(function: object) -> bool:
+    return inspect.iscoroutinefunction(function) or inspect.iscoroutinefunction(type(function).__call__)
+
+
+def _check_sync_verifier(verifier: JWTVerifier) -> None:
+    # A verifier on an async-only key source refuses decode() before it reads
+    # the token; any other answers an empty token with a token error.
+    try:
+        verifier.decode("")
+    except InvalidTokenError:
+        return
+    except MiniJWTError as exc:
+        raise InvalidOptionError(
+            f"this verifier can only adecode ({exc.message}); a WSGI application needs a JWKSClient, not an "
+            "AsyncJWKSClient"
+        ) from None
+
+
+def call_is_revoked_sync(is_revoked: Callable[[dict[str, Any]], object], claims: dict[str, Any]) -> bool:
+    """Ask a synchronous ``is_revoked``.
+
+    Raises:
+        InvalidOptionError: It returned an awaitable (a coroutine function in disguise).
+    """
+    result = is_revoked(claims)
+    if inspect.isawaitable(result):
+        close = getattr(result, "close", None)
+        if callable(close):
+            close()
+        raise InvalidOptionError("is_revoked returned an awaitable; a WSGI application needs a plain function")
+    return bool(result)

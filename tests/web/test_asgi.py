@@ -1,0 +1,311 @@
+"""The ASGI middleware in a Starlette application under uvicorn, over real HTTP on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import http.client
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator, MutableMapping
+from typing import Any
+
+import pytest
+import websockets.exceptions
+import websockets.sync.client
+from remote.jwks_server import FakeClock, JWKSServer, Reply, jwks_reply
+from starlette.applications import Starlette
+from starlette.authentication import requires
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket
+
+import minijwt
+from minijwt.asgi import JWTAuthMiddleware, ProtectedResource
+from minijwt.jwks_client import AsyncJWKSClient, JWKSClient
+
+from .conftest import AUDIENCE, ISSUER, MakeToken, bad_tokens
+from .servers import TIMEOUT, request, uvicorn_server
+
+Serve = Callable[..., contextlib.AbstractContextManager[int]]
+
+
+def starlette_app(verifier: minijwt.JWTVerifier, **options: Any) -> Starlette:
+    async def public(request: Request) -> Response:
+        return JSONResponse({"public": True})
+
+    async def me(request: Request) -> Response:
+        return JSONResponse(
+            {
+                "claims": request.state.jwt_claims,
+                "user": request.user.username if request.user.is_authenticated else None,
+                "scopes": request.auth.scopes,
+            }
+        )
+
+    @requires("orders:write")
+    async def write(request: Request) -> Response:
+        return JSONResponse({"written": True})
+
+    async def socket(websocket: WebSocket) -> None:
+        await websocket.accept()
+        await websocket.send_text(websocket.state.jwt_claims["sub"])
+        await websocket.close()
+
+    app = Starlette(
+        routes=[
+            Route("/public", public),
+            Route("/me", me, methods=["GET", "OPTIONS"]),
+            Route("/orders", write, methods=["POST"]),
+            WebSocketRoute("/ws", socket),
+        ]
+    )
+    options.setdefault("exempt", ["/public"])
+    app.add_middleware(JWTAuthMiddleware, verifier=verifier, **options)
+    return app
+
+
+@pytest.fixture
+def serve(verifier: minijwt.JWTVerifier) -> Serve:
+    """``with serve(**middleware_options) as port``: the Starlette app under uvicorn."""
+
+    @contextlib.contextmanager
+    def run(verifier_: minijwt.JWTVerifier | None = None, **options: Any) -> Iterator[int]:
+        with uvicorn_server(starlette_app(verifier_ or verifier, **options)) as port:
+            yield port
+
+    return run
+
+
+def test_public_route_protected_route_and_claims(serve: Serve, token: MakeToken) -> None:
+    with serve(realm="orders") as port:
+        assert request(port, "/public").json() == {"public": True}
+        missing = request(port, "/me")
+        assert missing.status == 401
+        assert missing.challenge == 'Bearer realm="orders"'
+        assert missing.json()["error"] == "missing_token"
+        assert missing.headers["content-type"] == "application/json"
+        ok = request(port, "/me", token=token())
+        assert ok.status == 200
+        body = ok.json()
+        assert body["claims"]["sub"] == "alice"
+        assert body["user"] == "alice"
+        assert body["scopes"] == ["orders:read"]
+        # Another scheme is no bearer token at all.
+        assert request(port, "/me", headers=[("Authorization", "Basic YWxpY2U6cHc=")]).status == 401
+
+
+def test_bad_tokens_are_401_invalid_token(
+    serve: Serve, token: MakeToken, keys: tuple[minijwt.JWK, minijwt.JWK], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="minijwt")
+    bad = bad_tokens(token, keys)
+    with serve() as port:
+        for name, value in bad.items():
+            answer = request(port, "/me", token=value)
+            assert answer.status == 401, name
+            assert answer.challenge.startswith('Bearer error="invalid_token", error_description="'), name
+            assert answer.json()["error"] == "invalid_token", name
+            assert value not in answer.challenge
+            assert value not in answer.body.decode()
+    assert "token_expired" in caplog.text
+    assert all(value not in caplog.text for value in bad.values())
+    assert all(record.levelno == logging.INFO for record in caplog.records if "refused" in record.getMessage())
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        [("Authorization", "Bearer")],
+        [("Authorization", "Bearer a.b.c d.e.f")],
+        [("Authorization", "Bearer a.b$c")],
+        [("Authorization", "Bearer a.b.c"), ("Authorization", "Bearer a.b.c")],
+    ],
+    ids=["empty", "two tokens", "outside grammar", "two headers"],
+)
+def test_malformed_headers_are_400(serve: Serve, headers: list[tuple[str, str]]) -> None:
+    with serve() as port:
+        answer = request(port, "/me", headers=headers)
+    assert answer.status == 400
+    assert answer.challenge.startswith('Bearer error="invalid_request", error_description="')
+    assert answer.json()["error"] == "invalid_request"
+
+
+def test_scopes_middleware_and_starlette_requires(serve: Serve, token: MakeToken) -> None:
+    with serve(required_scopes=["orders:read"]) as port:
+        refused = request(port, "/me", token=token(scope="profile"))
+        assert refused.status == 403
+        assert refused.challenge.startswith('Bearer error="insufficient_scope", ')
+        assert refused.challenge.endswith('scope="orders:read"')
+        assert request(port, "/me", token=token(scope=None, scp=["orders:read"])).status == 200
+        # Starlette's @requires reads scope["auth"], which the middleware set.
+        assert request(port, "/orders", token=token(), method="POST").status == 403
+        assert request(port, "/orders", token=token(scope="orders:read orders:write"), method="POST").status == 200
+
+
+def test_keys_unavailable_is_503_and_held_keys_survive_an_outage(
+    serve: Serve, jwks: JWKSServer, token: MakeToken, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    jwks.routes["/jwks"] = Reply(status=500)
+    with serve() as port:
+        answer = request(port, "/me", token=token())
+        assert answer.status == 503
+        assert answer.headers["retry-after"].isdigit()
+        assert "www-authenticate" not in answer.headers
+        assert answer.json()["error"] == "temporarily_unavailable"
+    assert any(record.levelno == logging.WARNING for record in caplog.records)
+
+
+def test_held_keys_answer_after_the_issuer_goes_down(
+    serve: Serve, jwks: JWKSServer, token: MakeToken, clock: FakeClock
+) -> None:
+    with serve() as port:
+        assert request(port, "/me", token=token()).status == 200
+        jwks.routes["/jwks"] = Reply(status=503)
+        clock.advance(3600)  # past the cache lifetime: a refresh fails, the held keys are used
+        assert request(port, "/me", token=token()).status == 200
+        assert request(port, "/me", token=token()).status == 200
+
+
+def test_a_new_kid_is_accepted_without_restart(
+    serve: Serve, jwks: JWKSServer, token: MakeToken, keys: tuple[minijwt.JWK, minijwt.JWK], clock: FakeClock
+) -> None:
+    with serve() as port:
+        assert request(port, "/me", token=token()).status == 200
+        jwks.routes["/jwks"] = jwks_reply(list(keys))
+        clock.advance(31)  # past the refetch cooldown
+        assert request(port, "/me", token=token(keys[1])).status == 200
+        assert jwks.count() == 2
+
+
+def test_revoked_tokens(serve: Serve, token: MakeToken) -> None:
+    async def is_revoked(claims: dict[str, Any]) -> bool:
+        return claims.get("jti") == "stolen"
+
+    with serve(is_revoked=is_revoked) as port:
+        assert request(port, "/me", token=token(jti="fine")).status == 200
+        refused = request(port, "/me", token=token(jti="stolen"))
+    assert refused.status == 401
+    assert refused.challenge == 'Bearer error="invalid_token", error_description="token revoked"'
+
+
+def test_resource_metadata_challenge_and_document(serve: Serve, token: MakeToken) -> None:
+    resource = ProtectedResource(
+        resource="https://api.example/orders", authorization_servers=[ISSUER], scopes_supported=["orders:read"]
+    )
+    with serve(resource_metadata=resource) as port:
+        challenge = request(port, "/me").challenge
+        assert challenge == 'Bearer resource_metadata="https://api.example/.well-known/oauth-protected-resource/orders"'
+        assert request(port, "/me", token="x.y.z").challenge.endswith(f'resource_metadata="{resource.metadata_url}"')
+        document = request(port, "/.well-known/oauth-protected-resource/orders")
+    assert document.status == 200
+    assert document.json() == {
+        "resource": "https://api.example/orders",
+        "authorization_servers": [ISSUER],
+        "scopes_supported": ["orders:read"],
+        "bearer_methods_supported": ["header"],
+    }
+
+
+def test_cors_preflight_and_optional(serve: Serve, token: MakeToken) -> None:
+    preflight = [("Origin", "https://app.example"), ("Access-Control-Request-Method", "GET")]
+    with serve(optional=True) as port:
+        assert request(port, "/me", method="OPTIONS", headers=preflight).status != 401
+        anonymous = request(port, "/me")
+        assert anonymous.status == 200
+        assert anonymous.json() == {"claims": None, "user": None, "scopes": []}
+        assert request(port, "/me", token=token(aud="https://other.example")).status == 401
+
+
+def test_websockets_are_checked_on_the_handshake(serve: Serve, token: MakeToken) -> None:
+    with serve() as port:
+        url = f"ws://127.0.0.1:{port}/ws"
+        with pytest.raises(websockets.exceptions.InvalidStatus) as refused:
+            websockets.sync.client.connect(url, open_timeout=TIMEOUT)
+        assert refused.value.response.status_code == 401
+        assert refused.value.response.headers["WWW-Authenticate"] == "Bearer"
+        headers = {"Authorization": f"Bearer {token()}"}
+        with websockets.sync.client.connect(url, additional_headers=headers, open_timeout=TIMEOUT) as ws:
+            assert ws.recv(timeout=TIMEOUT) == "alice"
+
+
+def test_a_websocket_without_the_response_extension_is_closed_with_1008(verifier: minijwt.JWTVerifier) -> None:
+    reached: list[str] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        reached.append(scope["type"])
+
+    middleware = JWTAuthMiddleware(app, verifier=verifier)
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "websocket.connect"}
+
+    async def send(message: MutableMapping[str, Any]) -> None:
+        sent.append(dict(message))
+
+    asyncio.run(middleware({"type": "websocket", "path": "/ws", "headers": []}, receive, send))
+    assert sent == [{"type": "websocket.close", "code": 1008, "reason": "missing_token"}]
+    asyncio.run(middleware({"type": "lifespan"}, receive, send))
+    assert reached == ["lifespan"]
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_the_event_loop_stays_responsive_while_keys_are_fetched(
+    kind: str, jwks: JWKSServer, token: MakeToken, keys: tuple[minijwt.JWK, minijwt.JWK]
+) -> None:
+    gate = threading.Event()
+    reply = jwks_reply([keys[0]])
+    reply.gate = gate
+    jwks.routes["/jwks"] = reply
+    source: JWKSClient | AsyncJWKSClient = (
+        JWKSClient(jwks.url(), timeout=TIMEOUT) if kind == "sync" else AsyncJWKSClient(jwks.url(), timeout=TIMEOUT)
+    )
+    verifier = minijwt.JWTVerifier(source, algorithms=["RS256"], issuer=ISSUER, audience=AUDIENCE)
+    with uvicorn_server(starlette_app(verifier)) as port, concurrent.futures.ThreadPoolExecutor(1) as pool:
+        waiting = pool.submit(request, port, "/me", token=token())
+        deadline = time.monotonic() + TIMEOUT
+        while jwks.count() == 0:  # the fetch has started and now stalls
+            assert time.monotonic() < deadline
+            time.sleep(0.005)
+        start = time.monotonic()
+        assert request(port, "/public").status == 200
+        assert time.monotonic() - start < 2.0  # far above a loopback answer, far below the stall
+        assert not waiting.done()
+        gate.set()
+        assert waiting.result(TIMEOUT).status == 200
+
+
+def test_two_thousand_mixed_requests_at_concurrency_32(
+    serve: Serve, jwks: JWKSServer, token: MakeToken, keys: tuple[minijwt.JWK, minijwt.JWK]
+) -> None:
+    good = token()
+    cases: list[tuple[str | None, str, int]] = [
+        (good, "/me", 200),
+        (None, "/me", 401),
+        (None, "/public", 200),
+        (token(aud="https://other.example"), "/me", 401),
+        (good[:-4] + "AAAA", "/me", 401),
+        (token(keys[1]), "/me", 401),  # a kid the issuer does not publish
+    ]
+    with serve() as port:
+
+        def worker(offset: int) -> list[tuple[int, int]]:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT)
+            results = []
+            try:
+                for n in range(offset, 2000, 32):
+                    value, path, expected = cases[n % len(cases)]
+                    results.append((request(port, path, token=value, connection=connection).status, expected))
+            finally:
+                connection.close()
+            return results
+
+        with concurrent.futures.ThreadPoolExecutor(32) as pool:
+            outcomes = [pair for part in pool.map(worker, range(32)) for pair in part]
+    assert len(outcomes) == 2000
+    assert all(status == expected for status, expected in outcomes)
+    assert jwks.count() <= 2

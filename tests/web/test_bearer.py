@@ -1,0 +1,339 @@
+"""The framework-free core: the RFC 6750 grammar, safe challenges, scopes, exempt paths, options."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import minijwt
+from minijwt._bearer import (
+    Guard,
+    MalformedRequest,
+    ProtectedResource,
+    check_hook_token,
+    granted_scopes,
+    header_text,
+    token_from_header,
+    token_from_headers,
+)
+from minijwt.asgi import JWTAuthMiddleware
+
+SECRET = b"a-secret-of-at-least-32-bytes!!!"
+VERIFIER = minijwt.JWTVerifier(SECRET, algorithms=["HS256"])
+# RFC 6750 §3: a quoted parameter value of a challenge.
+SAFE_VALUE = re.compile(r"[\x20\x21\x23-\x5b\x5d-\x7e]*")
+B64TOKEN = st.from_regex(r"\A[A-Za-z0-9._~+/-]+=*\Z")
+
+
+@pytest.mark.parametrize("scheme", ["Bearer", "bearer", "BEARER", "bEaReR"])
+@pytest.mark.parametrize("token", ["abc", "a.b.c", "x-y_z~1+2/3", "YWJj==", "eyJ.eyJ.sig"])
+def test_one_b64token_in_any_case_of_the_scheme(scheme: str, token: str) -> None:
+    assert token_from_header(f"{scheme} {token}") == token
+    assert token_from_header(f"{scheme}   {token}".encode()) == token
+    assert token_from_headers([f"{scheme} {token}"]) == token
+
+
+@pytest.mark.parametrize("value", ["", "Basic YWxpY2U6cHc=", "Digest username=x", "Bearerx abc", "Token abc"])
+def test_another_scheme_is_no_token(value: str) -> None:
+    assert token_from_header(value) is None
+    assert token_from_header(value.encode()) is None
+    assert token_from_headers([]) is None
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "Bearer",
+        "Bearer ",
+        "bearer    ",
+        "Bearer a b",
+        "Bearer a,b",
+        "Bearer a, Bearer b",
+        "Bearer a=b",
+        "Bearer =abc",
+        "Bearer a$b",
+        'Bearer "abc"',
+        "Bearer abc\x00",
+        "Bearer é",
+        "Bearer\tabc",
+    ],
+)
+def test_malformed_bearer_values(value: str) -> None:
+    with pytest.raises(MalformedRequest):
+        token_from_header(value)
+    with pytest.raises(MalformedRequest):
+        token_from_header(value.encode("utf-8"))
+
+
+def test_several_authorization_headers_are_malformed() -> None:
+    with pytest.raises(MalformedRequest, match="several"):
+        token_from_headers(["Bearer a", "Bearer a"])
+    with pytest.raises(MalformedRequest, match="several"):
+        token_from_headers(["Basic x", "Bearer a"])
+
+
+@given(B64TOKEN)
+def test_every_b64token_is_read(token: str) -> None:
+    assert token_from_header("Bearer " + token) == token
+    assert token_from_header(b"Bearer " + token.encode()) == token
+
+
+@given(st.text(max_size=40))
+def test_any_header_value_is_a_token_no_token_or_malformed(value: str) -> None:
+    problem: MalformedRequest | None = None
+    token: str | None = None
+    try:
+        token = token_from_header(value)
+    except MalformedRequest as exc:
+        problem = exc
+    if problem is not None:
+        assert SAFE_VALUE.fullmatch(header_text(problem.message))
+    elif token is not None:
+        assert re.fullmatch(r"[A-Za-z0-9._~+/-]+=*", token)
+        assert value.lower().startswith("bearer ")
+
+
+def test_hook_tokens_follow_the_grammar() -> None:
+    assert check_hook_token(None) is None
+    assert check_hook_token("a.b.c") == "a.b.c"
+    with pytest.raises(MalformedRequest):
+        check_hook_token("")
+    with pytest.raises(MalformedRequest):
+        check_hook_token("a b")
+    with pytest.raises(minijwt.InvalidOptionError):
+        check_hook_token(b"a.b.c")
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        'the "kid" is unknown',
+        "line\r\nSet-Cookie: session=stolen",
+        "back\\slash",
+        "tab\there",
+        "non-ascii: é ü 日本",
+        "\x00\x7f\x1b[31m",
+        "x" * 1000,
+    ],
+)
+def test_hostile_messages_cannot_break_the_header(message: str) -> None:
+    text = header_text(message)
+    assert SAFE_VALUE.fullmatch(text)
+    assert len(text) <= 200
+    guard = Guard(VERIFIER, realm="api")
+    answer = guard.refuse(minijwt.InvalidTokenError(message), "GET", "/")
+    (challenge,) = [value for name, value in answer.headers if name == "www-authenticate"]
+    assert re.fullmatch(r'Bearer realm="api", error="invalid_token", error_description="[^"\\]*"', challenge)
+    assert "\r" not in answer.body.decode()
+    assert "\n" not in answer.body.decode()
+
+
+@given(st.text())
+def test_any_message_is_made_safe(message: str) -> None:
+    assert SAFE_VALUE.fullmatch(header_text(message))
+
+
+def test_the_token_is_cut_out_of_a_message() -> None:
+    token = minijwt.encode({"sub": "a"}, SECRET)
+    assert token not in header_text(f"bad token {token}!", token)
+
+
+def test_scopes_from_scope_and_scp() -> None:
+    assert granted_scopes({"scope": "a b  c"}) == {"a", "b", "c"}
+    assert granted_scopes({"scp": ["a", "b", 3, None]}) == {"a", "b"}
+    assert granted_scopes({"scp": "a b"}) == {"a", "b"}
+    assert granted_scopes({"scope": "a", "scp": ["b"]}) == {"a", "b"}
+    assert granted_scopes({"scope": ["not", "a", "string"], "scp": {"x": 1}}) == set()
+    assert granted_scopes({}) == set()
+    guard = Guard(VERIFIER, required_scopes=["a", "b"])
+    assert guard.missing_scopes({"scope": "a"}, guard.required_scopes) == ("b",)
+    assert guard.missing_scopes({"scp": ["b", "a"]}, guard.required_scopes) == ()
+
+
+def test_exempt_paths_prefixes_and_functions() -> None:
+    guard = Guard(VERIFIER, exempt=["/health", "/docs*"])
+    assert guard.exempted("GET", "/health")
+    assert not guard.exempted("GET", "/health/x")
+    assert not guard.exempted("GET", "/Health")
+    assert guard.exempted("GET", "/docs")
+    assert guard.exempted("GET", "/docs/index.html")
+    for sneaky in ("/docs/../admin", "/docs/./x", "/docs/..", "/docs//admin"):
+        assert not guard.exempted("GET", sneaky), sneaky
+    by_function = Guard(VERIFIER, exempt=lambda method, path: method == "GET" and path.startswith("/pub"))
+    assert by_function.exempted("GET", "/pub/a")
+    assert not by_function.exempted("POST", "/pub/a")
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"exempt": "/health"},
+        {"exempt": ["health"]},
+        {"exempt": ["/a*b"]},
+        {"exempt": [b"/health"]},
+        {"exempt": 3},
+        {"optional": "yes"},
+        {"realm": 'a"b'},
+        {"realm": "line\nbreak"},
+        {"realm": ""},
+        {"required_scopes": "orders:read"},
+        {"required_scopes": ["has space"]},
+        {"required_scopes": ['quote"']},
+        {"required_scopes": [3]},
+        {"optional": True, "required_scopes": ["a"]},
+        {"is_revoked": True},
+        {"get_token": "cookie"},
+        {"resource_metadata": "http://api.example/meta"},
+        {"resource_metadata": 'https://api.example/"x'},
+        {"resource_metadata": "https://api.example/m?x=1"},
+        {"resource_metadata": "not a url"},
+    ],
+)
+def test_configuration_mistakes_fail_at_construction(options: dict[str, Any]) -> None:
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        """Never reached."""
+
+    with pytest.raises(minijwt.InvalidOptionError):
+        JWTAuthMiddleware(app, verifier=VERIFIER, **options)
+
+
+def test_the_verifier_must_be_a_jwt_verifier() -> None:
+    for wrong in (SECRET, None, "verifier", minijwt.JWK.generate("ES256")):
+        with pytest.raises(minijwt.InvalidOptionError, match="JWTVerifier"):
+            Guard(wrong)
+
+
+def test_protected_resource_validation_and_document() -> None:
+    resource = ProtectedResource(resource="https://api.example/", authorization_servers=("https://login.example",))
+    assert resource.metadata_url == "https://api.example/.well-known/oauth-protected-resource"
+    assert resource.to_dict() == {
+        "resource": "https://api.example/",
+        "authorization_servers": ["https://login.example"],
+        "bearer_methods_supported": ["header"],
+    }
+    assert ProtectedResource(resource="http://127.0.0.1:8000/api").metadata_path == (
+        "/.well-known/oauth-protected-resource/api"
+    )
+    for bad in ("http://api.example", "https://api.example/#frag", "https://api.example/?q=1", "api.example"):
+        with pytest.raises(minijwt.InvalidOptionError):
+            ProtectedResource(resource=bad)
+    with pytest.raises(minijwt.InvalidOptionError):
+        ProtectedResource(resource="https://api.example", authorization_servers="https://login.example")
+    with pytest.raises(minijwt.InvalidOptionError):
+        ProtectedResource(resource="https://api.example", scopes_supported=["a b"])
+
+
+class _Recorder:
+    def __init__(self) -> None:
+        self.sent: list[dict[str, Any]] = []
+        self.reached: list[dict[str, Any]] = []
+
+    async def app(self, scope: Any, receive: Any, send: Any) -> None:
+        self.reached.append(scope)
+
+    async def send(self, message: Any) -> None:
+        self.sent.append(message)
+
+
+def test_preflight_passes_but_a_bare_options_does_not() -> None:
+    recorder = _Recorder()
+    middleware = JWTAuthMiddleware(recorder.app, verifier=VERIFIER)
+
+    def call(method: str, headers: list[tuple[bytes, bytes]]) -> None:
+        scope = {"type": "http", "method": method, "path": "/x", "headers": headers}
+        asyncio.run(middleware(scope, None, recorder.send))  # type: ignore[arg-type]
+
+    call("OPTIONS", [(b"origin", b"https://a.example"), (b"access-control-request-method", b"POST")])
+    assert len(recorder.reached) == 1
+    call("OPTIONS", [(b"origin", b"https://a.example")])
+    call("GET", [(b"access-control-request-method", b"POST")])
+    assert len(recorder.reached) == 1
+    assert [message["status"] for message in recorder.sent if "status" in message] == [401, 401]
+
+
+def test_get_token_reads_a_cookie_only_without_an_authorization_header() -> None:
+    recorder = _Recorder()
+    token = minijwt.encode({"sub": "cookie"}, SECRET)
+
+    def from_cookie(headers: Mapping[str, str]) -> str | None:
+        for part in headers.get("cookie", "").split(";"):
+            name, _, value = part.strip().partition("=")
+            if name == "access_token":
+                return value
+        return None
+
+    middleware = JWTAuthMiddleware(recorder.app, verifier=VERIFIER, get_token=from_cookie)
+    for headers in ([(b"cookie", b"theme=dark; access_token=" + token.encode())],):
+        asyncio.run(middleware({"type": "http", "method": "GET", "path": "/", "headers": headers}, None, recorder.send))  # type: ignore[arg-type]
+    assert recorder.reached[0]["state"]["jwt_claims"] == {"sub": "cookie"}
+    headers = [(b"cookie", b"access_token=" + token.encode()), (b"authorization", b"Basic eDp5")]
+    asyncio.run(middleware({"type": "http", "method": "GET", "path": "/", "headers": headers}, None, recorder.send))  # type: ignore[arg-type]
+    assert len(recorder.reached) == 2  # Basic is not a bearer token: the cookie is read
+    bad = [(b"cookie", b"access_token=a b")]
+    asyncio.run(middleware({"type": "http", "method": "GET", "path": "/", "headers": bad}, None, recorder.send))  # type: ignore[arg-type]
+    assert recorder.sent[0]["status"] == 400
+
+
+def test_refusals_are_logged_without_the_token(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="minijwt")
+    recorder = _Recorder()
+    middleware = JWTAuthMiddleware(recorder.app, verifier=VERIFIER)
+    expired = minijwt.encode({"sub": "a", "exp": 1}, SECRET)
+    for value in (b"Bearer " + expired.encode(), b"Bearer a b", b""):
+        headers = [(b"authorization", value)] if value else []
+        scope = {"type": "http", "method": "GET", "path": "/orders\r\nfake", "headers": headers}
+        asyncio.run(middleware(scope, None, recorder.send))  # type: ignore[arg-type]
+    messages = [record.getMessage() for record in caplog.records]
+    assert len(messages) == 3
+    assert all(record.levelno == logging.INFO for record in caplog.records)
+    assert "token_expired" in messages[0]
+    assert "invalid_request" in messages[1]
+    assert "missing_token" in messages[2]
+    assert all(expired not in message and "\n" not in message for message in messages)
+    assert all("GET" in message and "/orders" in message for message in messages)
+
+
+def _status(middleware: JWTAuthMiddleware, headers: list[tuple[bytes, bytes]]) -> int:
+    sent: list[Any] = []
+
+    async def send(message: Any) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "method": "GET", "path": "/", "headers": headers}
+    asyncio.run(middleware(scope, None, send))  # type: ignore[arg-type]
+    return 200 if not sent else int(sent[0]["status"])
+
+
+_PASSING = JWTAuthMiddleware(_Recorder().app, verifier=VERIFIER)
+
+
+@pytest.mark.parametrize(
+    ("value", "status"),
+    [
+        ("Bearer {token}", 200),
+        ("bearer {token}", 200),
+        ("Bearer   {token}", 200),
+        ("Bearer {token}x", 401),
+        ("Bearer {token}$", 400),
+        ("Bearer {token} {token}", 400),
+        ("Bearer {token}é", 400),
+        ("Bearer a.b.c", 401),
+        ("Basic {token}", 401),
+    ],
+)
+def test_the_fast_path_and_the_grammar_agree(value: str, status: int) -> None:
+    token = minijwt.encode({"sub": "a"}, SECRET)
+    header = value.format(token=token).encode("utf-8")
+    assert _status(_PASSING, [(b"authorization", header)]) == status
+
+
+@given(st.binary(max_size=60) | st.text(max_size=60).map(lambda text: ("Bearer " + text).encode("utf-8")))
+def test_any_authorization_header_is_answered_400_or_401(value: bytes) -> None:
+    assert _status(_PASSING, [(b"authorization", value)]) in {400, 401}

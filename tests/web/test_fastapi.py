@@ -1,0 +1,132 @@
+"""JWTBearer in a FastAPI application under uvicorn, over real HTTP on loopback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+from fastapi import Depends, FastAPI, Request, Security
+from remote.jwks_server import JWKSServer, Reply
+
+import minijwt
+from minijwt.fastapi import JWTBearer
+
+from .conftest import MakeToken, bad_tokens
+from .servers import request, uvicorn_server
+
+
+def fastapi_app(auth: JWTBearer, optional: JWTBearer | None = None) -> FastAPI:
+    app = FastAPI()
+
+    @app.get("/public")
+    async def public() -> dict[str, bool]:
+        return {"public": True}
+
+    @app.get("/me")
+    async def me(request: Request, claims: dict[str, Any] = Depends(auth)) -> dict[str, Any]:  # noqa: B008
+        return {"sub": claims["sub"], "state": request.state.jwt_claims["sub"]}
+
+    @app.get("/orders")
+    async def orders(claims: dict[str, Any] = Security(auth, scopes=["orders:read"])) -> dict[str, Any]:  # noqa: B008
+        return {"orders": [], "sub": claims["sub"]}
+
+    @app.post("/orders")
+    def create(claims: dict[str, Any] = Security(auth, scopes=["orders:write"])) -> dict[str, Any]:  # noqa: B008
+        return {"created": True}
+
+    if optional is not None:
+
+        @app.get("/maybe")
+        async def maybe(claims: dict[str, Any] | None = Depends(optional)) -> dict[str, Any]:  # noqa: B008
+            return {"sub": None if claims is None else claims["sub"]}
+
+    return app
+
+
+def test_fastapi_answers_like_the_middleware(
+    verifier: minijwt.JWTVerifier, token: MakeToken, keys: tuple[minijwt.JWK, minijwt.JWK]
+) -> None:
+    auth = JWTBearer(verifier, realm="orders")
+    optional = JWTBearer(verifier, auto_error=False)
+    with uvicorn_server(fastapi_app(auth, optional)) as port:
+        assert request(port, "/public").status == 200
+        missing = request(port, "/me")
+        assert missing.status == 401
+        assert missing.challenge == 'Bearer realm="orders"'
+        assert missing.json()["detail"]["error"] == "missing_token"
+        assert request(port, "/me", token=token()).json() == {"sub": "alice", "state": "alice"}
+        for name, value in bad_tokens(token, keys).items():
+            answer = request(port, "/me", token=value)
+            assert answer.status == 401, name
+            assert answer.challenge.startswith('Bearer realm="orders", error="invalid_token"'), name
+        malformed = request(port, "/me", headers=[("Authorization", "Bearer a b")])
+        assert malformed.status == 400
+        assert 'error="invalid_request"' in malformed.challenge
+        assert request(port, "/orders", token=token()).status == 200
+        refused = request(port, "/orders", token=token(), method="POST")
+        assert refused.status == 403
+        assert refused.challenge.endswith('scope="orders:write"')
+        assert request(port, "/orders", token=token(scope="orders:write"), method="POST").status == 200
+        assert request(port, "/maybe").json() == {"sub": None}
+        assert request(port, "/maybe", token=token()).json() == {"sub": "alice"}
+        assert request(port, "/maybe", token="a.b.c").status == 401
+
+
+def test_fastapi_keys_unavailable_is_503(verifier: minijwt.JWTVerifier, jwks: JWKSServer, token: MakeToken) -> None:
+    jwks.routes["/jwks"] = Reply(status=404)
+    with uvicorn_server(fastapi_app(JWTBearer(verifier))) as port:
+        answer = request(port, "/me", token=token())
+    assert answer.status == 503
+    assert answer.headers["retry-after"].isdigit()
+
+
+def test_fastapi_revocation(verifier: minijwt.JWTVerifier, token: MakeToken) -> None:
+    auth = JWTBearer(verifier, is_revoked=lambda claims: claims["sub"] == "mallory")
+    with uvicorn_server(fastapi_app(auth)) as port:
+        assert request(port, "/me", token=token()).status == 200
+        assert request(port, "/me", token=token(sub="mallory")).json()["detail"]["error_description"] == "token revoked"
+
+
+def test_openapi_shows_a_bearer_jwt_scheme(verifier: minijwt.JWTVerifier) -> None:
+    schema = fastapi_app(JWTBearer(verifier, description="An access token")).openapi()
+    assert schema["components"]["securitySchemes"] == {
+        "JWTBearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT", "description": "An access token"}
+    }
+    assert schema["paths"]["/orders"]["get"]["security"] == [{"JWTBearer": ["orders:read"]}]
+    assert schema["paths"]["/me"]["get"]["security"] == [{"JWTBearer": []}]
+
+
+def test_bad_configuration_fails_at_start(verifier: minijwt.JWTVerifier) -> None:
+    with pytest.raises(minijwt.InvalidOptionError):
+        JWTBearer("not a verifier")  # type: ignore[arg-type]
+    with pytest.raises(minijwt.InvalidOptionError):
+        JWTBearer(verifier, auto_error="no")  # type: ignore[arg-type]
+    with pytest.raises(minijwt.InvalidOptionError):
+        JWTBearer(verifier, realm='a"b')
+
+
+@pytest.mark.parametrize(("module", "extra"), [("minijwt.fastapi", "fastapi"), ("minijwt.flask", "flask")])
+def test_without_the_framework_the_import_error_names_the_extra(module: str, extra: str) -> None:
+    code = (
+        "import sys\n"
+        f"sys.modules[{extra!r}] = None\n"
+        "try:\n"
+        f"    import {module}\n"
+        "except ImportError as exc:\n"
+        "    print(exc)\n"
+        "import minijwt\n"
+        "loaded = [n for n, m in sys.modules.items() if m is not None and n.split('.')[0] in {'fastapi', 'flask'}]\n"
+        "print(sorted(loaded))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)  # noqa: S603
+    assert f"minijwt[{extra}]" in result.stdout
+    assert result.stdout.strip().endswith("[]")
+
+
+def test_import_minijwt_loads_no_web_framework() -> None:
+    web = ("minijwt.asgi", "minijwt.wsgi", "minijwt.fastapi", "minijwt.flask", "minijwt._bearer", "starlette", "flask")
+    code = f"import sys, minijwt; print(sorted(n for n in sys.modules if n.startswith({web!r})))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)  # noqa: S603
+    assert result.stdout.strip() == "[]"

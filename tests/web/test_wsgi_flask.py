@@ -1,0 +1,224 @@
+"""The WSGI middleware and JWTAuth in Flask applications under waitress, over real HTTP on loopback."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import http.client
+import logging
+from typing import Any
+
+import flask
+import pytest
+from remote.jwks_server import FakeClock, JWKSServer, Reply, jwks_reply
+
+import minijwt
+from minijwt.flask import JWTAuth
+from minijwt.jwks_client import AsyncJWKSClient
+from minijwt.wsgi import JWTAuthMiddleware, ProtectedResource
+
+from .conftest import ISSUER, MakeToken, bad_tokens
+from .servers import TIMEOUT, request, waitress_server
+
+
+def middleware_app(verifier: minijwt.JWTVerifier, **options: Any) -> flask.Flask:
+    app = flask.Flask("protected")
+
+    @app.get("/public")
+    def public() -> Any:
+        return {"public": True}
+
+    @app.get("/me")
+    def me() -> Any:
+        claims = flask.request.environ["minijwt.claims"]
+        return {"sub": None if claims is None else claims["sub"]}
+
+    options.setdefault("exempt", ["/public"])
+    app.wsgi_app = JWTAuthMiddleware(app.wsgi_app, verifier=verifier, **options)  # type: ignore[method-assign]
+    return app
+
+
+def decorated_app(jwt_auth: JWTAuth) -> flask.Flask:
+    app = flask.Flask("decorated")
+
+    @app.get("/public")
+    def public() -> Any:
+        return {"public": True}
+
+    @app.get("/me")
+    @jwt_auth.required
+    def me() -> Any:
+        return {"sub": flask.g.jwt_claims["sub"]}
+
+    @app.get("/orders")
+    @jwt_auth.required(scopes=["orders:read"])
+    def orders() -> Any:
+        return {"orders": []}
+
+    @app.post("/orders")
+    @jwt_auth.required(scopes=["orders:write"])
+    def create() -> Any:
+        return {"created": True}
+
+    @app.get("/maybe")
+    @jwt_auth.required(optional=True)
+    def maybe() -> Any:
+        claims = flask.g.jwt_claims
+        return {"sub": None if claims is None else claims["sub"]}
+
+    return app
+
+
+def test_wsgi_middleware_answers(
+    verifier: minijwt.JWTVerifier, token: MakeToken, keys: tuple[minijwt.JWK, minijwt.JWK]
+) -> None:
+    with waitress_server(middleware_app(verifier, realm="orders")) as port:
+        assert request(port, "/public").json() == {"public": True}
+        missing = request(port, "/me")
+        assert missing.status == 401
+        assert missing.challenge == 'Bearer realm="orders"'
+        assert request(port, "/me", token=token()).json() == {"sub": "alice"}
+        for name, value in bad_tokens(token, keys).items():
+            answer = request(port, "/me", token=value)
+            assert answer.status == 401, name
+            assert 'error="invalid_token"' in answer.challenge, name
+        for headers in (
+            [("Authorization", "Bearer")],
+            [("Authorization", "Bearer a b")],
+            [("Authorization", "Bearer a.b.c"), ("Authorization", "Bearer a.b.c")],
+        ):
+            assert request(port, "/me", headers=headers).status == 400, headers
+        preflight = [("Origin", "https://app.example"), ("Access-Control-Request-Method", "GET")]
+        assert request(port, "/me", method="OPTIONS", headers=preflight).status == 200
+
+
+def test_wsgi_scopes_revocation_and_metadata(verifier: minijwt.JWTVerifier, token: MakeToken) -> None:
+    resource = ProtectedResource(resource="https://api.example", authorization_servers=[ISSUER])
+    app = middleware_app(
+        verifier,
+        required_scopes=["orders:read"],
+        is_revoked=lambda claims: claims.get("jti") == "stolen",
+        resource_metadata=resource,
+    )
+    with waitress_server(app) as port:
+        assert request(port, "/me", token=token()).status == 200
+        refused = request(port, "/me", token=token(scope="profile"))
+        assert refused.status == 403
+        assert refused.challenge == (
+            'Bearer error="insufficient_scope", error_description="the token lacks the scope orders:read", '
+            'scope="orders:read", resource_metadata="https://api.example/.well-known/oauth-protected-resource"'
+        )
+        assert request(port, "/me", token=token(jti="stolen")).json()["error_description"] == "token revoked"
+        assert request(port, "/.well-known/oauth-protected-resource").json()["resource"] == "https://api.example"
+
+
+def test_wsgi_outage_rotation_and_optional(
+    *,
+    verifier: minijwt.JWTVerifier,
+    jwks: JWKSServer,
+    token: MakeToken,
+    keys: tuple[minijwt.JWK, minijwt.JWK],
+    clock: FakeClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger="minijwt")
+    good = jwks.routes["/jwks"]
+    jwks.routes["/jwks"] = Reply(status=500)
+    with waitress_server(middleware_app(verifier, optional=True)) as port:
+        down = request(port, "/me", token=token())
+        assert down.status == 503
+        assert down.headers["retry-after"].isdigit()
+        assert request(port, "/me").json() == {"sub": None}
+        jwks.routes["/jwks"] = good
+        clock.advance(31)  # past the cooldown after the failure
+        assert request(port, "/me", token=token()).status == 200
+        jwks.routes["/jwks"] = Reply(status=500)
+        clock.advance(3600)
+        assert request(port, "/me", token=token()).status == 200  # held keys outlive the outage
+        jwks.routes["/jwks"] = jwks_reply(list(keys))
+        clock.advance(31)
+        assert request(port, "/me", token=token(keys[1])).status == 200
+    warnings = [
+        record for record in caplog.records if record.levelno == logging.WARNING and "unavailable" in record.msg
+    ]
+    assert warnings
+
+
+def test_flask_decorator_answers(
+    verifier: minijwt.JWTVerifier, jwks: JWKSServer, token: MakeToken, keys: tuple[minijwt.JWK, minijwt.JWK]
+) -> None:
+    jwt_auth = JWTAuth(verifier, is_revoked=lambda claims: claims["sub"] == "mallory")
+    with waitress_server(decorated_app(jwt_auth)) as port:
+        assert request(port, "/public").status == 200
+        assert request(port, "/me").challenge == "Bearer"
+        assert request(port, "/me", token=token()).json() == {"sub": "alice"}
+        for name, value in bad_tokens(token, keys).items():
+            assert request(port, "/me", token=value).status == 401, name
+        assert request(port, "/me", headers=[("Authorization", "Bearer a$b")]).status == 400
+        assert request(port, "/orders", token=token()).status == 200
+        refused = request(port, "/orders", token=token(), method="POST")
+        assert refused.status == 403
+        assert refused.json() == {
+            "error": "insufficient_scope",
+            "error_description": "the token lacks the scope orders:write",
+            "scope": "orders:write",
+        }
+        assert request(port, "/orders", token=token(scope="orders:write"), method="POST").json() == {"created": True}
+        assert request(port, "/me", token=token(sub="mallory")).status == 401
+        assert request(port, "/maybe").json() == {"sub": None}
+        assert request(port, "/maybe", token="a.b.c").status == 401
+
+
+def test_flask_keys_unavailable(verifier: minijwt.JWTVerifier, jwks: JWKSServer, token: MakeToken) -> None:
+    jwks.routes["/jwks"] = Reply(status=502)
+    with waitress_server(decorated_app(JWTAuth(verifier))) as port:
+        assert request(port, "/me", token=token()).status == 503
+
+
+def test_two_thousand_mixed_requests_at_concurrency_32(
+    verifier: minijwt.JWTVerifier, jwks: JWKSServer, token: MakeToken, keys: tuple[minijwt.JWK, minijwt.JWK]
+) -> None:
+    good = token()
+    cases: list[tuple[str | None, str, int]] = [
+        (good, "/me", 200),
+        (None, "/me", 401),
+        (None, "/public", 200),
+        (token(iss="https://evil.example"), "/me", 401),
+        (token(keys[1]), "/me", 401),
+    ]
+    with waitress_server(middleware_app(verifier), threads=8) as port:
+
+        def worker(offset: int) -> list[tuple[int, int]]:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT)
+            results = []
+            try:
+                for n in range(offset, 2000, 32):
+                    value, path, expected = cases[n % len(cases)]
+                    results.append((request(port, path, token=value, connection=connection).status, expected))
+            finally:
+                connection.close()
+            return results
+
+        with concurrent.futures.ThreadPoolExecutor(32) as pool:
+            outcomes = [pair for part in pool.map(worker, range(32)) for pair in part]
+    assert len(outcomes) == 2000
+    assert all(status == expected for status, expected in outcomes)
+    assert jwks.count() <= 2
+
+
+def test_wsgi_configuration_errors_fail_at_start(jwks: JWKSServer, verifier: minijwt.JWTVerifier) -> None:
+    async_only = minijwt.JWTVerifier(AsyncJWKSClient(jwks.url()), algorithms=["RS256"])
+    with pytest.raises(minijwt.InvalidOptionError, match="AsyncJWKSClient"):
+        JWTAuthMiddleware(flask.Flask("x").wsgi_app, verifier=async_only)
+    with pytest.raises(minijwt.InvalidOptionError, match="AsyncJWKSClient"):
+        JWTAuth(async_only)
+
+    async def is_revoked(claims: dict[str, Any]) -> bool:
+        return False
+
+    with pytest.raises(minijwt.InvalidOptionError, match="coroutine"):
+        JWTAuth(verifier, is_revoked=is_revoked)  # type: ignore[arg-type]
+    jwt_auth = JWTAuth(verifier)
+    with pytest.raises(minijwt.InvalidOptionError):
+        jwt_auth.required(scopes="orders:read")
+    with pytest.raises(minijwt.InvalidOptionError):
+        jwt_auth.required(scopes=["orders:read"], optional=True)
