@@ -326,7 +326,8 @@ def test_import_loads_no_x509_or_serialization_until_needed() -> None:
     probe = (
         "import sys, minijwt\n"
         "minijwt.decode(minijwt.encode({}, b'k' * 32), b'k' * 32, algorithms=['HS256'])\n"
-        "heavy = ('cryptography.x509', 'cryptography.hazmat.primitives.serialization')\n"
+        "heavy = ('cryptography.x509', 'cryptography.hazmat.primitives.serialization', 'minijwt.jwk',\n"
+        "         'minijwt._jwk_members', 'minijwt._jws_json', 'minijwt.jwks_client', 'asyncio', 'ssl')\n"
         "print([m for m in sys.modules if m.startswith(heavy)])\n"
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout  # noqa: S603

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from . import jwk, jws, jwt
+from . import jws, jwt
 from ._algorithms import ALGORITHMS, Algorithm
 from ._cache import CacheInfo, cache_info
 from ._cache import clear as clear_caches
@@ -38,18 +38,28 @@ from .errors import (
     MiniJWTError,
     MissingRequiredClaimError,
 )
-from .jwk import JWK, JWKSet, SkippedKey
 from .jws import get_unverified_header
 from .jwt import JWTVerifier, VerifiedJWT, adecode, decode, decode_complete, encode
 
 if TYPE_CHECKING:  # for type checkers; at run time they load lazily (below)
+    from . import jwk
+    from .jwk import JWK, JWKSet, SkippedKey
     from .jwks_client import AsyncJWKSClient, JWKSClient, JWKSStatus
 
 __version__ = "0.1.0"
 
-# The remote key set clients import asyncio, ssl and http.client: loaded on
-# first use, so that a service verifying with local keys never pays for them.
-_LAZY = {"JWKSClient": "jwks_client", "AsyncJWKSClient": "jwks_client", "JWKSStatus": "jwks_client"}
+# Loaded on first use, so that `import minijwt` costs only what an HS256
+# service needs: JWK and JWK Sets (and their member parsing), and the remote key
+# set clients (which import asyncio, ssl and http.client).
+_LAZY = {
+    "jwk": "jwk",
+    "JWK": "jwk",
+    "JWKSet": "jwk",
+    "SkippedKey": "jwk",
+    "JWKSClient": "jwks_client",
+    "AsyncJWKSClient": "jwks_client",
+    "JWKSStatus": "jwks_client",
+}
 
 
 def __getattr__(name: str) -> object:
@@ -58,7 +68,8 @@ def __getattr__(name: str) -> object:
         raise AttributeError(f"module 'minijwt' has no attribute {name!r}")
     import importlib
 
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    loaded = importlib.import_module(f"{__name__}.{module}")
+    value = loaded if name == module else getattr(loaded, name)
     globals()[name] = value  # later lookups are plain attribute reads
     return value
 

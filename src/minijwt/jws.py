@@ -21,9 +21,9 @@ import hashlib
 import json
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import KW_ONLY, dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from . import _compact, _jws_json
+from . import _compact
 from ._algorithms import ALGORITHMS, Algorithm, allowlist
 from ._base64url import b64encode
 from ._header import (
@@ -34,9 +34,12 @@ from ._header import (
     signing_input,
     understood_extensions,
 )
-from ._jwk_members import thumbprint_members
 from ._keys import Key, SecretKey
 from ._resolve import KeyInput, Resolver, check_fits_any, resolver_for, signing_key
+
+if TYPE_CHECKING:
+    from ._jws_json import ParsedSignature
+
 from .errors import (
     DecodeError,
     EncodeError,
@@ -46,7 +49,6 @@ from .errors import (
     InvalidTokenError,
     KeyNotFoundError,
 )
-from .jwk import JWK
 
 __all__ = [
     "DEFAULT_MAX_TOKEN_SIZE",
@@ -207,6 +209,8 @@ class EmbeddedJWK:
         if not _PRIVATE_MEMBERS.isdisjoint(members):
             raise KeyNotFoundError("header 'jwk' holds a private key, which a message must never carry")
         try:
+            from .jwk import JWK  # only for embedded keys: not loaded with minijwt
+
             jwk = JWK.from_dict(members)
         except InvalidKeyError as exc:
             raise DecodeError(f"header 'jwk' is not a usable public key: {exc.message}") from None
@@ -224,6 +228,8 @@ class EmbeddedJWK:
 
 
 def _thumbprint(key: Key) -> str:
+    from ._jwk_members import thumbprint_members  # only for embedded keys
+
     canonical = json.dumps(thumbprint_members(key), separators=(",", ":")).encode("ascii")
     return b64encode(hashlib.sha256(canonical).digest())
 
@@ -467,6 +473,8 @@ def sign_json(
         >>> sorted(jws.sign_json(b"hi", signer))
         ['header', 'payload', 'protected', 'signature']
     """
+    from . import _jws_json  # the JSON serialization loads on first use
+
     data = _payload_bytes(payload)
     if isinstance(signers, Signer):
         signers = (signers,)
@@ -557,6 +565,8 @@ def verify_json(
         >>> jws.verify_json(signed, key, algorithms=["HS256"]).payload
         b'hi'
     """
+    from . import _jws_json  # the JSON serialization loads on first use
+
     allowed = allowlist(algorithms)
     understood = understood_extensions(crit)
     if require != "any" and require != "all":  # noqa: PLR1714 - a str of another type never matches
@@ -599,13 +609,15 @@ def verify_json(
 
 
 def _verify_signature(  # noqa: PLR0917 - private, called once
-    signature: _jws_json.ParsedSignature,
+    signature: ParsedSignature,
     payload_part: bytes,
     allowed: frozenset[str],
     understood: frozenset[str],
     allow_unprotected_alg: bool,
     resolve: Resolver,
 ) -> Key:
+    from . import _jws_json  # the JSON serialization loads on first use
+
     check_understood(signature.extensions, understood)
     alg = _jws_json.signature_alg(signature, allowed, allow_unprotected_alg)
     found = resolve(signature.joint, alg)
