@@ -697,10 +697,13 @@ class JWKSClient(_ClientBase):
             JWKSFetchError: No usable key set is held and none could be fetched.
         """
         state = self._state
-        # The hot path: a fresh set that has the key. No lock, no decision.
+        # The hot path: a fresh set whose choice for this kid and alg is
+        # remembered: two dictionary reads, no lock, no decision.
         if self._clock() < state.quiet_until:
-            key = _fresh_choice(state, header, alg)
-            if key is not None:
+            kid = header.get("kid")
+            by_alg = state.chosen.get(kid) if type(kid) is str or kid is None else None
+            key = by_alg.get(alg.name) if by_alg is not None else None
+            if key is not None or (key := _fresh_choice(state, header, alg)) is not None:
                 return key
         return self._lookup(_by_header(header, alg)).key
 
