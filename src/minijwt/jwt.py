@@ -178,7 +178,7 @@ class JWTVerifier:
         {'iss': 'https://auth.example'}
     """
 
-    __slots__ = ("_allowed", "_aresolve", "_crit", "_key", "_max_token_size", "_resolve", "_rules", "_static")
+    __slots__ = ("_allowed", "_aresolve", "_crit", "_hot", "_key", "_max_token_size", "_resolve", "_rules", "_static")
 
     def __init__(
         self,
@@ -249,6 +249,18 @@ class JWTVerifier:
             self._resolve = resolver_for(key)
         # A single key: the resolve step is a set lookup, done inline.
         self._static = self._resolve if isinstance(self._resolve, StaticKey) else None
+        # What decode() reads for every token, in one tuple: one attribute
+        # load instead of seven.
+        static = self._static
+        self._hot = (
+            self._allowed,
+            self._max_token_size,
+            self._crit,
+            static.key if static is not None else None,
+            static.serves if static is not None else frozenset(),
+            self._rules,
+            self._resolve,
+        )
 
     def decode(self, token: str | bytes, *, now: float | dt.datetime | None = None) -> dict[str, Any]:
         """Verify a JWT and validate its claims; return the claim set.
@@ -269,19 +281,16 @@ class JWTVerifier:
                 missing, no key for the token (``KeyNotFoundError``).
             InvalidOptionError: ``now`` is invalid.
         """
-        resolve = self._resolve
+        allowed, max_token_size, crit, static_key, serves, rules, resolve = self._hot
         if resolve is None:
             raise _needs_adecode(self._key)
         # parse -> resolve -> check signature -> claims (RFC 8725 order).
-        header, alg, signing_input, signature, payload = _compact.parse(
-            token, self._allowed, self._max_token_size, self._crit
-        )
-        static = self._static
-        key = static.key if static is not None and alg.name in static.serves else resolve(header, alg)
+        header, alg, signing_input, signature, payload = _parse(token, allowed, max_token_size, crit)
+        # A single key's resolve step is a set lookup, done inline.
+        key = static_key if alg.name in serves else resolve(header, alg)
         if not alg.verify(key, signing_input, signature):  # _compact.check_signature, inline
             raise _compact.bad_signature()
         # The claims step, written out here: it runs for every token.
-        rules = self._rules
         if rules.typ is not None:
             check_typ(header, rules)
         claims = loads_object(payload, "payload")
@@ -598,6 +607,9 @@ def _verifier(  # noqa: PLR0917 - positional: the hot path of decode()
     if cache_key is not None and ((type(key) is not str and type(key) is not bytes) or is_cacheable_text(key)):
         _VERIFIERS.put(cache_key, (key, verifier))
     return verifier
+
+
+_parse = _compact.parse
 
 
 def _freeze(option: object) -> object:
