@@ -148,3 +148,18 @@ def test_the_header_needs_alg() -> None:
         parse_header_uncached(_segment({"typ": "JWT"}))
     with pytest.raises(InvalidAlgorithmError):
         parse_header_uncached(_segment({"alg": None}))
+
+
+@pytest.mark.parametrize("algorithm", [["HS256"], {"HS256": 1}, {"HS256"}, None, 256])
+@pytest.mark.parametrize("headers", [None, {"kid": "k"}])
+def test_an_algorithm_that_is_not_a_string_is_an_encode_error(algorithm: object, headers: object) -> None:
+    with pytest.raises(EncodeError, match="must be a string"):
+        jws.sign(b"x", SECRET, algorithm, headers=headers)  # type: ignore[arg-type]
+
+
+def test_remembered_headers_never_confuse_equal_values_of_other_types() -> None:
+    # 1, 1.0 and True are equal (and hash alike) in Python, but not in JSON.
+    for value in (1, 1.0, True, 1, True, 1.0, "1"):
+        segment = jws.sign(b"x", SECRET, "HS256", headers={"x": value}).split(".")[0]
+        parsed = parse_header_uncached(segment).header["x"]
+        assert (type(parsed), parsed) == (type(value), value)
