@@ -108,3 +108,22 @@ def test_the_signing_input_is_the_header_and_payload_segments(token: str) -> Non
     expected = f"{header}.{payload}".encode()
     assert parse(token, HS256, 1000).signing_input == expected
     assert parse_jws(token, HS256, 1000, frozenset(), None).signing_input == expected
+
+
+def test_a_header_longer_than_the_cache_limit_is_parsed_every_time() -> None:
+    from minijwt._header import HEADER_CACHE_MAX_LENGTH
+
+    token = jws.sign(b"payload", SECRET, "HS256", headers={"kid": "k" * HEADER_CACHE_MAX_LENGTH})
+    header = token.split(".")[0]
+    assert len(header) > HEADER_CACHE_MAX_LENGTH
+    minijwt.clear_caches()
+    for _ in range(2):
+        assert parse(token, HS256, 10_000).header["kid"] == "k" * HEADER_CACHE_MAX_LENGTH
+        assert parse_jws(token, HS256, 10_000, frozenset(), None).payload == b"payload"
+        assert jws.verify(token, SECRET, algorithms=["HS256"]) == b"payload"
+    assert minijwt.cache_info()["header.parse"].size == 0
+    with pytest.raises(InvalidAlgorithmError, match="not in the allowed"):
+        parse(token, frozenset({"HS384"}), 10_000)
+    broken = header[:-2] + "!!." + token.split(".", 1)[1]
+    with pytest.raises(DecodeError, match="header"):
+        parse(broken, HS256, 10_000)
