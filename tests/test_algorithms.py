@@ -226,6 +226,8 @@ def test_each_row_of_the_table_states_its_algorithm(name: str) -> None:
     row = ALGORITHMS[name]
     assert (row.name, row.kty, set(row.curves), row.hash_name) == (name, kty, curves, hash_name)
     assert (row.min_key_size, row.signature_size) == (min_key_size, signature_size)
+    assert type(row.min_key_size) is int
+    assert type(row.signature_size) is int
     assert row.key_type is KEY_TYPES[kty]
     assert row.key_type.kty == kty
     assert type(row.curves) is frozenset
@@ -263,6 +265,14 @@ def test_the_table_cannot_be_changed() -> None:
         with pytest.raises(dataclasses.FrozenInstanceError):
             setattr(row, field, value)
     assert row.min_key_size == 256
+
+
+@pytest.mark.parametrize(
+    "algorithms", [frozenset({"HS256", 1}), frozenset({"HS256", None}), ["HS256", 1], ("HS256", b"RS256")]
+)
+def test_an_allowlist_of_anything_but_algorithm_names_is_refused(algorithms: object) -> None:
+    with pytest.raises(minijwt.InvalidOptionError, match="string"):
+        allowlist(algorithms)
 
 
 @pytest.mark.parametrize("algorithms", [[], (), frozenset(), set(), iter([])])
