@@ -91,6 +91,8 @@ OWN_TESTS = {
     "_jwk_members": ["tests/test_jwk.py"],
     "_jwks_state": ["tests/remote/test_jwks_state.py"],
 }
+# Exceptions that do not end in "Error" and whose first argument is a message.
+MESSAGE_EXCEPTIONS = {"_Rejected"}
 # Functions that only build message text.
 MESSAGE_FUNCTIONS = {"_when", "_ago"}
 
@@ -153,15 +155,11 @@ def _callee(node: ast.Call) -> str:
 def _message_positions(tree: ast.AST) -> Iterator[tuple[int, int, int, int]]:
     """Spans of the source whose text can only reach an error message."""
     for node in ast.walk(tree):
-        if isinstance(node, ast.Raise) and node.exc is not None:
-            exc = node.exc
-            if isinstance(exc, ast.Call):
-                for arg in exc.args[:1]:
-                    yield arg.lineno, arg.col_offset, arg.end_lineno or arg.lineno, arg.end_col_offset or 0
-        elif isinstance(node, ast.Call):
+        if isinstance(node, ast.Call):
+            # The first argument of an error's constructor (or of a function that makes one) is its message.
             callee = _callee(node)
             spans: list[ast.expr] = []
-            if callee.endswith(("Error", "error")):
+            if callee.endswith(("Error", "error")) or callee in MESSAGE_EXCEPTIONS:
                 spans = node.args[:1]
             elif callee in MESSAGE_ARGUMENTS:
                 spans = node.args[MESSAGE_ARGUMENTS[callee] : MESSAGE_ARGUMENTS[callee] + 1]
@@ -182,10 +180,8 @@ def is_message_only(function: str, original: str, mutated: str) -> bool:
     if len(before) != len(after):
         return False
     changed = [(a, b) for a, b in zip(before, after, strict=True) if a.string != b.string]
-    # A message replaced by another string, or by None.
-    if not changed or any(
-        a.type != tokenize.STRING or (b.string != "None" and b.type != tokenize.STRING) for a, b in changed
-    ):
+    # Some text of a message (a literal, or the name of what is refused) replaced by another string or by None.
+    if not changed or any(b.type != tokenize.STRING and b.string != "None" for _, b in changed):
         return False
     spans = list(_message_positions(ast.parse(original)))
 
@@ -351,7 +347,9 @@ def wait(pid: int) -> int:
     return os.waitstatus_to_exitcode(status)
 
 
-STATUS_BY_CODE = {0: "survived", 1: "killed", 2: "killed"}  # 2: interrupted, e.g. the mutant broke an import
+# 2: interrupted, e.g. the mutant broke an import; 4: a test module named by a node id could not be
+# collected (the unmutated run collected the same ids), e.g. its module-level code failed.
+STATUS_BY_CODE = {0: "survived", 1: "killed", 2: "killed", 4: "killed"}
 
 
 def run_mutants(copy: Path, mutants: list[Mutant], jobs: int, done: Any) -> None:
@@ -392,7 +390,7 @@ def _schedule(
         if code == 0 and stage + 1 < len(mutant.stages):
             queue.insert(0, (mutant, stage + 1))
             continue
-        mutant.status = STATUS_BY_CODE.get(code, "suspicious")
+        mutant.status = STATUS_BY_CODE.get(code, f"suspicious (exit code {code})")
         done(mutant)
 
 
@@ -430,7 +428,7 @@ def table(mutants: list[Mutant], modules: list[str]) -> str:
             sum(m.message_only for m in survived),
             sum(m.status == "triaged" for m in mine),
             sum(not m.message_only for m in survived),
-            sum(m.status in {"timeout", "suspicious"} for m in mine),
+            sum(m.status == "timeout" or m.status.startswith("suspicious") for m in mine),
         ]
         # "triaged" mutants survived too: count them in "survived".
         row[2] += row[4]
@@ -468,7 +466,7 @@ def _stop(signum: int, frame: object) -> None:
 
 
 def earlier_survivors(output: Path) -> set[str]:
-    """The mutants an earlier run's --survivors output lists (survived, timed out or suspicious)."""
+    """The mutants an earlier run's --survivors output lists (all but the killed ones)."""
     names = set()
     for line in output.read_text(encoding="utf-8").splitlines():
         name, _, status = line.removeprefix("(message) ").partition("  [")
@@ -549,12 +547,15 @@ def main(argv: list[str] | None = None) -> int:
                 mutant.status = "no tests"
         print(f"unmutated run: {len(order)} tests in {everything:.0f} s; running mutants on {options.jobs} cores")
 
+        triage = load_triage()
         if options.again:
+            # Survivors that change only a message, or that are triaged as equivalent, survive again.
             listed = earlier_survivors(Path(options.again))
             for mutant in mutants:
                 if mutant.status == "not run" and mutant.name not in listed:
                     mutant.status = "killed"
-        triage = load_triage()
+                elif mutant.status == "not run" and (mutant.message_only or mutant.key in triage):
+                    mutant.status = "survived"
         to_run = [m for m in mutants if m.status == "not run"]
         count = [0]
 
@@ -573,11 +574,9 @@ def main(argv: list[str] | None = None) -> int:
         print()
         print(table(mutants, modules))
         print(f"\n{len(mutants)} mutants in {elapsed / 60:.1f} min on {options.jobs} cores")
-        left = [
-            m for m in mutants if m.status in {"survived", "no tests", "timeout", "suspicious"} and not m.message_only
-        ]
+        left = [m for m in mutants if m.status not in {"killed", "triaged"} and not m.message_only]
         if options.survivors:
-            for mutant in (m for m in mutants if m.status in {"survived", "no tests", "timeout", "suspicious"}):
+            for mutant in (m for m in mutants if m.status != "killed"):
                 print(("(message) " if mutant.message_only else "") + describe(mutant))
         if options.triage_stubs:
             for mutant in left:
