@@ -192,3 +192,87 @@ def test_jti_must_be_a_string() -> None:
     with pytest.raises(InvalidClaimError) as info:
         _check({"jti": 1})
     assert info.value.claim == "jti"
+
+
+AUDIENCE = frozenset({"api"})
+ISSUER = frozenset({"trent"})
+
+# claims, options, the error, and the claim, expected and received values it carries for programs.
+FAILURES: list[tuple[dict[str, Any], dict[str, Any], type[Exception], str, object, object]] = [
+    ({}, {"require": ["x"]}, MissingRequiredClaimError, "x", None, None),
+    ({"exp": "1"}, {}, InvalidClaimError, "exp", None, "1"),
+    ({"exp": NOW - 1}, {}, ExpiredSignatureError, "exp", NOW, NOW - 1),
+    ({"nbf": [1]}, {}, InvalidClaimError, "nbf", None, [1]),
+    ({"nbf": NOW + 5}, {}, ImmatureSignatureError, "nbf", NOW, NOW + 5),
+    ({"iat": None}, {}, InvalidIssuedAtError, "iat", None, None),
+    ({"iat": "x"}, {}, InvalidIssuedAtError, "iat", None, "x"),
+    ({"iat": NOW + 5}, {}, InvalidIssuedAtError, "iat", NOW, NOW + 5),
+    ({"iat": NOW - 20}, {"max_age": 10}, InvalidIssuedAtError, "iat", 10.0, NOW - 20),
+    ({}, {"max_age": 10}, MissingRequiredClaimError, "iat", 10.0, None),
+    ({}, {"audience": "api"}, MissingRequiredClaimError, "aud", AUDIENCE, None),
+    ({"aud": 1}, {"audience": "api"}, InvalidAudienceError, "aud", None, 1),
+    ({"aud": "api"}, {}, InvalidAudienceError, "aud", None, "api"),
+    ({"aud": ["web"]}, {"audience": "api"}, InvalidAudienceError, "aud", AUDIENCE, ["web"]),
+    ({}, {"issuer": "trent"}, MissingRequiredClaimError, "iss", ISSUER, None),
+    ({"iss": 1}, {"issuer": "trent"}, InvalidIssuerError, "iss", ISSUER, 1),
+    ({"iss": 1}, {}, InvalidIssuerError, "iss", None, 1),
+    ({"iss": "mallory"}, {"issuer": "trent"}, InvalidIssuerError, "iss", ISSUER, "mallory"),
+    ({}, {"subject": "alice"}, MissingRequiredClaimError, "sub", "alice", None),
+    ({"sub": 1}, {"subject": "alice"}, InvalidSubjectError, "sub", "alice", 1),
+    ({"sub": 1}, {}, InvalidSubjectError, "sub", None, 1),
+    ({"sub": "bob"}, {"subject": "alice"}, InvalidSubjectError, "sub", "alice", "bob"),
+    ({"jti": 1}, {}, InvalidClaimError, "jti", None, 1),
+]
+
+
+@pytest.mark.parametrize("case", FAILURES)
+def test_every_claim_error_names_the_claim_and_what_was_expected_and_received(
+    case: tuple[dict[str, Any], dict[str, Any], type[Exception], str, object, object],
+) -> None:
+    claims, options, error, claim, expected, received = case
+    with pytest.raises(error) as info:
+        _check(claims, **options)
+    assert type(info.value) is error
+    assert (info.value.claim, info.value.expected, info.value.received) == (claim, expected, received)  # type: ignore[attr-defined]
+
+
+def test_a_naive_datetime_is_a_numeric_date_in_utc_whatever_the_local_zone(monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    naive = dt.datetime(2024, 1, 1, 0, 0, 0)
+    try:
+        for zone in ("America/New_York", "Asia/Tokyo", "UTC"):
+            monkeypatch.setenv("TZ", zone)
+            time.tzset()
+            assert numeric_date(naive) == 1_704_067_200
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
+def test_time_claims_may_be_fractional() -> None:
+    _check({"exp": NOW + 0.5, "nbf": NOW - 0.5, "iat": NOW - 0.5}, max_age=1)
+    with pytest.raises(ExpiredSignatureError):
+        _check({"exp": NOW - 0.5})
+    with pytest.raises(ImmatureSignatureError):
+        _check({"nbf": NOW + 0.5})
+    with pytest.raises(InvalidIssuedAtError, match="future"):
+        _check({"iat": NOW + 0.5})
+
+
+class _NoOffset(dt.tzinfo):
+    """A time zone that does not know its offset: the datetime is naive in all but name."""
+
+    def utcoffset(self, value: dt.datetime | None) -> dt.timedelta | None:
+        return None
+
+    def tzname(self, value: dt.datetime | None) -> str | None:
+        return None
+
+    def dst(self, value: dt.datetime | None) -> dt.timedelta | None:
+        return None
+
+
+def test_a_datetime_whose_zone_has_no_offset_is_naive() -> None:
+    with pytest.raises(InvalidOptionError, match="naive"):
+        to_timestamp(dt.datetime(2024, 1, 1, tzinfo=_NoOffset()), "now")
