@@ -213,7 +213,7 @@ def make_mutants(copy: Path, paths: list[str]) -> list[Mutant]:
 
         def text(function: str, lines: list[str] = lines, spans: Any = mutated.line_span_by_function_name) -> str:
             span = spans[function]
-            return _dedent_def(lines[span.start - 1 : span.end], function.rsplit("ǁ", 1)[-1])
+            return _dedent_def(lines[span.start - 1 : span.end], function)
 
         for name in mutated.mutant_names:
             function = name.partition("__mutmut_")[0]
