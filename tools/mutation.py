@@ -57,6 +57,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import textwrap
 import time
 import tokenize
 import tomllib
@@ -183,7 +184,10 @@ def is_message_only(function: str, original: str, mutated: str) -> bool:
     # Some text of a message (a literal, or the name of what is refused) replaced by another string or by None.
     if not changed or any(b.type != tokenize.STRING and b.string != "None" for _, b in changed):
         return False
-    spans = list(_message_positions(ast.parse(original)))
+    try:
+        spans = list(_message_positions(ast.parse(original)))
+    except SyntaxError:  # not a whole function on its own: say no
+        return False
 
     def inside(token: tokenize.TokenInfo) -> bool:
         return any((l0, c0) <= token.start and token.end <= (l1, c1) for l0, c0, l1, c1 in spans)
@@ -192,11 +196,8 @@ def is_message_only(function: str, original: str, mutated: str) -> bool:
 
 
 def _dedent_def(lines: list[str], name: str) -> str:
-    text = "".join(lines)
-    # Class methods sit indented in the class; parse them on their own.
-    indent = len(text) - len(text.lstrip(" "))
-    body = "".join(line[indent:] if line.startswith(" " * indent) else line for line in lines)
-    return body.replace(f"def {name}(", "def f(", 1)
+    # Class methods sit indented in the class; parse them on their own, under one name.
+    return textwrap.dedent("".join(lines)).replace(f"def {name}(", "def f(", 1)
 
 
 def make_mutants(copy: Path, paths: list[str]) -> list[Mutant]:
