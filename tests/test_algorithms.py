@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, padding, rsa
@@ -12,7 +14,7 @@ from support import private_key_for
 
 import minijwt
 from minijwt import ALGORITHMS, SUPPORTED_ALGORITHMS, InvalidAlgorithmError, InvalidKeyError, SecretKey
-from minijwt._algorithms import check_key, get_algorithm
+from minijwt._algorithms import allowlist, check_key, get_algorithm, misfit
 from minijwt._keyload import from_crypto_object
 
 EXPECTED = {
@@ -195,3 +197,126 @@ def test_prepared_hmac_equals_the_standard_library(secret: bytes, message: bytes
         assert row.sign(key, message) == expected  # the prepared state is reused, unchanged
         assert row.verify(key, message, expected)
         assert not row.verify(key, message + b"x", expected)
+
+
+# name: (kty, curves, hash, minimum key size in bits, signature size in bytes or 0 when the key decides)
+TABLE = {
+    "HS256": ("oct", set(), "SHA-256", 256, 32),
+    "HS384": ("oct", set(), "SHA-384", 384, 48),
+    "HS512": ("oct", set(), "SHA-512", 512, 64),
+    "RS256": ("RSA", set(), "SHA-256", 2048, 0),
+    "RS384": ("RSA", set(), "SHA-384", 2048, 0),
+    "RS512": ("RSA", set(), "SHA-512", 2048, 0),
+    "PS256": ("RSA", set(), "SHA-256", 2048, 0),
+    "PS384": ("RSA", set(), "SHA-384", 2048, 0),
+    "PS512": ("RSA", set(), "SHA-512", 2048, 0),
+    "ES256": ("EC", {"P-256"}, "SHA-256", 256, 64),
+    "ES384": ("EC", {"P-384"}, "SHA-384", 384, 96),
+    "ES512": ("EC", {"P-521"}, "SHA-512", 521, 132),
+    "EdDSA": ("OKP", {"Ed25519", "Ed448"}, "", 256, 0),
+    "Ed25519": ("OKP", {"Ed25519"}, "", 256, 64),
+    "Ed448": ("OKP", {"Ed448"}, "", 456, 114),
+}
+KEY_TYPES = {"oct": SecretKey, "RSA": minijwt.RSAKey, "EC": minijwt.ECKey, "OKP": minijwt.OKPKey}
+
+
+@pytest.mark.parametrize("name", sorted(TABLE))
+def test_each_row_of_the_table_states_its_algorithm(name: str) -> None:
+    kty, curves, hash_name, min_key_size, signature_size = TABLE[name]
+    row = ALGORITHMS[name]
+    assert (row.name, row.kty, set(row.curves), row.hash_name) == (name, kty, curves, hash_name)
+    assert (row.min_key_size, row.signature_size) == (min_key_size, signature_size)
+    assert type(row.min_key_size) is int
+    assert type(row.signature_size) is int
+    assert row.key_type is KEY_TYPES[kty]
+    assert row.key_type.kty == kty
+    assert type(row.curves) is frozenset
+
+
+@pytest.mark.parametrize("name", [name for name, row in sorted(TABLE.items()) if row[4]])
+def test_a_fixed_signature_size_is_the_size_of_every_signature(name: str) -> None:
+    row = ALGORITHMS[name]
+    key = from_crypto_object(private_key_for(name)) if row.kty != "oct" else SecretKey(bytes(row.min_key_size // 8))
+    for message in (b"", b"data", bytes(1000)):
+        assert len(row.sign(key, message)) == row.signature_size
+
+
+@pytest.mark.parametrize("name", ["EdDSA", "Ed25519", "Ed448"])
+def test_an_edwards_row_accepts_exactly_its_curves(name: str) -> None:
+    row = ALGORITHMS[name]
+    for crv, make in (("Ed25519", ed25519.Ed25519PrivateKey.generate), ("Ed448", ed448.Ed448PrivateKey.generate)):
+        key = from_crypto_object(make())
+        assert (misfit(row, key) is None) == (crv in row.curves)
+        if crv in row.curves:
+            signature = row.sign(key, b"data")
+            assert row.verify(key, b"data", signature)
+            assert not row.verify(key, b"datb", signature)
+
+
+def test_the_table_cannot_be_changed() -> None:
+    with pytest.raises(TypeError):
+        ALGORITHMS["HS256"] = ALGORITHMS["HS512"]  # type: ignore[index]
+    with pytest.raises(TypeError):
+        del ALGORITHMS["HS256"]  # type: ignore[attr-defined]
+    with pytest.raises(AttributeError):
+        ALGORITHMS.clear()  # type: ignore[attr-defined]
+    row = ALGORITHMS["HS256"]
+    for field, value in (("min_key_size", 8), ("key_type", minijwt.RSAKey), ("verify", lambda *_: True)):
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(row, field, value)
+    assert row.min_key_size == 256
+
+
+@pytest.mark.parametrize(
+    "algorithms", [frozenset({"HS256", 1}), frozenset({"HS256", None}), ["HS256", 1], ("HS256", b"RS256")]
+)
+def test_an_allowlist_of_anything_but_algorithm_names_is_refused(algorithms: object) -> None:
+    with pytest.raises(minijwt.InvalidOptionError, match="string"):
+        allowlist(algorithms)
+
+
+@pytest.mark.parametrize("algorithms", [[], (), frozenset(), set(), iter([])])
+def test_an_empty_allowlist_is_refused(algorithms: object) -> None:
+    with pytest.raises(minijwt.InvalidOptionError, match="at least one"):
+        allowlist(algorithms)
+    with pytest.raises(minijwt.InvalidOptionError, match="at least one"):
+        minijwt.decode("a.b.c", SecretKey(bytes(32)), algorithms=algorithms)  # type: ignore[arg-type]
+
+
+class _RecordingPublicKey:
+    """Stands in for an EC public key: counts the signatures that reach the primitive."""
+
+    def __init__(self, public: ec.EllipticCurvePublicKey) -> None:
+        self.public = public
+        self.calls = 0
+
+    def verify(self, signature: bytes, data: bytes, scheme: ec.EllipticCurveSignatureAlgorithm) -> None:
+        self.calls += 1
+        self.public.verify(signature, data, scheme)
+
+
+@pytest.mark.parametrize("alg", ["ES256", "ES384", "ES512"])
+def test_a_zero_r_or_s_is_refused_before_the_primitive_is_reached(alg: str) -> None:
+    row = get_algorithm(alg)
+    private = private_key_for(alg)
+    assert isinstance(private, ec.EllipticCurvePrivateKey)
+    key = from_crypto_object(private.public_key())
+    recorder = _RecordingPublicKey(private.public_key())
+    # The typed key is frozen; its public half is swapped for the recorder here only.
+    object.__setattr__(key, "public", recorder)
+    half = row.signature_size // 2
+    good = row.sign(from_crypto_object(private), b"data")
+    assert row.verify(key, b"data", good)
+    assert recorder.calls == 1  # the recorder is on the path a signature takes
+    r, s = good[:half], good[half:]
+    for signature in (bytes(half) + s, r + bytes(half), bytes(2 * half)):
+        assert not row.verify(key, b"data", signature)
+    # Wrong lengths are refused before the primitive too.
+    for signature in (good[:-1], good + b"\x00", b""):
+        assert not row.verify(key, b"data", signature)
+    assert recorder.calls == 1
+    # r = 1 and s = 1 are not refused by the guard: the primitive decides.
+    one = (1).to_bytes(half, "big")
+    assert not row.verify(key, b"data", one + s)
+    assert not row.verify(key, b"data", r + one)
+    assert recorder.calls == 3

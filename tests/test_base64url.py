@@ -83,3 +83,46 @@ def test_padded_or_standard_alphabet_is_rejected(data: bytes) -> None:
     if "=" in standard or "+" in standard or "/" in standard:
         with pytest.raises(DecodeError):
             b64decode(standard)
+
+
+ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+
+@pytest.mark.parametrize("value", range(64))
+def test_any_character_of_the_alphabet_may_end_an_encoding(value: int) -> None:
+    # The unpadded encoding of 3, 2 and 1 bytes whose last 6, 4 and 2 bits select each character in turn.
+    assert b64encode(bytes([0, 0, value])) == "AAA" + ALPHABET[value]
+    assert b64decode("AAA" + ALPHABET[value]) == bytes([0, 0, value])
+    assert b64encode(bytes([value << 2])) == ALPHABET[value] + "A"
+
+
+@pytest.mark.parametrize("spare_bit", [0x01, 0x02, 0x04, 0x08])
+def test_each_spare_bit_of_a_two_character_quantum_is_refused(spare_bit: int) -> None:
+    # 2 characters carry 1 byte: 12 bits, the low 4 bits of the second character are spare.
+    for first in "AQgw":
+        for high in (0x00, 0x10, 0x20, 0x30):
+            canonical = first + ALPHABET[high]
+            assert b64encode(b64decode(canonical)) == canonical
+            with pytest.raises(DecodeError, match="spare bits"):
+                b64decode(first + ALPHABET[high | spare_bit])
+            with pytest.raises(DecodeError, match="spare bits"):
+                b64decode("AAAA" + first + ALPHABET[high | spare_bit])
+
+
+@pytest.mark.parametrize("spare_bit", [0x01, 0x02])
+def test_each_spare_bit_of_a_three_character_quantum_is_refused(spare_bit: int) -> None:
+    # 3 characters carry 2 bytes: 18 bits, the low 2 bits of the third character are spare.
+    for high in range(0, 64, 4):
+        canonical = "AA" + ALPHABET[high]
+        assert b64encode(b64decode(canonical)) == canonical
+        with pytest.raises(DecodeError, match="spare bits"):
+            b64decode("AA" + ALPHABET[high | spare_bit])
+        with pytest.raises(DecodeError, match="spare bits"):
+            b64decode("AAAAAA" + ALPHABET[high | spare_bit])
+
+
+@pytest.mark.parametrize("length", [1, 5, 9])
+def test_a_length_of_one_more_than_a_multiple_of_four_is_refused(length: int) -> None:
+    with pytest.raises(DecodeError, match="length"):
+        b64decode("A" * length)
+    assert b64decode("A" * (length - 1)) == bytes((length - 1) // 4 * 3)

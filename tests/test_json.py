@@ -90,3 +90,39 @@ def test_round_trip(value: Any) -> None:
     assert encoded == dumps(value, "payload")  # deterministic
     decoded = loads(encoded, "payload")
     assert json.dumps(decoded, sort_keys=True) == json.dumps(value, sort_keys=True)
+
+
+@pytest.mark.parametrize("data", [b"{1", b'{"a"', b"{[1]", b"{null", b'{"a":1}x', b'{"a":1}{}', b'{"a":1} x'])
+def test_an_object_is_one_whole_object(data: bytes) -> None:
+    # An opening brace before some other value, or an object followed by more text, is not one JSON object.
+    with pytest.raises(DecodeError, match="not valid JSON"):
+        loads_object(data, "payload")
+
+
+@pytest.mark.parametrize("data", [b' {"a":1}', b'{"a":1} ', b'\n\t{"a":1}\r\n', b" {} "])
+def test_white_space_around_an_object_is_allowed(data: bytes) -> None:
+    assert loads_object(data, "payload") == json.loads(data)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b'"\\ud800"',
+        b'["\\udfff"]',
+        b'{"a":"\\ud800"}',
+        b' {"a":"\\ud800"}',
+        b'{"\\udbff":1} ',
+        b'{"a":[{"b":"x\\uDC00"}]}',
+    ],
+)
+def test_an_escaped_lone_surrogate_is_refused_whatever_the_shape(data: bytes) -> None:
+    with pytest.raises(DecodeError, match="surrogate"):
+        loads(data, "payload")
+    if data.strip().startswith(b"{"):
+        with pytest.raises(DecodeError, match="surrogate"):
+            loads_object(data, "payload")
+
+
+def test_an_escaped_surrogate_pair_is_one_character() -> None:
+    assert loads(b'["\\ud834\\udd1e"]', "payload") == ["\U0001d11e"]
+    assert loads_object(b' {"\\ud834\\udd1e":"\\ud834\\udd1e"}', "payload") == {"\U0001d11e": "\U0001d11e"}

@@ -332,3 +332,52 @@ def test_import_loads_no_x509_or_serialization_until_needed() -> None:
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout  # noqa: S603
     assert out.strip() == "[]"
+
+
+def _modulus(bits: int) -> int:
+    """An odd number of exactly ``bits`` bits without the ROCA fingerprint (the rules do not ask for primes)."""
+    from minijwt._keys import has_roca_fingerprint
+
+    n = (1 << (bits - 1)) | 0x1F
+    while has_roca_fingerprint(n):
+        n += 2
+    assert n.bit_length() == bits
+    return n
+
+
+@pytest.mark.parametrize(("bits", "accepted"), [(2047, False), (2048, True), (16384, True), (16385, False)])
+def test_rsa_modulus_size_limits_on_both_sides(bits: int, accepted: bool) -> None:
+    from minijwt._keys import MAX_RSA_BITS, MIN_RSA_BITS, check_rsa_public
+
+    assert (MIN_RSA_BITS, MAX_RSA_BITS) == (2048, 16384)
+    if accepted:
+        check_rsa_public(_modulus(bits), 65537)
+    else:
+        with pytest.raises(InvalidKeyError, match=f"{bits} bits"):
+            check_rsa_public(_modulus(bits), 65537)
+
+
+@pytest.mark.parametrize(
+    ("e", "accepted"),
+    [(1, False), (2, False), (3, True), (4, False), (65537, True), (2**256 - 1, True), (2**256 + 1, False)],
+)
+def test_rsa_public_exponent_limits(e: int, accepted: bool) -> None:
+    from minijwt._keys import check_rsa_public
+
+    if accepted:
+        check_rsa_public(_modulus(2048), e)
+    else:
+        with pytest.raises(InvalidKeyError, match="exponent"):
+            check_rsa_public(_modulus(2048), e)
+
+
+def test_rsa_public_exponent_must_be_below_the_modulus() -> None:
+    from minijwt._keys import check_rsa_public
+
+    n = _modulus(2048)
+    with pytest.raises(InvalidKeyError, match="exponent"):
+        check_rsa_public(n, n)
+    with pytest.raises(InvalidKeyError, match="exponent"):
+        check_rsa_public(n, n + 2)
+    with pytest.raises(InvalidKeyError, match="even"):
+        check_rsa_public(n + 1, 65537)

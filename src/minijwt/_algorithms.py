@@ -325,8 +325,7 @@ def check_key(alg: Algorithm, key: Key, *, signing: bool) -> None:
 ALLOWLIST_CACHE_SIZE = 64
 
 
-@memoize("algorithms.allowlist", ALLOWLIST_CACHE_SIZE)
-def _allowlist_from_tuple(names: tuple[object, ...]) -> frozenset[str]:
+def _check_allowlist(names: tuple[object, ...]) -> frozenset[str]:
     if not names:
         raise InvalidOptionError("algorithms must name at least one algorithm")
     for name in names:
@@ -335,6 +334,11 @@ def _allowlist_from_tuple(names: tuple[object, ...]) -> frozenset[str]:
         except InvalidAlgorithmError as exc:
             raise InvalidOptionError(f"algorithms: {exc.message}") from None
     return frozenset(names)  # type: ignore[arg-type]
+
+
+# Memoised by a call rather than a decorator, like _header.parse_header: the
+# mutation tests (tools/mutation.py) mutate no decorated function.
+_allowlist_from_tuple = memoize("algorithms.allowlist", ALLOWLIST_CACHE_SIZE)(_check_allowlist)
 
 
 def allowlist(algorithms: object) -> frozenset[str]:

@@ -137,7 +137,8 @@ def check_rsa_public(n: int, e: int) -> None:
         raise InvalidKeyError(f"RSA modulus has {bits} bits; more than {MAX_RSA_BITS} are refused")
     if n % 2 == 0:
         raise InvalidKeyError("RSA modulus is even")
-    if e < 3 or e % 2 == 0 or e.bit_length() > _MAX_RSA_E_BITS or e >= n:
+    # Below 2**256, e is below every modulus allowed (2**2047 and more).
+    if e < 3 or e % 2 == 0 or e.bit_length() > _MAX_RSA_E_BITS:
         raise InvalidKeyError("RSA public exponent must be odd, at least 3 and below 2**256")
     if has_roca_fingerprint(n):
         raise InvalidKeyError("RSA modulus has the ROCA fingerprint (CVE-2017-15361): the key is weak, replace it")
