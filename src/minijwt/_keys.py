@@ -56,6 +56,7 @@ class SecretKey:
 
     Attributes:
         secret: The secret bytes. Never shown by ``repr``.
+        size: The secret's length in bits.
 
     Example:
         >>> from minijwt import SecretKey
@@ -68,6 +69,7 @@ class SecretKey:
     # The HMAC state prepared from this secret, per hash (RFC 2104: the
     # padded key hashed once), filled on first use by the algorithm table.
     prepared: dict[str, Any] = field(init=False, repr=False, compare=False)
+    size: int = field(init=False)
 
     def __post_init__(self) -> None:
         # bytes exactly: a bytearray could be changed after the key was made
@@ -80,11 +82,7 @@ class SecretKey:
         # as a secret it is the algorithm-confusion key (RFC 8725 §2.1).
         refuse_key_text(self.secret)
         object.__setattr__(self, "prepared", {})
-
-    @property
-    def size(self) -> int:
-        """The secret's length in bits."""
-        return len(self.secret) * 8
+        object.__setattr__(self, "size", len(self.secret) * 8)
 
 
 @dataclass(frozen=True, slots=True, eq=False)

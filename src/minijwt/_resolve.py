@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, runtime_checkable
 from ._algorithms import ALGORITHMS, Algorithm, check_key, misfit
 from ._cache import IdentityCache
 from ._keyload import is_cacheable_text, prepare_key, text_key
-from ._keys import Key, SecretKey
+from ._keys import Key
 from .errors import InvalidAlgorithmError, InvalidKeyError, KeyNotFoundError
 
 if TYPE_CHECKING:
@@ -248,7 +248,5 @@ def signing_key(key: object, alg: Algorithm) -> Key:
     else:
         for_signing = getattr(key, "_signing_key", None)
         typed = for_signing(alg) if callable(for_signing) else prepare_key(key)
-    if type(typed) is SecretKey and typed.size >= alg.min_key_size and alg.key_type is SecretKey:
-        return typed  # the HMAC fast path of check_key
     check_key(alg, typed, signing=True)
     return typed
