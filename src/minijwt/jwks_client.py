@@ -330,10 +330,11 @@ def _discovery_urls(issuer: str) -> tuple[str, ...]:
 
 
 class _ClientBase:
+    """Options, parsing, the fetch plan and the state: everything but the I/O."""
+
     #: The keys these sources answer with always fit the token's algorithm
     #: (JWKSet.select chose them).
     _answers_fitting_keys: ClassVar[bool] = True
-    """Options, parsing, the fetch plan and the state: everything but the I/O."""
 
     _state: State
     _clock: Callable[[], float]
