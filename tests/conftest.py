@@ -20,7 +20,5 @@ if os.environ.get("MINIJWT_MUTATION"):
     @pytest.fixture(autouse=True)
     def _fresh_caches() -> None:
         import minijwt
-        from minijwt import _keys
 
         minijwt.clear_caches()
-        _keys._roca_subgroups.cache_clear()
