@@ -33,6 +33,7 @@ __all__ = [
     "fits",
     "get_algorithm",
     "misfit",
+    "named_algorithm",
     "signing_algorithm",
 ]
 
@@ -259,6 +260,18 @@ def get_algorithm(name: object) -> Algorithm:
         # RFC 8725 §3.2: unsecured JWS is never acceptable here.
         raise InvalidAlgorithmError("the 'none' algorithm (unsecured JWS) is never accepted")
     raise InvalidAlgorithmError(f"unsupported algorithm {name[:20]!r}")
+
+
+def named_algorithm(name: object) -> Algorithm:
+    """Look up an algorithm the caller named (not a token): a bad one is an :class:`InvalidOptionError`.
+
+    Raises:
+        InvalidOptionError: ``name`` is not a string, is ``"none"`` or is unknown.
+    """
+    try:
+        return get_algorithm(name)
+    except InvalidAlgorithmError as exc:
+        raise InvalidOptionError(exc.message) from None
 
 
 def signing_algorithm(name: object) -> Algorithm:

@@ -28,7 +28,7 @@ from typing import Any, ClassVar
 
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 
-from ._algorithms import ALGORITHMS, Algorithm, check_key, fits, get_algorithm
+from ._algorithms import ALGORITHMS, Algorithm, check_key, fits, named_algorithm
 from ._base64url import b64encode
 from ._json import dumps, loads_object
 from ._jwk_members import key_from_members, key_to_members, thumbprint_members
@@ -222,9 +222,9 @@ class JWK:
         thumbprint.
 
         Raises:
-            InvalidAlgorithmError: ``alg`` is not a supported algorithm.
+            InvalidOptionError: ``alg`` is not a supported algorithm.
         """
-        row = get_algorithm(alg)
+        row = named_algorithm(alg)
         jwk = cls(key=_generate(row), alg=row.name)
         return dataclasses.replace(jwk, kid=kid if kid is not None else jwk.thumbprint())
 
@@ -553,7 +553,8 @@ class JWKSet:
 
         Raises:
             KeyNotFoundError: No key fits, or (without ``kid``) several do.
-            InvalidAlgorithmError: ``alg`` names no supported algorithm.
+            InvalidOptionError: ``alg``, a name given by the caller, names no
+                supported algorithm.
 
         Example:
             >>> import minijwt
@@ -563,7 +564,7 @@ class JWKSet:
             'k1'
         """
         if not isinstance(alg, Algorithm):
-            alg = get_algorithm(alg)
+            alg = named_algorithm(alg)
         kid = header.get("kid")
         if kid is None:
             candidates = self._by_alg.get(alg.name, ())
