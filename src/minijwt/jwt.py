@@ -178,7 +178,7 @@ class JWTVerifier:
         {'iss': 'https://auth.example'}
     """
 
-    __slots__ = ("_allowed", "_aresolve", "_crit", "_hot", "_key", "_max_token_size", "_resolve", "_rules", "_static")
+    __slots__ = ("_allowed", "_aresolve", "_crit", "_hot", "_key", "_max_token_size", "_resolve", "_rules")
 
     def __init__(
         self,
@@ -248,10 +248,9 @@ class JWTVerifier:
         if not callable(getattr(key, "aresolve_key", None)) or callable(getattr(key, "resolve_key", None)):
             self._resolve = resolver_for(key)
         # A single key: the resolve step is a set lookup, done inline.
-        self._static = self._resolve if isinstance(self._resolve, StaticKey) else None
+        static = self._resolve if isinstance(self._resolve, StaticKey) else None
         # What decode() reads for every token, in one tuple: one attribute
         # load instead of seven.
-        static = self._static
         self._hot = (
             self._allowed,
             self._max_token_size,
