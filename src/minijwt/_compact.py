@@ -13,7 +13,7 @@ unencoded one (RFC 7797).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, NamedTuple
+from typing import Any
 
 from ._algorithms import Algorithm
 from ._base64url import b64decode, b64encode
@@ -52,22 +52,13 @@ _NOTHING: frozenset[str] = frozenset()
 DEFAULT_MAX_TOKEN_SIZE = 256 * 1024
 
 
-class ParsedCompact(NamedTuple):
-    """A compact JWS whose shape and header have been checked, signature not yet.
-
-    Attributes:
-        header: The protected header (read-only).
-        alg: The header's algorithm, one of the allowed ones.
-        signing_input: The bytes the signature covers.
-        signature: The decoded signature.
-        payload: The decoded payload (not to be trusted before the signature).
-    """
-
-    header: Mapping[str, Any]
-    alg: Algorithm
-    signing_input: bytes
-    signature: bytes
-    payload: bytes
+#: A compact JWS whose shape and header have been checked, signature not yet:
+#: ``(header, alg, signing_input, signature, payload)``, the protected header
+#: (read-only), its algorithm (one of the allowed ones), the bytes the
+#: signature covers, the decoded signature and the decoded payload (not to be
+#: trusted before the signature). A plain tuple: a NamedTuple's instance costs
+#: a third of a microsecond more to make, on every token.
+ParsedCompact = tuple[Mapping[str, Any], Algorithm, bytes, bytes, bytes]
 
 
 def check_max_token_size(value: object) -> int:
@@ -147,9 +138,7 @@ def parse(
     payload = b64decode(payload_b64, "payload")
     # Once all three segments have decoded, the text is known to be ASCII.
     signing_input = text[: len(header_b64) + 1 + len(payload_b64)].encode("ascii")
-    # tuple.__new__ directly: a NamedTuple's generated __new__ costs a Python
-    # call per token for the same five fields.
-    return _new(ParsedCompact, (header, alg, signing_input, signature, payload))
+    return header, alg, signing_input, signature, payload
 
 
 def parse_jws(
@@ -201,10 +190,7 @@ def parse_jws(
         except UnicodeEncodeError:
             raise DecodeError("an unencoded payload in a compact JWS must be ASCII") from None
     data = signing_input(header_b64, part)
-    return _new(ParsedCompact, (header, alg, data, signature, payload))
-
-
-_new = tuple.__new__
+    return header, alg, data, signature, payload
 
 
 def check_signature(parsed: ParsedCompact, key: Key) -> None:
@@ -213,7 +199,8 @@ def check_signature(parsed: ParsedCompact, key: Key) -> None:
     Raises:
         InvalidSignatureError: The signature does not verify.
     """
-    if not parsed.alg.verify(key, parsed.signing_input, parsed.signature):
+    _, alg, signing_input, signature, _ = parsed
+    if not alg.verify(key, signing_input, signature):
         raise bad_signature()
 
 

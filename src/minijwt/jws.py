@@ -326,7 +326,7 @@ def _verify_compact(  # noqa: PLR0917 - private; the public signatures are keywo
     resolve = resolver_for(key)
     parsed = _compact.parse_jws(token, allowed, max_size, understood, detached)
     try:
-        found = resolve(parsed.header, parsed.alg)
+        found = resolve(parsed[0], parsed[1])
     except (InvalidAlgorithmError, KeyNotFoundError):
         # No key for this token. If no key could serve any allowed algorithm,
         # no token ever could: that is the caller's configuration, said as
@@ -364,8 +364,9 @@ def verify_complete(
     """
     parsed, found = _verify_compact(token, key, algorithms, max_token_size, payload, crit)
     thumbprint = _thumbprint(found) if isinstance(key, EmbeddedJWK) else None
-    result = SignatureResult(mutable_copy(parsed.header), {}, True, thumbprint)
-    return VerifiedJWS(mutable_copy(parsed.header), parsed.payload, (result,))
+    header, _, _, _, payload = parsed
+    result = SignatureResult(mutable_copy(header), {}, True, thumbprint)
+    return VerifiedJWS(mutable_copy(header), payload, (result,))
 
 
 def verify(
@@ -432,7 +433,7 @@ def verify(
         >>> jws.verify(token, key, algorithms=["HS256"], payload=b"the body")
         b'the body'
     """
-    return _verify_compact(token, key, algorithms, max_token_size, payload, crit)[0].payload
+    return _verify_compact(token, key, algorithms, max_token_size, payload, crit)[0][4]
 
 
 def sign_json(

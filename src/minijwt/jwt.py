@@ -315,8 +315,9 @@ class JWTVerifier:
         if resolve is None:
             raise _needs_adecode(self._key)
         parsed = _compact.parse(token, self._allowed, self._max_token_size, self._crit)
-        _compact.check_signature(parsed, resolve(parsed.header, parsed.alg))
-        return VerifiedJWT(mutable_copy(parsed.header), self._claims(parsed, now))
+        header, alg = parsed[0], parsed[1]
+        _compact.check_signature(parsed, resolve(header, alg))
+        return VerifiedJWT(mutable_copy(header), self._claims(parsed, now))
 
     async def adecode(self, token: str | bytes, *, now: float | dt.datetime | None = None) -> dict[str, Any]:
         """The coroutine twin of :meth:`decode`: awaits an asynchronous key lookup.
@@ -333,19 +334,21 @@ class JWTVerifier:
             {'sub': 'a'}
         """
         parsed = _compact.parse(token, self._allowed, self._max_token_size, self._crit)
+        header, alg = parsed[0], parsed[1]
         aresolve = self._aresolve
         if aresolve is not None:
-            key = await aresolve(parsed.header, parsed.alg)
+            key = await aresolve(header, alg)
         else:
-            key = self._resolve(parsed.header, parsed.alg)  # type: ignore[misc]
+            key = self._resolve(header, alg)  # type: ignore[misc]
         _compact.check_signature(parsed, key)
         return self._claims(parsed, now)
 
     def _claims(self, parsed: _compact.ParsedCompact, now: float | dt.datetime | None) -> dict[str, Any]:
         rules = self._rules
+        header, _, _, _, payload = parsed
         if rules.typ is not None:
-            check_typ(parsed.header, rules)
-        claims = loads_object(parsed.payload, "payload")
+            check_typ(header, rules)
+        claims = loads_object(payload, "payload")
         check_claims(claims, rules, None if now is None else to_timestamp(now, "now"))
         return claims
 
