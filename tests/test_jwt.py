@@ -529,8 +529,38 @@ def test_decode_decode_complete_adecode_and_the_verifier_share_one_option_list()
         assert list(inspect.signature(method).parameters) == ["self", "token", "now"]
 
 
-def test_changing_any_one_option_gives_another_cached_verifier() -> None:
-    from minijwt import jwt as jwt_module
+@pytest.mark.parametrize("container", [list, tuple])
+@pytest.mark.parametrize("entry", ["decode", "decode_complete", "adecode"])
+def test_changing_any_one_option_gives_another_cached_verifier(
+    entry: str, container: type[list[str]] | type[tuple[str, ...]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each entry point finds the prepared verifier of exactly its options, and only that one.
+
+    With lists, the lookup takes a snapshot of them; with tuples (and the
+    other options as they are) it uses them directly: both ways are checked.
+    """
+    import asyncio
+    import contextlib
+    import inspect
+
+    built = 0
+    original = JWTVerifier.__init__
+
+    def counting(self: JWTVerifier, *args: Any, **kwargs: Any) -> None:
+        nonlocal built
+        built += 1
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(JWTVerifier, "__init__", counting)
+
+    def call(key: bytes, **options: Any) -> None:
+        options = {name: container(value) if type(value) is list else value for name, value in options.items()}
+        token = minijwt.encode({"aud": "api"}, key)
+        with contextlib.suppress(minijwt.InvalidTokenError):  # the options, not the outcome, are tested
+            if entry == "adecode":
+                asyncio.run(minijwt.adecode(token, key, now=NOW, **options))
+            else:
+                getattr(minijwt, entry)(token, key, now=NOW, **options)
 
     base: dict[str, Any] = {
         "algorithms": ["HS256"],
@@ -556,15 +586,34 @@ def test_changing_any_one_option_gives_another_cached_verifier() -> None:
         "max_token_size": 4097,
         "crit": ["ext", "ext2"],
     }
-    import inspect
+    assert set(base) == set(inspect.signature(original).parameters) - {"self", "key"}
+    minijwt.clear_caches()
+    call(KEY, **base)
+    assert built == 1
+    call(KEY, **base)  # the same options, made anew: found
+    assert built == 1
+    if entry == "decode" and container is tuple:
+        # decode() looks the verifier up itself, without calling _verifier(),
+        # whose cache key it must build exactly alike (else it only misses).
+        from minijwt import jwt as jwt_module
 
-    assert set(base) == set(inspect.signature(JWTVerifier.__init__).parameters) - {"self", "key"}
-    first = jwt_module._verifier(KEY, *base.values())
-    assert jwt_module._verifier(KEY, *base.values()) is first
+        monkeypatch.setattr(jwt_module, "_verifier", None)
+        call(KEY, **base)
+        monkeypatch.undo()
+        monkeypatch.setattr(JWTVerifier, "__init__", counting)
     for name in base:
-        options = {**base, name: changed[name]}
-        assert jwt_module._verifier(KEY, *options.values()) is not first, name
-    assert jwt_module._verifier(KEY + b"!", *base.values()) is not first
+        call(KEY, **{**base, name: changed[name]})
+        assert built == 2, name  # another configuration: a verifier of its own ...
+        call(KEY, **{**base, name: changed[name]})
+        assert built == 2, name  # ... found the next time
+        built = 1
+    call(KEY + b"!", **base)
+    assert built == 2
+    # Equal numbers of another type are other options: a bool or a float
+    # where an int is refused must be refused, whatever is cached.
+    for name, value in (("leeway", True), ("max_age", True), ("max_token_size", 4096.0), ("max_token_size", True)):
+        with pytest.raises(InvalidOptionError):
+            call(KEY, **{**base, name: value})
 
 
 def test_claim_errors_say_what_was_expected_and_received() -> None:

@@ -475,9 +475,38 @@ def decode(
         InvalidKeyError: The key is invalid or fits none of ``algorithms``.
         InvalidOptionError: An option is invalid.
     """
-    return _verifier(
+    # _verifier()'s lookup, written out: this runs for every token, and the
+    # call would add a tenth to the cost of decode(). The cache key must be
+    # built exactly as _verifier() builds it: any other tuple only misses, and
+    # _verifier() below then finds the verifier (a test checks the hit).
+    text_key = type(key) is str or type(key) is bytes
+    try:
+        entry = _VERIFIERS.get(
+            (
+                key if text_key else id(key),
+                tuple(algorithms) if type(algorithms) is list else algorithms,
+                audience,
+                issuer,
+                subject,
+                require,
+                typ,
+                crit,
+                leeway,
+                max_age,
+                max_token_size,
+                type(leeway),
+                type(max_age),
+                type(max_token_size),
+            )
+        )
+    except TypeError:  # a list or a set among the options: _verifier() takes a snapshot
+        entry = None
+    if entry is not None and (text_key or entry[0] is key):
+        return entry[1].decode(token, now=now)
+    verifier = _verifier(
         key, algorithms, audience, issuer, subject, leeway, require, max_age, typ, max_token_size, crit
-    ).decode(token, now=now)
+    )
+    return verifier.decode(token, now=now)
 
 
 def decode_complete(
@@ -568,29 +597,42 @@ def _verifier(  # noqa: PLR0917 - positional: the hot path of decode()
     snapshot of every option, with the types of the numbers: leeway=True must
     not find leeway=1's verifier.
     """
+    text_key = type(key) is str or type(key) is bytes
     try:
-        cache_key = (
-            key if type(key) is str or type(key) is bytes else id(key),
-            tuple(algorithms) if type(algorithms) is list else _freeze(algorithms),
-            audience if type(audience) is str or audience is None else _freeze(audience),
-            issuer if type(issuer) is str or issuer is None else _freeze(issuer),
+        # The options as given (names, None, tuples and numbers hash as they
+        # are); only a list of algorithms, the usual way to name them, is
+        # turned into a tuple here.
+        cache_key: tuple[object, ...] | None = (
+            key if text_key else id(key),
+            tuple(algorithms) if type(algorithms) is list else algorithms,
+            audience,
+            issuer,
             subject,
-            require if type(require) is tuple else _freeze(require),
+            require,
             typ,
+            crit,
             leeway,
-            type(leeway),
             max_age,
-            type(max_age),
             max_token_size,
+            type(leeway),
+            type(max_age),
             type(max_token_size),
-            crit if type(crit) is tuple else _freeze(crit),
         )
         entry = _VERIFIERS.get(cache_key)
-    except TypeError:  # something unhashable: no cache
-        cache_key, entry = None, None
+    except TypeError:
+        given = (algorithms, audience, issuer, require, crit)
+        frozen = tuple(map(_freeze, given))
+        if any(snapshot is not option for snapshot, option in zip(frozen, given, strict=True)):
+            # A list or a set among the options: the verifier of a snapshot of
+            # them, cached, so that the caller's list may change afterwards.
+            algorithms, audience, issuer, require, crit = frozen
+            return _verifier(
+                key, algorithms, audience, issuer, subject, leeway, require, max_age, typ, max_token_size, crit
+            )
+        cache_key, entry = None, None  # unhashable however frozen (a deque ...): no cache
     # A text key is part of the cache key by value; any other key by id, which
     # is only valid while the cached object is that very object.
-    if entry is not None and (entry[0] is key or type(key) is str or type(key) is bytes):
+    if entry is not None and (text_key or entry[0] is key):
         return entry[1]
     verifier = JWTVerifier(
         key,  # type: ignore[arg-type]
