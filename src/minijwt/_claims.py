@@ -263,21 +263,22 @@ def check_claims(claims: Mapping[str, Any], rules: ClaimRules, now: float | None
             raise MissingRequiredClaimError(
                 "token has no 'iat' claim, which max_age requires", claim="iat", expected=rules.max_age
             )
-    # Each check has a fast path for the common good case (a string that
-    # matches); anything else goes to the function that decides and explains.
+    # Each check tests the common good case first (a string that matches);
+    # anything else but an absent claim that nothing requires goes to the
+    # function that decides and explains.
     audience = rules.audience
     aud = claims.get("aud", _ABSENT)
-    if (aud is not _ABSENT or audience is not None) and not (
-        type(aud) is str and audience is not None and aud in audience
+    if not (type(aud) is str and audience is not None and aud in audience) and (
+        aud is not _ABSENT or audience is not None
     ):
         _check_audience(claims, audience)
     issuer = rules.issuer
     iss = claims.get("iss", _ABSENT)
-    if (iss is not _ABSENT or issuer is not None) and not (type(iss) is str and (issuer is None or iss in issuer)):
+    if not (type(iss) is str and (issuer is None or iss in issuer)) and (iss is not _ABSENT or issuer is not None):
         _check_issuer(claims, issuer)
     subject = rules.subject
     sub = claims.get("sub", _ABSENT)
-    if (sub is not _ABSENT or subject is not None) and not (type(sub) is str and (subject is None or sub == subject)):
+    if not (type(sub) is str and (subject is None or sub == subject)) and (sub is not _ABSENT or subject is not None):
         _check_subject(claims, subject)
     if "jti" in claims and type(claims["jti"]) is not str:
         raise InvalidClaimError("claim 'jti' must be a string", claim="jti", received=claims["jti"])
