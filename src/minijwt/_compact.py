@@ -136,8 +136,9 @@ def parse(
         raise InvalidAlgorithmError(f"algorithm {alg.name} is not in the allowed algorithms")
     signature = b64decode(signature_b64, "signature")
     payload = b64decode(payload_b64, "payload")
-    # Once all three segments have decoded, the text is known to be ASCII.
-    signing_input = text[: len(header_b64) + 1 + len(payload_b64)].encode("ascii")
+    # RFC 7515 §5.2: the signing input is the text before the last ".", known
+    # to be ASCII once all three segments have decoded.
+    signing_input = text.rpartition(".")[0].encode("ascii")
     return header, alg, signing_input, signature, payload
 
 
