@@ -592,15 +592,6 @@ def test_changing_any_one_option_gives_another_cached_verifier(
     assert built == 1
     call(KEY, **base)  # the same options, made anew: found
     assert built == 1
-    if entry == "decode" and container is tuple:
-        # decode() looks the verifier up itself, without calling _verifier(),
-        # whose cache key it must build exactly alike (else it only misses).
-        from minijwt import jwt as jwt_module
-
-        monkeypatch.setattr(jwt_module, "_verifier", None)
-        call(KEY, **base)
-        monkeypatch.undo()
-        monkeypatch.setattr(JWTVerifier, "__init__", counting)
     for name in base:
         call(KEY, **{**base, name: changed[name]})
         assert built == 2, name  # another configuration: a verifier of its own ...
@@ -614,6 +605,18 @@ def test_changing_any_one_option_gives_another_cached_verifier(
     for name, value in (("leeway", True), ("max_age", True), ("max_token_size", 4096.0), ("max_token_size", True)):
         with pytest.raises(InvalidOptionError):
             call(KEY, **{**base, name: value})
+    if entry == "decode":
+        # decode() looks a verifier up itself, without calling _verifier(),
+        # whose cache key it must make alike (else it only misses), for lists
+        # of algorithms, audiences and required claims too.
+        from minijwt import jwt as jwt_module
+
+        hit = {**base, "audience": container(["api", "api2"]), "crit": ("ext",)}
+        call(KEY, **hit)
+        saved = jwt_module._verifier
+        monkeypatch.setattr(jwt_module, "_verifier", None)
+        call(KEY, **hit)
+        monkeypatch.setattr(jwt_module, "_verifier", saved)
 
 
 def test_claim_errors_say_what_was_expected_and_received() -> None:

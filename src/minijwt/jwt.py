@@ -476,19 +476,21 @@ def decode(
         InvalidOptionError: An option is invalid.
     """
     # _verifier()'s lookup, written out: this runs for every token, and the
-    # call would add a tenth to the cost of decode(). The cache key must be
-    # built exactly as _verifier() builds it: any other tuple only misses, and
-    # _verifier() below then finds the verifier (a test checks the hit).
+    # call would add a tenth to the cost of decode(). For every option that
+    # hashes, the cache key must be the one _verifier() makes: any other tuple
+    # only misses, and _verifier() below then finds the verifier (a test
+    # checks the hit). Lists are snapshot here for the options usually given
+    # as lists; a list elsewhere (issuer, crit) takes the longer way.
     text_key = type(key) is str or type(key) is bytes
     try:
         entry = _VERIFIERS.get(
             (
                 key if text_key else id(key),
                 tuple(algorithms) if type(algorithms) is list else algorithms,
-                audience,
+                tuple(audience) if type(audience) is list else audience,
                 issuer,
                 subject,
-                require,
+                tuple(require) if type(require) is list else require,
                 typ,
                 crit,
                 leeway,
@@ -499,7 +501,7 @@ def decode(
                 type(max_token_size),
             )
         )
-    except TypeError:  # a list or a set among the options: _verifier() takes a snapshot
+    except TypeError:  # a set, or a list of issuers or crit names: _verifier() takes a snapshot
         entry = None
     if entry is not None and (text_key or entry[0] is key):
         return entry[1].decode(token, now=now)
@@ -599,18 +601,15 @@ def _verifier(  # noqa: PLR0917 - positional: the hot path of decode()
     """
     text_key = type(key) is str or type(key) is bytes
     try:
-        # The options as given (names, None, tuples and numbers hash as they
-        # are); only a list of algorithms, the usual way to name them, is
-        # turned into a tuple here.
         cache_key: tuple[object, ...] | None = (
             key if text_key else id(key),
-            tuple(algorithms) if type(algorithms) is list else algorithms,
-            audience,
-            issuer,
+            tuple(algorithms) if type(algorithms) is list else _freeze(algorithms),
+            audience if type(audience) is str or audience is None else _freeze(audience),
+            issuer if type(issuer) is str or issuer is None else _freeze(issuer),
             subject,
-            require,
+            require if type(require) is tuple else _freeze(require),
             typ,
-            crit,
+            crit if type(crit) is tuple else _freeze(crit),
             leeway,
             max_age,
             max_token_size,
@@ -619,17 +618,8 @@ def _verifier(  # noqa: PLR0917 - positional: the hot path of decode()
             type(max_token_size),
         )
         entry = _VERIFIERS.get(cache_key)
-    except TypeError:
-        given = (algorithms, audience, issuer, require, crit)
-        frozen = tuple(map(_freeze, given))
-        if any(snapshot is not option for snapshot, option in zip(frozen, given, strict=True)):
-            # A list or a set among the options: the verifier of a snapshot of
-            # them, cached, so that the caller's list may change afterwards.
-            algorithms, audience, issuer, require, crit = frozen
-            return _verifier(
-                key, algorithms, audience, issuer, subject, leeway, require, max_age, typ, max_token_size, crit
-            )
-        cache_key, entry = None, None  # unhashable however frozen (a deque ...): no cache
+    except TypeError:  # unhashable however frozen (a deque ...): no cache
+        cache_key, entry = None, None
     # A text key is part of the cache key by value; any other key by id, which
     # is only valid while the cached object is that very object.
     if entry is not None and (text_key or entry[0] is key):
