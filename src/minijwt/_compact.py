@@ -38,6 +38,7 @@ __all__ = [
     "check_signature",
     "parse",
     "parse_jws",
+    "shape_error",
     "sign",
     "sign_jws",
     "split",
@@ -91,15 +92,20 @@ def split(token: str) -> tuple[str, str, str]:
     parts = token.split(".")
     if len(parts) == 3:
         return parts[0], parts[1], parts[2]
-    stripped = token.lstrip()
-    if stripped.startswith("{"):
-        raise DecodeError(
+    raise shape_error(token)
+
+
+def shape_error(token: str) -> DecodeError:
+    """The error for a token that does not have three segments, saying what it looks like."""
+    if token.lstrip().startswith("{"):
+        return DecodeError(
             "token is a JWS JSON serialization; only the compact serialization is accepted here "
             "(verify it with minijwt.jws.verify_json)"
         )
-    if len(parts) == 5:
-        raise DecodeError("token has 5 segments: it is a JWE (encrypted), which this library does not decrypt")
-    raise DecodeError(f"token must have 3 segments separated by '.', but has {len(parts)}")
+    segments = token.count(".") + 1
+    if segments == 5:
+        return DecodeError("token has 5 segments: it is a JWE (encrypted), which this library does not decrypt")
+    return DecodeError(f"token must have 3 segments separated by '.', but has {segments}")
 
 
 def parse(
@@ -120,10 +126,10 @@ def parse(
             allowed.
     """
     text = token if type(token) is str and len(token) <= max_token_size else as_text(token, max_token_size)
-    parts = text.split(".")
-    if len(parts) != 3:
-        split(text)  # raises, explaining the shape
-    header_b64, payload_b64, signature_b64 = parts
+    try:
+        header_b64, payload_b64, signature_b64 = text.split(".")
+    except ValueError:  # not three segments
+        raise shape_error(text) from None
     if len(header_b64) <= HEADER_CACHE_MAX_LENGTH:
         header, alg, extensions, b64 = parse_header(header_b64)
     else:
@@ -165,10 +171,10 @@ def parse_jws(
         InvalidAlgorithmError: As :func:`parse`.
     """
     text = token if type(token) is str and len(token) <= max_token_size else as_text(token, max_token_size)
-    parts = text.split(".")
-    if len(parts) != 3:
-        split(text)  # raises, explaining the shape
-    header_b64, payload_segment, signature_b64 = parts
+    try:
+        header_b64, payload_segment, signature_b64 = text.split(".")
+    except ValueError:  # not three segments
+        raise shape_error(text) from None
     parsed: ParsedHeader = (
         parse_header(header_b64) if len(header_b64) <= HEADER_CACHE_MAX_LENGTH else parse_header_uncached(header_b64)
     )
