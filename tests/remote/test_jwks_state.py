@@ -143,3 +143,11 @@ def test_status_snapshot() -> None:
         2,
     )
     assert EMPTY is State().keys
+
+
+@pytest.mark.parametrize(("age", "fresh_until"), [(0.5, 1299.5), (0.0, 1300.0), (-10.0, 1300.0)])
+def test_a_seeded_sets_age_counts_to_the_second_and_a_negative_age_as_zero(age: float, fresh_until: float) -> None:
+    """A set of known age is fresh for what is left of cache_ttl; an age from a clock ahead of ours is no age."""
+    state = rules.seeded(POLICY, KEYS, now=1000.0, age=age)
+    assert state.fresh_until == fresh_until
+    assert rules.status(state, 1000.0).age == max(age, 0.0)
