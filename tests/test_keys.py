@@ -381,3 +381,126 @@ def test_rsa_public_exponent_must_be_below_the_modulus() -> None:
         check_rsa_public(n, n + 2)
     with pytest.raises(InvalidKeyError, match="even"):
         check_rsa_public(n + 1, 65537)
+
+
+def _ed25519_openssh() -> tuple[ed25519.Ed25519PublicKey, bytes]:
+    public = ed25519.Ed25519PrivateKey.generate().public_key()
+    return public, public.public_bytes(Encoding.OpenSSH, PublicFormat.OpenSSH)
+
+
+def _ssh2_file(openssh: bytes, headers: list[str], *, width: int = 20) -> bytes:
+    body = openssh.split()[1].decode("ascii")
+    lines = [body[i : i + width] for i in range(0, len(body), width)]
+    return "\n".join(["---- BEGIN SSH2 PUBLIC KEY ----", *headers, *lines, "---- END SSH2 PUBLIC KEY ----"]).encode()
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        [],
+        ['Comment: "one line"'],
+        ['Comment: "a comment that \\', "goes on \\", 'over three lines"', "x-tag: value"],
+    ],
+    ids=["no-headers", "one-header", "continued-headers"],
+)
+def test_an_rfc4716_file_is_its_headers_then_its_whole_base64_body(headers: list[str]) -> None:
+    """RFC 4716 §3.3: header lines (a trailing backslash continues one) come first; every body line is key data."""
+    public, openssh = _ed25519_openssh()
+    loaded = load_key(_ssh2_file(openssh, headers))
+    assert isinstance(loaded, OKPKey)
+    assert loaded.public.public_bytes_raw() == public.public_bytes_raw()
+
+
+def test_an_rfc4716_file_without_its_end_line_is_refused() -> None:
+    _, openssh = _ed25519_openssh()
+    complete = _ssh2_file(openssh, [])
+    assert isinstance(load_key(complete), OKPKey)
+    without_end = complete.rpartition(b"\n")[0]
+    end_first = b"---- END SSH2 PUBLIC KEY ----\n" + without_end
+    for text in (without_end, end_first):
+        with pytest.raises(InvalidKeyError):
+            load_key(text)
+
+
+@pytest.mark.parametrize("stray", [b"*", b"!", b"%"])
+def test_an_rfc4716_body_with_a_character_outside_base64_is_refused(stray: bytes) -> None:
+    _, openssh = _ed25519_openssh()
+    lines = _ssh2_file(openssh, []).split(b"\n")
+    lines[2] = lines[2][:5] + stray + lines[2][5:]
+    with pytest.raises(InvalidKeyError):
+        load_key(b"\n".join(lines))
+
+
+def test_an_openssh_key_is_read_from_its_type_to_the_end_of_its_line() -> None:
+    """Lines before and after (a comment, another key) are not part of it."""
+    public, openssh = _ed25519_openssh()
+    _, other = _ed25519_openssh()
+    for text in (
+        b"# the signing key\n" + openssh + b" user@host\n" + other + b" other@host",
+        b"# the signing key\r\n" + openssh + b"\r\n# end\r\n",
+        b'from="10.0.0.1",no-pty ' + openssh + b" user@host\n" + other,
+    ):
+        loaded = load_key(text)
+        assert isinstance(loaded, OKPKey)
+        assert loaded.public.public_bytes_raw() == public.public_bytes_raw()
+
+
+@pytest.mark.parametrize(
+    "secret",
+    [
+        b"\x30\x20" + b"s" * 32,  # one whole DER SEQUENCE, but of no key
+        b"\x30\x81\x30" + b"s" * 48,  # the same, with a long-form length
+        b" \x30\x20" + b"s" * 32 + b"\n",
+    ],
+)
+def test_der_that_is_no_key_or_certificate_is_a_secret(secret: bytes) -> None:
+    typed = prepare_key(secret)
+    assert isinstance(typed, SecretKey)
+    assert typed.secret == secret
+
+
+def test_an_encrypted_der_private_key_is_never_a_secret() -> None:
+    encrypted = _rsa().private_bytes(
+        Encoding.DER, PrivateFormat.PKCS8, serialization.BestAvailableEncryption(b"a password")
+    )
+    with pytest.raises(InvalidKeyError):
+        SecretKey(encrypted)
+    with pytest.raises(InvalidKeyError):
+        prepare_key(b"\n" + encrypted)
+    loaded = load_key(b"\n" + encrypted + b"\n", password=b"a password")
+    assert isinstance(loaded, RSAKey)
+
+
+@pytest.mark.parametrize(
+    "secret",
+    ['["a JSON list", "of no keys at all"]', '[{"kid": "an object without kty"}, "kty"]', "[]"],
+)
+def test_a_json_list_without_a_key_object_is_a_secret(secret: str) -> None:
+    typed = prepare_key(secret)
+    assert isinstance(typed, SecretKey)
+    with pytest.raises(InvalidKeyError, match="JWK"):
+        prepare_key('[{"kid": "x"}, {"kty": "oct"}]')
+
+
+@pytest.mark.parametrize(
+    "mangle",
+    [
+        lambda blob: b"",
+        lambda blob: blob[:3],
+        lambda blob: b"\x00\x00\x00\x00" + blob[4:],  # an empty key type
+        lambda blob: b"\x00\x00\x00\x05" + blob[4:],  # a type length that cuts the type short
+        lambda blob: b"\xff\xff\xff\xff" + blob[4:],  # longer than the blob
+        lambda blob: blob[:4] + b"ssh-ed2551\xff" + blob[15:],  # not ASCII
+        lambda blob: blob[:-1],
+    ],
+    ids=["empty", "short", "empty-type", "cut-type", "long-type", "non-ascii-type", "truncated"],
+)
+def test_an_rfc4716_file_that_holds_no_ssh_public_key_is_refused(mangle: Any) -> None:
+    _, openssh = _ed25519_openssh()
+    blob = mangle(base64.b64decode(openssh.split()[1]))
+    body = base64.b64encode(blob)
+    text = b"---- BEGIN SSH2 PUBLIC KEY ----\n" + body + b"\n---- END SSH2 PUBLIC KEY ----\n"
+    with pytest.raises(InvalidKeyError):
+        load_key(text)
+    with pytest.raises(InvalidKeyError):
+        SecretKey(text)
