@@ -504,3 +504,42 @@ def test_an_rfc4716_file_that_holds_no_ssh_public_key_is_refused(mangle: Any) ->
         load_key(text)
     with pytest.raises(InvalidKeyError):
         SecretKey(text)
+
+
+def test_the_detector_names_each_kind_of_key_text_and_the_part_to_load() -> None:
+    """find_key_text: the kind, a reason in words, and the data (without byte order mark and white space)."""
+    from minijwt._keytext import find_key_text
+
+    public, openssh = _ed25519_openssh()
+    pem = public.public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
+    der = public.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+    four_dashes = pem.replace(b"-----", b"----")
+    ssh2 = _ssh2_file(openssh, [])
+    jwk = json.dumps(minijwt.JWK.from_key(public).to_dict()).encode()
+    cases = [
+        (b"\xef\xbb\xbf\n" + pem, "pem", pem.strip()),
+        (four_dashes + b"\n", "armour", four_dashes.strip()),
+        (b"  " + ssh2, "rfc4716", ssh2),
+        (b'no-pty,command="x" ' + openssh + b" user@host\n", "ssh", openssh + b" user@host"),
+        (b"\n" + jwk + b"\n", "jwk", jwk),
+        (b" " + der + b"\r\n", "der", der),
+        (base64.b64encode(der), "wrapped", der),
+        (base64.urlsafe_b64encode(pem).rstrip(b"="), "wrapped", pem),
+    ]
+    for text, kind, data in cases:
+        found = find_key_text(text)
+        assert found is not None, kind
+        assert (found.kind, found.data) == (kind, data)
+        assert isinstance(found.reason, str)
+        assert found.reason.startswith("the key ")
+    assert find_key_text(b"a plain secret of thirty-two bytes") is None
+
+
+def test_an_encrypted_openssh_private_key_loads_with_its_password() -> None:
+    private = ed25519.Ed25519PrivateKey.generate()
+    text = private.private_bytes(Encoding.PEM, PrivateFormat.OpenSSH, serialization.BestAvailableEncryption(b"pw"))
+    loaded = load_key(text, password="pw")
+    assert isinstance(loaded, OKPKey)
+    assert loaded.public.public_bytes_raw() == private.public_key().public_bytes_raw()
+    with pytest.raises(InvalidKeyError, match="encrypted"):
+        load_key(text)
