@@ -82,6 +82,8 @@ MESSAGE_ARGUMENTS = {
     "_strings": 1,
     "_check_resource_url": 1,
     "check_scopes": 1,
+    # What the detector found, in words: only ever the text of an error.
+    "KeyText": 1,
     # A log record's format string is the text of a message, too.
     "info": 0,
     "warning": 0,
