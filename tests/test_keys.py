@@ -543,3 +543,14 @@ def test_an_encrypted_openssh_private_key_loads_with_its_password() -> None:
     assert loaded.public.public_bytes_raw() == private.public_key().public_bytes_raw()
     with pytest.raises(InvalidKeyError, match="encrypted"):
         load_key(text)
+
+
+def test_key_text_cut_before_its_begin_line_is_never_a_secret() -> None:
+    """An END marker alone is key armour too: the rest of a PEM block pasted without its first line."""
+    pem = _rsa().public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
+    tail = pem.split(b"\n", 1)[1]
+    for text in (tail, b"-----END PUBLIC KEY-----", b"secret text then\n---- END RSA PRIVATE KEY ----"):
+        with pytest.raises(InvalidKeyError):
+            prepare_key(text)
+        with pytest.raises(InvalidKeyError):
+            SecretKey(text)
