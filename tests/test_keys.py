@@ -554,3 +554,11 @@ def test_key_text_cut_before_its_begin_line_is_never_a_secret() -> None:
             prepare_key(text)
         with pytest.raises(InvalidKeyError):
             SecretKey(text)
+
+
+@pytest.mark.parametrize("secret", [b"0", b" 0", b"\xef\xbb\xbf0", b"0\n", b"\x30\x82"])
+def test_a_lone_sequence_tag_is_a_secret(secret: bytes) -> None:
+    """A 0x30 byte ('0') with no complete length after it is no DER element."""
+    typed = prepare_key(secret)
+    assert isinstance(typed, SecretKey)
+    assert typed.secret == secret

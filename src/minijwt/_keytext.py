@@ -125,7 +125,8 @@ def _direct(raw: bytes) -> KeyText | None:
 def _leading(raw: bytes) -> int:
     """How many bytes of byte order marks and white space the bytes start with."""
     match = _LEADING.match(raw)
-    return 0 if match is None else match.end()
+    assert match is not None  # zero or more of them: it always matches
+    return match.end()
 
 
 def _der_element(raw: bytes) -> bytes | None:
