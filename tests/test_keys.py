@@ -562,3 +562,37 @@ def test_a_lone_sequence_tag_is_a_secret(secret: bytes) -> None:
     typed = prepare_key(secret)
     assert isinstance(typed, SecretKey)
     assert typed.secret == secret
+
+
+@pytest.mark.parametrize("curve", [ec.SECP256R1(), ec.SECP521R1()], ids=["short-length", "long-length"])
+def test_der_with_white_space_around_is_loaded_as_the_key_it_is(curve: ec.EllipticCurve) -> None:
+    """The SEQUENCE's own length says where the DER ends (one length byte for P-256, 0x81 and one more for P-521)."""
+    public = ec.generate_private_key(curve).public_key()
+    der = public.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+    for text in (b" " + der + b"\n", b"\xef\xbb\xbf" + der, b"\r\n" + der + b" \t"):
+        loaded = prepare_key(text)
+        assert isinstance(loaded, ECKey)
+        assert loaded.public.public_numbers() == public.public_numbers()
+        with pytest.raises(InvalidKeyError):
+            SecretKey(text)
+
+
+def test_der_followed_by_other_bytes_is_no_der_element() -> None:
+    """Only white space may follow the SEQUENCE: anything else means the bytes are not DER."""
+    from minijwt._keytext import find_key_text
+
+    der = _rsa().public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+    assert find_key_text(b" " + der + b" \n") is not None
+    for text in (b" " + der + b"x", b" " + der + b"\x00", b" " + der[:-1]):
+        assert find_key_text(text) is None
+
+
+def test_a_wrapped_key_whose_base64_ends_in_x_is_found() -> None:
+    """Only '=' is padding: base64 text ending in 'XXX' (here: of PEM text and the bytes 'Au\\xd7') wraps a key."""
+    pem = _rsa().public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
+    data = pem + b"Au\xd7"
+    data = b" " * (-len(data) % 3) + data
+    wrapped = base64.b64encode(data)
+    assert wrapped.endswith(b"QXXX")
+    with pytest.raises(InvalidKeyError, match="base64"):
+        prepare_key(wrapped)

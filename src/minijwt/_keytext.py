@@ -142,10 +142,11 @@ def _der_element(raw: bytes) -> bytes | None:
     first = raw[start + 1]
     if first < 0x80:  # short form: the length itself
         header, length = 2, first
-    else:  # long form: 1 to 4 length bytes follow (no key is 4 GiB)
+    else:  # long form: that many length bytes follow
+        # A count the bytes do not hold, or a length they do not hold, ends
+        # past them; any other odd header (no length bytes, leading zeros)
+        # is BER, never DER, and cryptography refuses it as a key.
         count = first & 0x7F
-        if not 1 <= count <= 4 or start + 2 + count > len(raw):
-            return None
         header, length = 2 + count, int.from_bytes(raw[start + 2 : start + 2 + count], "big")
     end = start + header + length
     if end > len(raw) or raw[end:].strip(_WHITE_SPACE):
