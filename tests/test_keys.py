@@ -596,3 +596,18 @@ def test_a_wrapped_key_whose_base64_ends_in_x_is_found() -> None:
     assert wrapped.endswith(b"QXXX")
     with pytest.raises(InvalidKeyError, match="base64"):
         prepare_key(wrapped)
+
+
+@pytest.mark.parametrize("padding", ["", "=", "==", "===", "====="])
+def test_base64_of_a_key_is_never_a_secret_whatever_its_padding(padding: str) -> None:
+    """A lenient decoder reads the key through missing or extra '=': so does the detector."""
+    der = (
+        ec.generate_private_key(ec.SECP256R1())
+        .public_key()
+        .public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+    )
+    body = base64.b64encode(der).rstrip(b"=").decode()
+    assert len(body) % 4 == 2  # 91 bytes: base64 pads it with "=="
+    for text in (body + padding, base64.urlsafe_b64encode(der).decode().rstrip("=") + padding):
+        with pytest.raises(InvalidKeyError, match="base64"):
+            prepare_key(text)
