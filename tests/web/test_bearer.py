@@ -513,3 +513,97 @@ def test_a_description_is_cut_at_200_characters(length: int, kept: int) -> None:
 def test_a_logged_method_or_path_is_printable_and_at_most_512_characters(text: str, logged: str) -> None:
     """A path comes from the client: no line breaks or control characters reach the log, nor an endless line."""
     assert _loggable(text) == logged
+
+
+def test_a_missing_scope_is_403_insufficient_scope_naming_the_required_ones(caplog: pytest.LogCaptureFixture) -> None:
+    """RFC 6750 §3.1: 403 insufficient_scope, and the scope the resource needs, in the body and the challenge."""
+    caplog.set_level(logging.INFO, logger="minijwt")
+    guard = Guard(VERIFIER, required_scopes=["orders:read", "admin", "orders:read"])
+    assert guard.required_scopes == ("orders:read", "admin")
+    missing = guard.missing_scopes({"scope": "orders:read"}, guard.required_scopes)
+    answer = guard.refuse_scope(missing, guard.required_scopes, "GET", "/orders")
+    assert (answer.status, answer.status_line, answer.error) == (403, "403 Forbidden", "insufficient_scope")
+    assert answer.description == "the token lacks the scope admin"
+    assert json.loads(answer.body) == {
+        "error": "insufficient_scope",
+        "error_description": "the token lacks the scope admin",
+        "scope": "orders:read admin",
+    }
+    challenge = (
+        'Bearer error="insufficient_scope", error_description="the token lacks the scope admin", '
+        'scope="orders:read admin"'
+    )
+    assert _headers(answer)["www-authenticate"] == challenge
+    [record] = caplog.records
+    assert record.levelno == logging.INFO
+    assert "insufficient_scope: admin" in record.getMessage()
+    assert "GET /orders" in record.getMessage()
+
+
+def test_every_answer_is_json_that_no_cache_keeps() -> None:
+    guard = Guard(VERIFIER)
+    for answer in (
+        guard.refuse_missing("GET", "/"),
+        guard.refuse(MalformedRequest("bad"), "GET", "/"),
+        guard.refuse_scope(("a",), ("a",), "GET", "/"),
+    ):
+        headers = _headers(answer)
+        assert headers["content-type"] == "application/json"
+        assert headers["content-length"] == str(len(answer.body))
+        assert headers["cache-control"] == "no-store"
+
+
+def test_a_request_without_a_token_gets_a_bare_challenge(caplog: pytest.LogCaptureFixture) -> None:
+    """RFC 6750 §3.1: no error code in the challenge when the request had no token at all."""
+    caplog.set_level(logging.INFO, logger="minijwt")
+    answer = Guard(VERIFIER).refuse_missing("GET", "/orders")
+    assert (answer.status, answer.error) == (401, "missing_token")
+    assert json.loads(answer.body) == {
+        "error": "missing_token",
+        "error_description": "this resource needs a bearer token",
+    }
+    assert _headers(answer)["www-authenticate"] == "Bearer"
+    assert answer.auth_headers == (("www-authenticate", "Bearer"),)
+    [record] = caplog.records
+    assert "missing_token" in record.getMessage()
+    assert "GET /orders" in record.getMessage()
+
+
+def test_a_revoked_token_is_401_invalid_token_logged_as_revoked(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="minijwt")
+    answer = Guard(VERIFIER).refuse_revoked("GET", "/orders")
+    assert (answer.status, answer.error, answer.description) == (401, "invalid_token", "token revoked")
+    assert "token_revoked" in caplog.records[0].getMessage()
+
+
+def test_a_challenge_lists_realm_error_description_scope_and_resource_metadata_in_order() -> None:
+    """RFC 6750 §3 and RFC 9728 §5.1: each parameter only when it has a value."""
+    guard = Guard(VERIFIER, realm="orders", resource_metadata="https://api.example/meta")
+    assert guard.challenge() == 'Bearer realm="orders", resource_metadata="https://api.example/meta"'
+    assert guard.challenge("invalid_token", "expired", "a b") == (
+        'Bearer realm="orders", error="invalid_token", error_description="expired", scope="a b", '
+        'resource_metadata="https://api.example/meta"'
+    )
+    assert Guard(VERIFIER).challenge() == "Bearer"
+    assert Guard(VERIFIER).challenge(scope="a") == 'Bearer scope="a"'
+    missing = guard.refuse_missing("GET", "/")
+    assert _headers(missing)["www-authenticate"] == guard.challenge()
+
+
+def test_protected_resource_metadata_is_served_at_its_well_known_path_and_named_in_challenges() -> None:
+    resource = ProtectedResource(
+        resource="https://api.example/orders", authorization_servers=["https://login.example"], scopes_supported=["a"]
+    )
+    guard = Guard(VERIFIER, resource_metadata=resource)
+    assert guard.metadata_path == "/.well-known/oauth-protected-resource/orders"
+    assert guard.resource_metadata == "https://api.example/.well-known/oauth-protected-resource/orders"
+    assert guard.metadata is not None
+    assert (guard.metadata.status, guard.metadata.reason, guard.metadata.error) == (200, "OK", "")
+    assert json.loads(guard.metadata.body) == resource.to_dict()
+    headers = _headers(guard.metadata)
+    assert headers["cache-control"] == "public, max-age=3600"
+    assert headers["content-type"] == "application/json"
+    assert "www-authenticate" not in headers
+    assert guard.challenge().endswith(f'resource_metadata="{guard.resource_metadata}"')
+    plain = Guard(VERIFIER)
+    assert (plain.metadata, plain.metadata_path, plain.resource_metadata) == (None, None, None)
