@@ -611,3 +611,21 @@ def test_base64_of_a_key_is_never_a_secret_whatever_its_padding(padding: str) ->
     for text in (body + padding, base64.urlsafe_b64encode(der).decode().rstrip("=") + padding):
         with pytest.raises(InvalidKeyError, match="base64"):
             prepare_key(text)
+
+
+@pytest.mark.parametrize(
+    ("data", "cacheable"),
+    [
+        (b"\xff" * 65536, True),  # bytes count as they are, ASCII or not
+        (b"\xff" * 65537, False),
+        ("a" * 65536, True),  # ASCII text: one byte a character
+        ("a" * 65537, False),
+        ("é" * 16384, True),  # other text: up to 4 UTF-8 bytes a character, counted without encoding
+        ("é" * 16385, False),
+    ],
+)
+def test_key_text_up_to_64_kib_is_cacheable(data: str | bytes, cacheable: bool) -> None:
+    from minijwt._keyload import MAX_CACHED_KEY_TEXT, is_cacheable_text
+
+    assert MAX_CACHED_KEY_TEXT == 65536
+    assert is_cacheable_text(data) is cacheable
