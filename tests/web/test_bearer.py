@@ -607,3 +607,13 @@ def test_protected_resource_metadata_is_served_at_its_well_known_path_and_named_
     assert guard.challenge().endswith(f'resource_metadata="{guard.resource_metadata}"')
     plain = Guard(VERIFIER)
     assert (plain.metadata, plain.metadata_path, plain.resource_metadata) == (None, None, None)
+
+
+def test_several_missing_scopes_are_named_space_separated(caplog: pytest.LogCaptureFixture) -> None:
+    """As scope values are (RFC 6749 §3.3): in the description and in the log."""
+    caplog.set_level(logging.INFO, logger="minijwt")
+    guard = Guard(VERIFIER, required_scopes=["a", "b", "c"])
+    answer = guard.refuse_scope(("a", "c"), guard.required_scopes, "GET", "/")
+    assert answer.description == "the token lacks the scope a c"
+    assert json.loads(answer.body)["scope"] == "a b c"
+    assert "insufficient_scope: a c" in caplog.records[0].getMessage()
