@@ -431,8 +431,8 @@ def test_an_rfc4716_body_with_a_character_outside_base64_is_refused(stray: bytes
         load_key(b"\n".join(lines))
 
 
-def test_an_openssh_key_is_read_from_its_type_to_the_end_of_its_line() -> None:
-    """Lines before and after (a comment, another key) are not part of it."""
+def test_an_openssh_key_is_read_from_its_type_on_and_what_follows_it_is_a_comment() -> None:
+    """Lines before it (options, a comment) are not part of it; lines after it (another key) are ignored."""
     public, openssh = _ed25519_openssh()
     _, other = _ed25519_openssh()
     for text in (

@@ -113,7 +113,8 @@ def _direct(raw: bytes) -> KeyText | None:
     if b"ssh-" in text or b"sk-" in text or b"ecdsa-sha2-" in text:
         match = _SSH_TYPE.search(text)
         if match is not None:
-            return KeyText("ssh", "the key is an OpenSSH public key", _ssh_line(text, match.start()))
+            # cryptography's loader reads the type and the key, and takes the rest for a comment.
+            return KeyText("ssh", "the key is an OpenSSH public key", text[match.start() :])
     if text[:1] in (b"{", b"[") and _is_jwk_json(text):
         return KeyText("jwk", "the key is a JWK or JWK Set in JSON text", text)
     der = _der_element(raw)
@@ -162,12 +163,6 @@ def _armour(text: bytes) -> KeyText | None:
     if _ARMOUR.search(text) is not None:
         return KeyText("armour", "the key has key armour that is not standard PEM (check its dashes)", text)
     return None
-
-
-def _ssh_line(text: bytes, start: int) -> bytes:
-    """The key from its type to the end of its line (options before it dropped)."""
-    end = text.find(b"\n", start)
-    return text[start : len(text) if end < 0 else end].strip(_WHITE_SPACE)
 
 
 def _is_jwk_json(text: bytes) -> bool:
