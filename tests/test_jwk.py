@@ -586,3 +586,14 @@ def test_an_rsa_d_longer_than_the_modulus_is_refused_before_any_arithmetic(monke
         with pytest.raises(InvalidKeyError, match="longer than the modulus"):
             JWK.from_dict({**public, "d": longer})
     assert len(recovered) == 1
+
+
+def test_a_one_byte_rsa_exponent_is_exported_in_one_byte() -> None:
+    """RFC 7518 §6.3.1.2 and §2 (Base64urlUInt): the minimal octets, so e = 3 is "Aw", as 65537 is "AQAB"."""
+    key = rsa.generate_private_key(public_exponent=3, key_size=2048)
+    members = JWK.from_key(key).to_dict(private=True)
+    assert members["e"] == "Aw"
+    assert JWK.from_key(key.public_key()).to_dict()["e"] == "Aw"
+    again = JWK.from_dict(members)
+    assert isinstance(again.key, RSAKey)
+    assert again.key.public.public_numbers().e == 3
