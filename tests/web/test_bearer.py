@@ -617,3 +617,46 @@ def test_several_missing_scopes_are_named_space_separated(caplog: pytest.LogCapt
     assert answer.description == "the token lacks the scope a c"
     assert json.loads(answer.body)["scope"] == "a b c"
     assert "insufficient_scope: a c" in caplog.records[0].getMessage()
+
+
+def test_an_answer_body_is_compact_json() -> None:
+    answer = Guard(VERIFIER).refuse_missing("GET", "/")
+    assert answer.body == b'{"error":"missing_token","error_description":"this resource needs a bearer token"}'
+
+
+def test_an_answer_without_an_error_has_an_empty_error_and_description() -> None:
+    guard = Guard(VERIFIER, resource_metadata=ProtectedResource(resource="https://api.example"))
+    assert guard.metadata is not None
+    assert (guard.metadata.error, guard.metadata.description) == ("", "")
+
+
+def test_a_prefix_rule_exempts_what_starts_with_all_of_it() -> None:
+    guard = Guard(VERIFIER, exempt=["/docs*"])
+    assert guard.exempted("GET", "/docs2")
+    for path in ("/doc", "/docx", "/do"):
+        assert not guard.exempted("GET", path), path
+
+
+def test_the_guard_keeps_its_verifier_and_options() -> None:
+    guard = Guard(VERIFIER, optional=True)
+    assert guard.verifier is VERIFIER
+    assert guard.optional is True
+    assert Guard(VERIFIER).optional is False
+
+
+class _AsyncCallable:
+    async def __call__(self, claims: dict[str, Any]) -> bool:
+        return False
+
+
+async def _async_is_revoked(claims: dict[str, Any]) -> bool:
+    return False
+
+
+@pytest.mark.parametrize("is_revoked", [_async_is_revoked, _AsyncCallable()], ids=["function", "callable-object"])
+def test_a_sync_only_guard_refuses_an_async_is_revoked(is_revoked: Any) -> None:
+    """WSGI cannot await: a coroutine function, or an object whose __call__ is one, fails at start."""
+    with pytest.raises(minijwt.InvalidOptionError, match="coroutine"):
+        Guard(VERIFIER, is_revoked=is_revoked, sync_only=True)
+    assert Guard(VERIFIER, is_revoked=is_revoked).is_revoked is is_revoked
+    assert Guard(VERIFIER, is_revoked=lambda claims: False, sync_only=True).is_revoked is not None
