@@ -145,3 +145,13 @@ def jws_signer_specs(draw: st.DrawFn, b64: bool) -> list[tuple[str, str, dict[st
             protected.update({"b64": False, "crit": ["b64"]})
         specs.append((alg, kid, protected, unprotected))
     return specs
+
+
+#: A run of cache operations over a few keys (so that keys repeat):
+#: ``("put", key, value)`` or ``("get", key, None)``; values are never None,
+#: which a cache lookup returns for a missing key.
+cache_operations = st.lists(
+    st.tuples(st.just("put"), st.integers(0, 9), st.integers(0, 1000))
+    | st.tuples(st.just("get"), st.integers(0, 9), st.none()),
+    max_size=60,
+)

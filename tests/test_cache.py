@@ -6,10 +6,13 @@ import gc
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
+from hypothesis import given
+from hypothesis import strategies as st
+from strategies import cache_operations
 
 import minijwt
-from minijwt import ECKey, InvalidKeyError, jws
-from minijwt._cache import BoundedCache
+from minijwt import ECKey, InvalidKeyError, _cache, jws
+from minijwt._cache import BoundedCache, IdentityCache
 from minijwt._header import HEADER_CACHE_MAX_LENGTH, HEADER_CACHE_SIZE
 from minijwt._keyload import KEY_CACHE_SIZE, from_crypto_object
 
@@ -17,8 +20,6 @@ SECRET = b"0123456789abcdef0123456789abcdef"
 
 
 def test_bounded_cache_evicts_the_oldest() -> None:
-    from minijwt import _cache
-
     cache: BoundedCache[int] = BoundedCache("test.evicts", 3)
     try:
         for i in range(10):
@@ -34,6 +35,74 @@ def test_bounded_cache_evicts_the_oldest() -> None:
             BoundedCache("test.evicts", 3)
     finally:
         del _cache._REGISTER["test.evicts"]
+
+
+def _first_in_first_out(model: dict[int, int], bound: int, key: int, value: int) -> int | None:
+    """Store in the model of a bounded cache; return the key evicted, if any.
+
+    The model: a full cache makes room by dropping the entry stored first;
+    storing under a key it holds replaces the value in place (nothing is
+    evicted, the entry keeps its age); a lookup changes nothing.
+    """
+    evicted = None
+    if key not in model and len(model) >= bound:
+        evicted = next(iter(model))
+        del model[evicted]
+    model[key] = value
+    return evicted
+
+
+@given(bound=st.integers(1, 6), operations=cache_operations)
+def test_a_bounded_cache_holds_at_most_its_bound_and_evicts_the_oldest(
+    bound: int, operations: list[tuple[str, int, int | None]]
+) -> None:
+    name = "test.bounded-property"
+    cache: BoundedCache[int] = BoundedCache(name, bound)
+    try:
+        model: dict[int, int] = {}
+        for operation, key, value in operations:
+            if operation == "put":
+                assert value is not None
+                evicted = _first_in_first_out(model, bound, key, value)
+                cache.put(key, value)
+                assert cache.get(key) == value  # the latest insertion is always there
+                if evicted is not None:
+                    assert cache.get(evicted) is None
+            else:
+                assert cache.get(key) == model.get(key)
+            assert len(cache) == len(model) <= bound
+            assert minijwt.cache_info()[name].size == len(cache)
+        assert {key: cache.get(key) for key in range(10)} == {key: model.get(key) for key in range(10)}
+    finally:
+        del _cache._REGISTER[name]
+
+
+@given(bound=st.integers(1, 6), operations=cache_operations)
+def test_an_identity_cache_holds_at_most_its_bound_and_evicts_the_oldest(
+    bound: int, operations: list[tuple[str, int, int | None]]
+) -> None:
+    """The same bounds, keyed by identity: equal objects that are not the same object are different keys."""
+    name = "test.identity-property"
+    cache: IdentityCache[int] = IdentityCache(name, bound)
+    objects = [[0] for _ in range(10)]  # all equal, none the same
+    try:
+        model: dict[int, int] = {}
+        for operation, index, value in operations:
+            if operation == "put":
+                assert value is not None
+                evicted = _first_in_first_out(model, bound, index, value)
+                cache.put(objects[index], value)
+                assert cache.get(objects[index]) == value
+                if evicted is not None:
+                    assert cache.get(objects[evicted]) is None
+            else:
+                assert cache.get(objects[index]) == model.get(index)
+            assert cache.get([0]) is None  # an equal object never matches
+            assert len(cache) == len(model) <= bound
+            assert minijwt.cache_info()[name].size == len(cache)
+        assert [cache.get(obj) for obj in objects] == [model.get(index) for index in range(10)]
+    finally:
+        del _cache._REGISTER[name]
 
 
 def test_header_cache_is_bounded_and_skips_long_headers() -> None:

@@ -553,3 +553,47 @@ def _jc_params(alg: str) -> dict[str, Any]:
         "HS256": {"kty": "oct", "size": 256},
     }
     return params[alg]
+
+
+@pytest.mark.parametrize("member", ["p", "q", "dp", "dq", "qi"])
+def test_one_rsa_private_member_without_d_is_refused(member: str) -> None:
+    full = _rsa_member()
+    public = {name: full[name] for name in ("kty", "n", "e")}
+    with pytest.raises(InvalidKeyError, match="no 'd'"):
+        JWK.from_dict({**public, member: full[member]})
+
+
+def test_an_rsa_d_longer_than_the_modulus_is_refused_before_any_arithmetic(monkeypatch: pytest.MonkeyPatch) -> None:
+    """RFC 8017 §3.2: d < n. Recovering the primes costs time linear in d's length, so length alone refuses it."""
+    from minijwt._base64url import b64encode
+
+    full = _rsa_member()
+    public = {name: full[name] for name in ("kty", "n", "e")}
+    size = (int.from_bytes(b64u(full["n"]), "big").bit_length() + 7) // 8
+    assert size == 256
+    recovered: list[int] = []
+
+    def recover(n: int, e: int, d: int) -> tuple[int, int]:
+        recovered.append(d)
+        raise ValueError("not a private exponent of this key")
+
+    monkeypatch.setattr(rsa, "rsa_recover_prime_factors", recover)
+    longest = b64encode(b"\x01" * size)  # 342 characters: as long as the modulus
+    with pytest.raises(InvalidKeyError, match="does not match"):
+        JWK.from_dict({**public, "d": longest})
+    assert len(recovered) == 1
+    for longer in (b64encode(b"\x01" * (size + 1)), b64encode(b"\x01" * size * 4)):  # 343 characters and more
+        with pytest.raises(InvalidKeyError, match="longer than the modulus"):
+            JWK.from_dict({**public, "d": longer})
+    assert len(recovered) == 1
+
+
+def test_a_one_byte_rsa_exponent_is_exported_in_one_byte() -> None:
+    """RFC 7518 §6.3.1.2 and §2 (Base64urlUInt): the minimal octets, so e = 3 is "Aw", as 65537 is "AQAB"."""
+    key = rsa.generate_private_key(public_exponent=3, key_size=2048)
+    members = JWK.from_key(key).to_dict(private=True)
+    assert members["e"] == "Aw"
+    assert JWK.from_key(key.public_key()).to_dict()["e"] == "Aw"
+    again = JWK.from_dict(members)
+    assert isinstance(again.key, RSAKey)
+    assert again.key.public.public_numbers().e == 3

@@ -829,3 +829,21 @@ def test_minijwt_json_verifies_in_jwcrypto() -> None:
     token = jc_jws.JWS()
     token.deserialize(json.dumps(unencoded), _jc(SECRET, "h"))
     assert token.payload in (b"$.02", "$.02")  # jwcrypto hands an unencoded payload back as text
+
+
+@pytest.mark.parametrize("kind", [str, bytes])
+def test_a_json_serialization_as_long_as_max_token_size_is_accepted_one_longer_is_not(kind: type) -> None:
+    text = json.dumps(GOOD)
+    data: str | bytes = text if kind is str else text.encode()
+    limit = len(data)
+    assert jws.verify_json(data, SECRET, algorithms=["HS256"], max_token_size=limit).payload == b"{}"
+    with pytest.raises(DecodeError, match="longer than the limit"):
+        jws.verify_json(data, SECRET, algorithms=["HS256"], max_token_size=limit - 1)
+
+
+@pytest.mark.parametrize("space", [" ", "\t", "\r\n", "\n  "])
+def test_json_white_space_before_the_object_is_allowed(space: str) -> None:
+    """RFC 8259 §2: white space (SP, HT, LF, CR) may precede the object, and may follow it."""
+    for text in (space + json.dumps(GOOD), space + json.dumps(GOOD) + space):
+        assert jws.verify_json(text, SECRET, algorithms=["HS256"]).payload == b"{}"
+        assert jws.verify_json(text.encode(), SECRET, algorithms=["HS256"]).payload == b"{}"

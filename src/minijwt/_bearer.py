@@ -109,15 +109,21 @@ def token_from_header(value: str | bytes) -> str | None:
     scheme, _, rest = text.strip(" \t").replace("\t", " ").partition(" ")
     if scheme.lower() != "bearer":
         return None  # another scheme, or an empty header: no bearer token
+    # The Bearer scheme, but not the grammar the match above accepts.
+    raise MalformedRequest(_malformed_because(rest))
+
+
+def _malformed_because(rest: str) -> str:
+    """Why what follows "Bearer" is not one b64token after spaces: only the message's words."""
     rest = rest.strip(" ")
     if not rest:
-        raise MalformedRequest("the Authorization header names the Bearer scheme but holds no token")
+        return "the Authorization header names the Bearer scheme but holds no token"
     if " " in rest or "," in rest:
-        raise MalformedRequest("the Authorization header must hold exactly one bearer token")
+        return "the Authorization header must hold exactly one bearer token"
     if _B64TOKEN.fullmatch(rest) is None:
-        raise MalformedRequest("the bearer token has characters outside the b64token grammar (RFC 6750 section 2.1)")
+        return "the bearer token has characters outside the b64token grammar (RFC 6750 section 2.1)"
     # "Bearer<TAB>token": one token, but not separated by a space.
-    raise MalformedRequest("the Bearer scheme and the token must be separated by spaces")
+    return "the Bearer scheme and the token must be separated by spaces"
 
 
 def token_from_headers(values: list[str] | list[bytes]) -> str | None:

@@ -85,11 +85,10 @@ class Policy:
 
 @dataclass(frozen=True, slots=True)
 class Failure:
-    """A failed fetch: its reason word, its message, and when it ended."""
+    """A failed fetch: its reason word and its message."""
 
     reason: str
     message: str
-    at: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,9 +222,9 @@ def succeeded(state: State, policy: Policy, keys: JWKSet, *, now: float, lifetim
     )
 
 
-def failed(state: State, reason: str, message: str, *, now: float) -> State:
-    """The state once a fetch has failed at ``now``; the held set is kept (stale-if-error)."""
-    return replace(state, failure=Failure(reason, message, now), in_flight=False)
+def failed(state: State, reason: str, message: str) -> State:
+    """The state once a fetch has failed; the held set is kept (stale-if-error)."""
+    return replace(state, failure=Failure(reason, message), in_flight=False)
 
 
 def seeded(policy: Policy, keys: JWKSet, *, now: float, age: float | None) -> State:

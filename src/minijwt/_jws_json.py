@@ -70,13 +70,11 @@ class ParsedJSON(NamedTuple):
         payload: The payload (decoded, or the detached one given).
         payload_part: What follows the ``.`` in every signing input.
         signatures: The signatures, in order.
-        flattened: Whether the JWS used the flattened syntax.
     """
 
     payload: bytes
     payload_part: bytes
     signatures: tuple[ParsedSignature, ...]
-    flattened: bool
 
 
 class PreparedSigner(NamedTuple):
@@ -155,16 +153,16 @@ def parse(jws: object, max_size: int, form: str, detached: bytes | None) -> Pars
     if detached is not None:
         if "payload" in obj:
             raise DecodeError("JWS carries a payload, but a detached payload was given to check it against")
-        return ParsedJSON(detached, payload_part(detached, b64), signatures, not general)
+        return ParsedJSON(detached, payload_part(detached, b64), signatures)
     if "payload" not in obj:
         raise DecodeError("JWS has no payload: for a detached payload, give it with payload=")
     member = obj["payload"]
     if type(member) is not str:
         raise DecodeError("JWS member 'payload' must be a string")
     if b64:
-        return ParsedJSON(b64decode(member, "payload"), member.encode("ascii"), signatures, not general)
+        return ParsedJSON(b64decode(member, "payload"), member.encode("ascii"), signatures)
     payload = member.encode("utf-8")  # strict JSON text never holds a lone surrogate
-    return ParsedJSON(payload, payload, signatures, not general)
+    return ParsedJSON(payload, payload, signatures)
 
 
 def _signature(entry: object) -> ParsedSignature:

@@ -13,7 +13,7 @@ any format a key is written in are never a secret. They are:
   public key, an ``authorized_keys`` line with options before the type;
 - JWK or JWK Set JSON, after any byte order mark and white space;
 - DER that parses as a private key, public key or certificate;
-- base64 or base64url (padded or not, white space ignored) of any of these.
+- base64 or base64url (with any padding or none, white space ignored) of any of these.
 
 :func:`find_key_text` says which, and why; ``SecretKey`` calls
 :func:`refuse_key_text` so that no path (text, bytes, a JWK's ``k``) can make
@@ -113,7 +113,8 @@ def _direct(raw: bytes) -> KeyText | None:
     if b"ssh-" in text or b"sk-" in text or b"ecdsa-sha2-" in text:
         match = _SSH_TYPE.search(text)
         if match is not None:
-            return KeyText("ssh", "the key is an OpenSSH public key", _ssh_line(text, match.start()))
+            # cryptography's loader reads the type and the key, and takes the rest for a comment.
+            return KeyText("ssh", "the key is an OpenSSH public key", text[match.start() :])
     if text[:1] in (b"{", b"[") and _is_jwk_json(text):
         return KeyText("jwk", "the key is a JWK or JWK Set in JSON text", text)
     der = _der_element(raw)
@@ -125,7 +126,8 @@ def _direct(raw: bytes) -> KeyText | None:
 def _leading(raw: bytes) -> int:
     """How many bytes of byte order marks and white space the bytes start with."""
     match = _LEADING.match(raw)
-    return 0 if match is None else match.end()
+    assert match is not None  # zero or more of them: it always matches
+    return match.end()
 
 
 def _der_element(raw: bytes) -> bytes | None:
@@ -141,10 +143,11 @@ def _der_element(raw: bytes) -> bytes | None:
     first = raw[start + 1]
     if first < 0x80:  # short form: the length itself
         header, length = 2, first
-    else:  # long form: 1 to 4 length bytes follow (no key is 4 GiB)
+    else:  # long form: that many length bytes follow
+        # A count the bytes do not hold, or a length they do not hold, ends
+        # past them; any other odd header (no length bytes, leading zeros)
+        # is BER, never DER, and cryptography refuses it as a key.
         count = first & 0x7F
-        if not 1 <= count <= 4 or start + 2 + count > len(raw):
-            return None
         header, length = 2 + count, int.from_bytes(raw[start + 2 : start + 2 + count], "big")
     end = start + header + length
     if end > len(raw) or raw[end:].strip(_WHITE_SPACE):
@@ -160,12 +163,6 @@ def _armour(text: bytes) -> KeyText | None:
     if _ARMOUR.search(text) is not None:
         return KeyText("armour", "the key has key armour that is not standard PEM (check its dashes)", text)
     return None
-
-
-def _ssh_line(text: bytes, start: int) -> bytes:
-    """The key from its type to the end of its line (options before it dropped)."""
-    end = text.find(b"\n", start)
-    return text[start : len(text) if end < 0 else end].strip(_WHITE_SPACE)
 
 
 def _is_jwk_json(text: bytes) -> bool:
@@ -199,13 +196,15 @@ def _is_der_key(der: bytes) -> bool:
 
 
 def _base64_decoded(raw: bytes) -> bytes | None:
-    """Standard base64 or base64url, padded or not, white space ignored; else None."""
+    """Standard base64 or base64url, with any padding or none, white space ignored; else None.
+
+    Any run of ``=`` at the end is taken as padding: a lenient decoder reads
+    the key through an extra ``=`` too.
+    """
     compact = raw[_leading(raw) :].translate(None, _WHITE_SPACE)
     if len(compact) < _MIN_WRAPPED_LENGTH:
         return None
     body = compact.rstrip(b"=")
-    if len(compact) - len(body) > 2:
-        return None
     # bytes.translate with a delete set: one pass, no backtracking.
     if not body.translate(None, _B64_STANDARD):
         standard = body
@@ -213,9 +212,7 @@ def _base64_decoded(raw: bytes) -> bytes | None:
         standard = body.translate(_URL_TO_STANDARD)
     else:
         return None
-    if len(standard) % 4 == 1:
-        return None
-    try:
+    try:  # a length of 4n + 1 is no base64: strict mode refuses it
         return binascii.a2b_base64(standard + b"=" * (-len(standard) % 4), strict_mode=True)
     except binascii.Error:
         return None

@@ -504,7 +504,7 @@ class _ClientBase:
         where = safe_url(self._jwks_url) if self._jwks_url is not None else f"the issuer {self._issuer}"
         if isinstance(outcome, JWKSFetchError):
             _log.warning("fetching the JWK Set from %s failed (%s): %s", where, outcome.reason, outcome.message)
-            return rules.failed(self._state, outcome.reason, outcome.message, now=now)
+            return rules.failed(self._state, outcome.reason, outcome.message)
         self._log_notes(outcome.notes, f"the JWK Set from {where}")
         return rules.succeeded(self._state, self._policy, outcome.keys, now=now, lifetime=outcome.lifetime)
 

@@ -19,7 +19,7 @@ def fetched(at: float = 0.0, lifetime: float = 300.0, policy: Policy = POLICY) -
 
 def failing(state: State, at: float) -> State:
     """The state after a further fetch, started and failed at ``at``."""
-    return rules.failed(rules.begin(state, at), "status", "the server answered with status 500", now=at)
+    return rules.failed(rules.begin(state, at), "status", "the server answered with status 500")
 
 
 def test_nothing_held_fetches() -> None:
@@ -143,3 +143,36 @@ def test_status_snapshot() -> None:
         2,
     )
     assert EMPTY is State().keys
+
+
+@pytest.mark.parametrize(("age", "fresh_until"), [(0.5, 1299.5), (0.0, 1300.0), (-10.0, 1300.0)])
+def test_a_seeded_sets_age_counts_to_the_second_and_a_negative_age_as_zero(age: float, fresh_until: float) -> None:
+    """A set of known age is fresh for what is left of cache_ttl; an age from a clock ahead of ours is no age."""
+    state = rules.seeded(POLICY, KEYS, now=1000.0, age=age)
+    assert state.fresh_until == fresh_until
+    assert rules.status(state, 1000.0).age == max(age, 0.0)
+
+
+def test_a_finished_fetch_is_no_longer_refreshing_whatever_its_outcome() -> None:
+    started = rules.begin(fetched(), 300.0)
+    assert rules.status(started, 300.0).refreshing is True
+    for ended in (failing(fetched(), 300.0), rules.succeeded(started, POLICY, KEYS, now=301.0, lifetime=300.0)):
+        assert ended.in_flight is False
+        assert rules.status(ended, 301.0).refreshing is False
+
+
+def test_the_refresh_ahead_window_is_measured_on_the_freshness_not_the_clock() -> None:
+    """Half the freshness is half of fresh_until - fetched_at, wherever the clock stands."""
+    state = fetched(at=1000.0, lifetime=40.0)
+    assert state.quiet_until == 1020.0
+    assert rules.decide(state, POLICY, 1019.0, found=True) is Action.ANSWER
+    long_lived = fetched(at=1000.0)
+    assert long_lived.quiet_until == 1270.0
+
+
+def test_the_cooldown_holds_even_when_freshness_ends_first() -> None:
+    """No more than one fetch per cooldown: a set fresh for less than it answers until the cooldown ends."""
+    state = fetched(at=0.0, lifetime=10.0)
+    assert rules.decide(state, POLICY, 15.0, found=True) is Action.ANSWER
+    assert rules.decide(state, POLICY, 29.9, found=True) is Action.ANSWER
+    assert rules.decide(state, POLICY, 30.0, found=True) is Action.FETCH

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
+import json
 import logging
 import re
 from collections.abc import Mapping
@@ -14,9 +16,12 @@ from hypothesis import strategies as st
 
 import minijwt
 from minijwt._bearer import (
+    RETRY_AFTER_SECONDS,
     Guard,
     MalformedRequest,
     ProtectedResource,
+    _loggable,
+    call_is_revoked_sync,
     check_hook_token,
     granted_scopes,
     header_text,
@@ -40,7 +45,10 @@ def test_one_b64token_in_any_case_of_the_scheme(scheme: str, token: str) -> None
     assert token_from_headers([f"{scheme} {token}"]) == token
 
 
-@pytest.mark.parametrize("value", ["", "Basic YWxpY2U6cHc=", "Digest username=x", "Bearerx abc", "Token abc"])
+@pytest.mark.parametrize(
+    "value",
+    ["", "Basic YWxpY2U6cHc=", "Digest username=x", "Bearerx abc", "Token abc", "XBearer abc", "\x0bBearer abc"],
+)
 def test_another_scheme_is_no_token(value: str) -> None:
     assert token_from_header(value) is None
     assert token_from_header(value.encode()) is None
@@ -155,6 +163,16 @@ def test_scopes_from_scope_and_scp() -> None:
     guard = Guard(VERIFIER, required_scopes=["a", "b"])
     assert guard.missing_scopes({"scope": "a"}, guard.required_scopes) == ("b",)
     assert guard.missing_scopes({"scp": ["b", "a"]}, guard.required_scopes) == ()
+
+
+@pytest.mark.parametrize("separator", ["\t", "\n", "\r\n", "\x0b", "\x0c", "\xa0"])
+def test_scope_names_are_separated_by_spaces_only(separator: str) -> None:
+    """RFC 6749 §3.3: scope-tokens are delimited by SP; other white space does not split a name."""
+    for claim in ("scope", "scp"):
+        assert granted_scopes({claim: f"a b{separator}c"}) == {"a", f"b{separator}c"}
+        assert granted_scopes({claim: "a b"}) == {"a", "b"}
+    guard = Guard(VERIFIER, required_scopes=["b", "c"])
+    assert guard.missing_scopes({"scope": f"b{separator}c"}, guard.required_scopes) == ("b", "c")
 
 
 def test_exempt_paths_prefixes_and_functions() -> None:
@@ -337,3 +355,308 @@ def test_the_fast_path_and_the_grammar_agree(value: str, status: int) -> None:
 @given(st.binary(max_size=60) | st.text(max_size=60).map(lambda text: ("Bearer " + text).encode("utf-8")))
 def test_any_authorization_header_is_answered_400_or_401(value: bytes) -> None:
     assert _status(_PASSING, [(b"authorization", value)]) in {400, 401}
+
+
+@pytest.mark.parametrize("servers", ["https://login.example", b"https://login.example", None, 3, object()])
+def test_authorization_servers_must_be_a_list_of_urls(servers: Any) -> None:
+    with pytest.raises(minijwt.InvalidOptionError):
+        ProtectedResource(resource="https://api.example", authorization_servers=servers)
+    listed = ProtectedResource(resource="https://api.example", authorization_servers=["https://login.example"])
+    assert listed.authorization_servers == ("https://login.example",)
+
+
+def test_is_revoked_is_asked_about_the_tokens_claims() -> None:
+    asked: list[object] = []
+
+    def is_revoked(claims: dict[str, Any]) -> bool:
+        asked.append(claims)
+        return claims.get("jti") == "revoked"
+
+    assert call_is_revoked_sync(is_revoked, {"jti": "revoked"}) is True
+    assert call_is_revoked_sync(is_revoked, {"jti": "fine"}) is False
+    assert asked == [{"jti": "revoked"}, {"jti": "fine"}]
+
+
+class _BareAwaitable:
+    """An awaitable with no ``close`` method (not a coroutine)."""
+
+    def __await__(self) -> Any:
+        yield None
+
+
+def test_any_awaitable_from_a_plain_is_revoked_is_a_configuration_error() -> None:
+    with pytest.raises(minijwt.InvalidOptionError):
+        call_is_revoked_sync(lambda claims: _BareAwaitable(), {})
+
+    async def revoked() -> bool:
+        return True
+
+    coroutine = revoked()
+    with pytest.raises(minijwt.InvalidOptionError):
+        call_is_revoked_sync(lambda claims: coroutine, {})
+    assert inspect.getcoroutinestate(coroutine) == inspect.CORO_CLOSED  # no "never awaited" warning later
+
+
+def test_the_metadata_document_lists_the_supported_scopes_once_each() -> None:
+    """RFC 9728 §2: scopes_supported, when given, is a JSON array of the scope names."""
+    resource = ProtectedResource(resource="https://api.example", scopes_supported=["orders:read", "admin", "admin"])
+    assert resource.to_dict() == {
+        "resource": "https://api.example",
+        "scopes_supported": ["orders:read", "admin"],
+        "bearer_methods_supported": ["header"],
+    }
+    assert "scopes_supported" not in ProtectedResource(resource="https://api.example").to_dict()
+
+
+@pytest.mark.parametrize("url", ['https://api.example/a"b', "https://api.example/a\\b", "https://api.example\\@evil/"])
+def test_a_url_quoted_in_a_challenge_has_no_quote_or_backslash(url: str) -> None:
+    """RFC 6750 §3: the quoted values of a challenge never need escaping, so such a URL is refused at start."""
+    with pytest.raises(minijwt.InvalidOptionError):
+        ProtectedResource(resource=url)
+    with pytest.raises(minijwt.InvalidOptionError):
+        ProtectedResource(resource="https://api.example", authorization_servers=[url])
+    with pytest.raises(minijwt.InvalidOptionError):
+        Guard(VERIFIER, resource_metadata=url)
+    assert Guard(VERIFIER, resource_metadata="https://api.example/ab").resource_metadata == "https://api.example/ab"
+
+
+def _headers(answer: Any) -> dict[str, str]:
+    assert len({name for name, _ in answer.headers}) == len(answer.headers)
+    return dict(answer.headers)
+
+
+def test_keys_unavailable_is_503_temporarily_unavailable_with_retry_after(caplog: pytest.LogCaptureFixture) -> None:
+    """RFC 6750 §3 has no code for an outage: 503 with Retry-After, and no challenge (the token was not judged)."""
+    caplog.set_level(logging.INFO, logger="minijwt")
+    problem = minijwt.JWKSFetchError("the server answered with status 500", reason="status")
+    answer = Guard(VERIFIER, realm="api").refuse(problem, "GET", "/orders\nx", token="abc")
+    assert (answer.status, answer.reason, answer.status_line) == (503, "Service Unavailable", "503 Service Unavailable")
+    assert json.loads(answer.body) == {
+        "error": "temporarily_unavailable",
+        "error_description": "the token signing keys are unavailable",
+    }
+    assert (answer.error, answer.description) == ("temporarily_unavailable", "the token signing keys are unavailable")
+    headers = _headers(answer)
+    assert headers["retry-after"] == str(RETRY_AFTER_SECONDS) == "30"
+    assert "www-authenticate" not in headers
+    assert answer.auth_headers == (("retry-after", "30"),)
+    [record] = caplog.records
+    assert record.levelno == logging.WARNING
+    logged = record.getMessage()
+    assert "(jwks_fetch_failed, status)" in logged
+    assert "GET" in logged
+    assert "/orders" in logged
+    assert "\n" not in logged
+
+
+@pytest.mark.parametrize(
+    ("problem", "status", "error", "code"),
+    [
+        (MalformedRequest("the request has several Authorization headers"), 400, "invalid_request", "invalid_request"),
+        (minijwt.ExpiredSignatureError("the token expired", claim="exp"), 401, "invalid_token", "token_expired"),
+        (minijwt.InvalidSignatureError("signature verification failed"), 401, "invalid_token", "invalid_signature"),
+    ],
+)
+def test_a_refusal_answers_its_oauth_error_in_the_body_and_the_challenge(
+    problem: Exception, status: int, error: str, code: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """RFC 6750 §3.1: 400 invalid_request for a malformed request, 401 invalid_token for a bad token."""
+    caplog.set_level(logging.INFO, logger="minijwt")
+    answer = Guard(VERIFIER).refuse(problem, "POST", "/orders")
+    description = str(problem)
+    assert (answer.status, answer.error, answer.description) == (status, error, description)
+    assert json.loads(answer.body) == {"error": error, "error_description": description}
+    challenge = f'Bearer error="{error}", error_description="{description}"'
+    assert _headers(answer)["www-authenticate"] == challenge
+    assert answer.auth_headers == (("www-authenticate", challenge),)
+    [record] = caplog.records
+    assert record.levelno == logging.INFO
+    assert code in record.getMessage()
+    assert "POST /orders" in record.getMessage()
+    assert description in record.getMessage()
+
+
+def test_a_refusal_never_echoes_the_token() -> None:
+    token = minijwt.encode({"sub": "a"}, SECRET)
+    answer = Guard(VERIFIER).refuse(minijwt.DecodeError(f"token {token} is odd"), "GET", "/", token)
+    assert token not in answer.description
+    assert token not in answer.body.decode()
+    assert token not in _headers(answer)["www-authenticate"]
+    assert answer.description == "token [token] is odd"
+
+
+def test_a_description_keeps_safe_text_and_replaces_the_rest() -> None:
+    """As documented: '"' becomes "'", any other character outside RFC 6750's set becomes '?'."""
+    assert header_text('bad "kid"\r\nSet-Cookie: x=1') == "bad 'kid'??Set-Cookie: x=1"
+    assert header_text("back\\slash é \x7f") == "back?slash ? ?"
+    assert header_text("token abc.def here", "abc.def") == "token [token] here"
+
+
+@pytest.mark.parametrize(("length", "kept"), [(199, 199), (200, 200), (201, 197), (1000, 197)])
+def test_a_description_is_cut_at_200_characters(length: int, kept: int) -> None:
+    message = "".join(chr(ord("a") + i % 26) for i in range(length))
+    text = header_text(message)
+    assert text == (message if kept == length else message[:kept] + "...")
+    assert len(text) <= 200
+
+
+@pytest.mark.parametrize(
+    ("text", "logged"),
+    [
+        ("/orders", "/orders"),
+        ("/" + "p" * 511, "/" + "p" * 511),  # 512 printable characters: as they are
+        ("/" + "p" * 512, repr("/" + "p" * 511)),  # 513: quoted and cut at 512
+        ("/a\nb", repr("/a\nb")),
+        ("/\x1b[31m" + "p" * 600, repr(("/\x1b[31m" + "p" * 600)[:512])),
+    ],
+)
+def test_a_logged_method_or_path_is_printable_and_at_most_512_characters(text: str, logged: str) -> None:
+    """A path comes from the client: no line breaks or control characters reach the log, nor an endless line."""
+    assert _loggable(text) == logged
+
+
+def test_a_missing_scope_is_403_insufficient_scope_naming_the_required_ones(caplog: pytest.LogCaptureFixture) -> None:
+    """RFC 6750 §3.1: 403 insufficient_scope, and the scope the resource needs, in the body and the challenge."""
+    caplog.set_level(logging.INFO, logger="minijwt")
+    guard = Guard(VERIFIER, required_scopes=["orders:read", "admin", "orders:read"])
+    assert guard.required_scopes == ("orders:read", "admin")
+    missing = guard.missing_scopes({"scope": "orders:read"}, guard.required_scopes)
+    answer = guard.refuse_scope(missing, guard.required_scopes, "GET", "/orders")
+    assert (answer.status, answer.status_line, answer.error) == (403, "403 Forbidden", "insufficient_scope")
+    assert answer.description == "the token lacks the scope admin"
+    assert json.loads(answer.body) == {
+        "error": "insufficient_scope",
+        "error_description": "the token lacks the scope admin",
+        "scope": "orders:read admin",
+    }
+    challenge = (
+        'Bearer error="insufficient_scope", error_description="the token lacks the scope admin", '
+        'scope="orders:read admin"'
+    )
+    assert _headers(answer)["www-authenticate"] == challenge
+    [record] = caplog.records
+    assert record.levelno == logging.INFO
+    assert "insufficient_scope: admin" in record.getMessage()
+    assert "GET /orders" in record.getMessage()
+
+
+def test_every_answer_is_json_that_no_cache_keeps() -> None:
+    guard = Guard(VERIFIER)
+    for answer in (
+        guard.refuse_missing("GET", "/"),
+        guard.refuse(MalformedRequest("bad"), "GET", "/"),
+        guard.refuse_scope(("a",), ("a",), "GET", "/"),
+    ):
+        headers = _headers(answer)
+        assert headers["content-type"] == "application/json"
+        assert headers["content-length"] == str(len(answer.body))
+        assert headers["cache-control"] == "no-store"
+
+
+def test_a_request_without_a_token_gets_a_bare_challenge(caplog: pytest.LogCaptureFixture) -> None:
+    """RFC 6750 §3.1: no error code in the challenge when the request had no token at all."""
+    caplog.set_level(logging.INFO, logger="minijwt")
+    answer = Guard(VERIFIER).refuse_missing("GET", "/orders")
+    assert (answer.status, answer.error) == (401, "missing_token")
+    assert json.loads(answer.body) == {
+        "error": "missing_token",
+        "error_description": "this resource needs a bearer token",
+    }
+    assert _headers(answer)["www-authenticate"] == "Bearer"
+    assert answer.auth_headers == (("www-authenticate", "Bearer"),)
+    [record] = caplog.records
+    assert "missing_token" in record.getMessage()
+    assert "GET /orders" in record.getMessage()
+
+
+def test_a_revoked_token_is_401_invalid_token_logged_as_revoked(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="minijwt")
+    answer = Guard(VERIFIER).refuse_revoked("GET", "/orders")
+    assert (answer.status, answer.error, answer.description) == (401, "invalid_token", "token revoked")
+    assert "token_revoked" in caplog.records[0].getMessage()
+
+
+def test_a_challenge_lists_realm_error_description_scope_and_resource_metadata_in_order() -> None:
+    """RFC 6750 §3 and RFC 9728 §5.1: each parameter only when it has a value."""
+    guard = Guard(VERIFIER, realm="orders", resource_metadata="https://api.example/meta")
+    assert guard.challenge() == 'Bearer realm="orders", resource_metadata="https://api.example/meta"'
+    assert guard.challenge("invalid_token", "expired", "a b") == (
+        'Bearer realm="orders", error="invalid_token", error_description="expired", scope="a b", '
+        'resource_metadata="https://api.example/meta"'
+    )
+    assert Guard(VERIFIER).challenge() == "Bearer"
+    assert Guard(VERIFIER).challenge(scope="a") == 'Bearer scope="a"'
+    missing = guard.refuse_missing("GET", "/")
+    assert _headers(missing)["www-authenticate"] == guard.challenge()
+
+
+def test_protected_resource_metadata_is_served_at_its_well_known_path_and_named_in_challenges() -> None:
+    resource = ProtectedResource(
+        resource="https://api.example/orders", authorization_servers=["https://login.example"], scopes_supported=["a"]
+    )
+    guard = Guard(VERIFIER, resource_metadata=resource)
+    assert guard.metadata_path == "/.well-known/oauth-protected-resource/orders"
+    assert guard.resource_metadata == "https://api.example/.well-known/oauth-protected-resource/orders"
+    assert guard.metadata is not None
+    assert (guard.metadata.status, guard.metadata.reason, guard.metadata.error) == (200, "OK", "")
+    assert json.loads(guard.metadata.body) == resource.to_dict()
+    headers = _headers(guard.metadata)
+    assert headers["cache-control"] == "public, max-age=3600"
+    assert headers["content-type"] == "application/json"
+    assert "www-authenticate" not in headers
+    assert guard.challenge().endswith(f'resource_metadata="{guard.resource_metadata}"')
+    plain = Guard(VERIFIER)
+    assert (plain.metadata, plain.metadata_path, plain.resource_metadata) == (None, None, None)
+
+
+def test_several_missing_scopes_are_named_space_separated(caplog: pytest.LogCaptureFixture) -> None:
+    """As scope values are (RFC 6749 §3.3): in the description and in the log."""
+    caplog.set_level(logging.INFO, logger="minijwt")
+    guard = Guard(VERIFIER, required_scopes=["a", "b", "c"])
+    answer = guard.refuse_scope(("a", "c"), guard.required_scopes, "GET", "/")
+    assert answer.description == "the token lacks the scope a c"
+    assert json.loads(answer.body)["scope"] == "a b c"
+    assert "insufficient_scope: a c" in caplog.records[0].getMessage()
+
+
+def test_an_answer_body_is_compact_json() -> None:
+    answer = Guard(VERIFIER).refuse_missing("GET", "/")
+    assert answer.body == b'{"error":"missing_token","error_description":"this resource needs a bearer token"}'
+
+
+def test_an_answer_without_an_error_has_an_empty_error_and_description() -> None:
+    guard = Guard(VERIFIER, resource_metadata=ProtectedResource(resource="https://api.example"))
+    assert guard.metadata is not None
+    assert (guard.metadata.error, guard.metadata.description) == ("", "")
+
+
+def test_a_prefix_rule_exempts_what_starts_with_all_of_it() -> None:
+    guard = Guard(VERIFIER, exempt=["/docs*"])
+    assert guard.exempted("GET", "/docs2")
+    for path in ("/doc", "/docx", "/do"):
+        assert not guard.exempted("GET", path), path
+
+
+def test_the_guard_keeps_its_verifier_and_options() -> None:
+    guard = Guard(VERIFIER, optional=True)
+    assert guard.verifier is VERIFIER
+    assert guard.optional is True
+    assert Guard(VERIFIER).optional is False
+
+
+class _AsyncCallable:
+    async def __call__(self, claims: dict[str, Any]) -> bool:
+        return False
+
+
+async def _async_is_revoked(claims: dict[str, Any]) -> bool:
+    return False
+
+
+@pytest.mark.parametrize("is_revoked", [_async_is_revoked, _AsyncCallable()], ids=["function", "callable-object"])
+def test_a_sync_only_guard_refuses_an_async_is_revoked(is_revoked: Any) -> None:
+    """WSGI cannot await: a coroutine function, or an object whose __call__ is one, fails at start."""
+    with pytest.raises(minijwt.InvalidOptionError, match="coroutine"):
+        Guard(VERIFIER, is_revoked=is_revoked, sync_only=True)
+    assert Guard(VERIFIER, is_revoked=is_revoked).is_revoked is is_revoked
+    assert Guard(VERIFIER, is_revoked=lambda claims: False, sync_only=True).is_revoked is not None
