@@ -61,8 +61,9 @@ TokenHook = Callable[[Mapping[str, str]], "str | None"]
 
 # RFC 6750 §2.1: "Bearer" 1*SP b64token, b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=".
 # The whole header value, in one match: the common case costs one regex call.
-_BEARER_BYTES = re.compile(rb"[Bb][Ee][Aa][Rr][Ee][Rr] +([A-Za-z0-9._~+/-]+=*)")
-_BEARER_TEXT = re.compile(r"[Bb][Ee][Aa][Rr][Ee][Rr] +([A-Za-z0-9._~+/-]+=*)")
+# RFC 9110 §5.5: white space (OWS) around a field value is not part of it.
+_BEARER_BYTES = re.compile(rb"[ \t]*[Bb][Ee][Aa][Rr][Ee][Rr] +([A-Za-z0-9._~+/-]+=*)[ \t]*")
+_BEARER_TEXT = re.compile(r"[ \t]*[Bb][Ee][Aa][Rr][Ee][Rr] +([A-Za-z0-9._~+/-]+=*)[ \t]*")
 _B64TOKEN = re.compile(r"[A-Za-z0-9._~+/-]+=*")
 # RFC 6750 §3: error_description and scope values use %x20-21 / %x23-5B / %x5D-7E
 # (printable ASCII without '"' and '\'), so a quoted value never needs escaping.

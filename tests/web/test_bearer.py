@@ -45,6 +45,13 @@ def test_one_b64token_in_any_case_of_the_scheme(scheme: str, token: str) -> None
     assert token_from_headers([f"{scheme} {token}"]) == token
 
 
+@pytest.mark.parametrize("value", ["Bearer abc ", " Bearer abc", "\tBearer abc\t", "  bearer   abc \t "])
+def test_white_space_around_the_header_value_is_not_part_of_it(value: str) -> None:
+    # RFC 9110 §5.5: a server may pass the field value with its OWS.
+    assert token_from_header(value) == "abc"
+    assert token_from_header(value.encode()) == "abc"
+
+
 @pytest.mark.parametrize(
     "value",
     ["", "Basic YWxpY2U6cHc=", "Digest username=x", "Bearerx abc", "Token abc", "XBearer abc", "\x0bBearer abc"],
