@@ -59,3 +59,12 @@ def test_floor_and_minijwt_agree() -> None:
         expired = minijwt.encode({**claims, "exp": int(time.time()) - 1}, material.private, alg)
         with pytest.raises(ValueError, match="expired"):
             floor.make_decoder(alg, run.AUDIENCE, run.ISSUER)(expired, material.public)
+
+
+@pytest.mark.parametrize("decoder", ["floor", "minijwt-verifier", "minijwt", "pyjwt"])
+def test_each_decoder_the_instruction_count_runs_decodes(decoder: str) -> None:
+    instructions = _load("instructions")
+    run = instructions.decoder(decoder)
+    claims = run()
+    assert claims["aud"] == "orders-api"
+    instructions.child(decoder, 2)

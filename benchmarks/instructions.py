@@ -1,0 +1,117 @@
+"""HS256 decoding measured in CPU instructions, which no noisy neighbour changes.
+
+Timings on a shared machine move by tens of percent from one run to the next.
+Instruction counts do not: ``valgrind --tool=callgrind`` counts what the
+process executes, the same for the same code, inputs and interpreter whatever
+else the machine is doing. Each decoder runs in a fresh interpreter under
+callgrind twice, once with ``--ops`` more decodes than the other, and the
+difference divided by ``--ops`` is its cost per decode: start-up, imports and
+warm-up cancel out. ``PYTHONHASHSEED`` is fixed so that dictionaries lay out
+alike in every run.
+
+    python benchmarks/instructions.py [--ops 2000]      # needs valgrind
+
+The decoders are ``run.py``'s HS256 scenario (100-byte claims, the audience
+and issuer checked, a key object): the limit decoder of ``floor.py``, a
+:class:`~minijwt.JWTVerifier`, :func:`minijwt.decode` and PyJWT's ``decode``.
+Instructions are not time (a cache miss costs more than an addition), so this
+complements ``run.py``; it does not replace it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+DECODERS = ("floor", "minijwt-verifier", "minijwt", "pyjwt")
+WARM_UP = 200
+BASE_OPS = 500
+
+
+def decoder(name: str) -> Callable[[], Any]:
+    """One HS256 decode of ``run.py``'s token by the named library, ready to call."""
+    sys.path.insert(0, str(HERE))
+    import floor
+    from run import AUDIENCE, ISSUER, claims_of_size
+
+    import minijwt
+
+    secret = b"a-fixed-secret-for-the-count!!!!"
+    token = minijwt.encode(claims_of_size(100), secret, "HS256")
+    size = 4 * 1024 * 1024  # as run.py gives it
+    if name == "floor":
+        limit = floor.make_decoder("HS256", AUDIENCE, ISSUER)
+        return lambda: limit(token, secret)
+    if name == "minijwt-verifier":
+        verifier = minijwt.JWTVerifier(
+            secret, algorithms=["HS256"], audience=AUDIENCE, issuer=ISSUER, max_token_size=size
+        )
+        return lambda: verifier.decode(token)
+    if name == "minijwt":
+        decode = minijwt.decode
+        return lambda: decode(
+            token, secret, algorithms=["HS256"], audience=AUDIENCE, issuer=ISSUER, max_token_size=size
+        )
+    import jwt
+
+    pyjwt_decode = jwt.decode
+    return lambda: pyjwt_decode(token, secret, algorithms=["HS256"], audience=AUDIENCE, issuer=ISSUER)
+
+
+def child(name: str, ops: int) -> None:
+    """Decode ``WARM_UP + ops`` times (what runs under callgrind)."""
+    run = decoder(name)
+    for _ in range(WARM_UP + ops):
+        run()
+
+
+def count(name: str, ops: int) -> int:
+    """The instructions a fresh interpreter executes to decode ``ops`` times (and start)."""
+    command = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"]
+    command += [sys.executable, __file__, "--child", name, str(ops)]
+    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    done = subprocess.run(command, capture_output=True, text=True, env=env, check=True)  # noqa: S603 - our own command line
+    found = re.search(r"Collected : (\d+)", done.stderr)
+    if found is None:
+        raise RuntimeError(f"callgrind printed no total for {name}:\n{done.stderr[-2000:]}")
+    return int(found.group(1))
+
+
+def per_op(name: str, ops: int) -> float:
+    return (count(name, BASE_OPS + ops) - count(name, BASE_OPS)) / ops
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--ops", type=int, default=2000, help="decodes counted per decoder (2000)")
+    parser.add_argument("--child", nargs=2, metavar=("DECODER", "OPS"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        child(args.child[0], int(args.child[1]))
+        return 0
+    if shutil.which("valgrind") is None:
+        print("valgrind is not installed (Debian: apt install valgrind)", file=sys.stderr)
+        return 2
+    with ThreadPoolExecutor(max_workers=2) as pool:  # two valgrind processes at a time
+        counts = dict(zip(DECODERS, pool.map(lambda name: per_op(name, args.ops), DECODERS), strict=True))
+    print(f"HS256 decode, instructions per operation ({args.ops} decodes counted, valgrind callgrind)")
+    for name in DECODERS:
+        print(f"  {name:18} {counts[name]:>10,.0f}")
+    print(f"  minijwt/floor              {counts['minijwt'] / counts['floor']:.3f}x")
+    print(f"  JWTVerifier/floor          {counts['minijwt-verifier'] / counts['floor']:.3f}x")
+    print(f"  PyJWT/minijwt              {counts['pyjwt'] / counts['minijwt']:.2f}x")
+    print(f"  PyJWT/JWTVerifier          {counts['pyjwt'] / counts['minijwt-verifier']:.2f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
