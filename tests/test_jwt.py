@@ -603,10 +603,10 @@ def test_changing_any_one_option_gives_another_cached_verifier(
     if entry == "decode":
         # decode() looks a verifier up itself, without calling _verifier(),
         # whose cache key it must make alike (else it only misses), for lists
-        # of algorithms, audiences and required claims too.
+        # of algorithms, audiences, issuers and required claims too.
         from minijwt import jwt as jwt_module
 
-        hit = {**base, "audience": container(["api", "api2"]), "crit": ("ext",)}
+        hit = {**base, "audience": container(["api", "api2"]), "issuer": container(["iss", "iss2"]), "crit": ("ext",)}
         call(KEY, **hit)
         saved = jwt_module._verifier
         monkeypatch.setattr(jwt_module, "_verifier", None)

@@ -480,7 +480,7 @@ def decode(
     # hashes, the cache key must be the one _verifier() makes: any other tuple
     # only misses, and _verifier() below then finds the verifier (a test
     # checks the hit). Lists are snapshot here for the options usually given
-    # as lists; a list elsewhere (issuer, crit) takes the longer way.
+    # as lists; a list of crit names, or a set, takes the longer way.
     text_key = type(key) is str or type(key) is bytes
     try:
         entry = _VERIFIERS.get(
@@ -488,7 +488,7 @@ def decode(
                 key if text_key else id(key),
                 tuple(algorithms) if type(algorithms) is list else algorithms,
                 tuple(audience) if type(audience) is list else audience,
-                issuer,
+                tuple(issuer) if type(issuer) is list else issuer,
                 subject,
                 tuple(require) if type(require) is list else require,
                 typ,
@@ -501,7 +501,7 @@ def decode(
                 type(max_token_size),
             )
         )
-    except TypeError:  # a set, or a list of issuers or crit names: _verifier() takes a snapshot
+    except TypeError:  # a set, or a list of crit names: _verifier() takes a snapshot
         entry = None
     if entry is not None and (text_key or entry[0] is key):
         return entry[1].decode(token, now=now)
