@@ -1,9 +1,9 @@
 """HS256 decoding measured in CPU instructions, which no noisy neighbour changes.
 
 Timings on a shared machine move by tens of percent from one run to the next.
-Instruction counts do not: ``valgrind --tool=callgrind`` counts what the
-process executes, the same for the same code, inputs and interpreter whatever
-else the machine is doing. Each decoder runs in a fresh interpreter under
+Instruction counts barely do: ``valgrind --tool=callgrind`` counts what the
+process executes, within 0.1 % for the same code, inputs and interpreter
+whatever else the machine is doing. Each decoder runs in a fresh interpreter under
 callgrind twice, once with ``--ops`` more decodes than the other, and the
 difference divided by ``--ops`` is its cost per decode: start-up, imports and
 warm-up cancel out. ``PYTHONHASHSEED`` is fixed so that dictionaries lay out
