@@ -232,7 +232,9 @@ class JWTAuthMiddleware:
         try:
             if len(values) == 1:
                 value = values[0]
-                if value[:7] == b"Bearer " and value[7:8] != b" " and value.isascii():
+                # White space around the value is not part of it (RFC 9110
+                # §5.5): such a value takes the full reading.
+                if value[:7] == b"Bearer " and value[7:8] != b" " and value[-1:] not in b" \t" and value.isascii():
                     token, unchecked = value[7:].decode("ascii"), value
                 else:
                     token = token_from_header(value)

@@ -136,7 +136,9 @@ class JWTAuthMiddleware:
         unchecked: str | None = None
         try:
             if authorization is not None:
-                if authorization[:7] == "Bearer " and authorization[7:8] != " ":
+                # White space around the value is not part of it (RFC 9110
+                # §5.5): such a value takes the full reading.
+                if authorization[:7] == "Bearer " and authorization[7:8] != " " and authorization[-1:] not in " \t":
                     token, unchecked = authorization[7:], authorization
                 else:
                     token = token_from_header(authorization)

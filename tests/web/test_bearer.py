@@ -283,6 +283,29 @@ def test_preflight_passes_but_a_bare_options_does_not() -> None:
     assert [message["status"] for message in recorder.sent if "status" in message] == [401, 401]
 
 
+@pytest.mark.parametrize("around", [" ", "\t", " \t "])
+def test_the_middleware_reads_a_token_with_white_space_after_it(around: str) -> None:
+    from minijwt.wsgi import JWTAuthMiddleware as WSGIMiddleware
+
+    token = minijwt.encode({"sub": "alice"}, SECRET)
+    recorder = _Recorder()
+    middleware = JWTAuthMiddleware(recorder.app, verifier=VERIFIER)
+    headers = [(b"authorization", f"Bearer {token}{around}".encode())]
+    asyncio.run(middleware({"type": "http", "method": "GET", "path": "/", "headers": headers}, None, recorder.send))  # type: ignore[arg-type]
+    assert recorder.reached[0]["state"]["jwt_claims"] == {"sub": "alice"}
+
+    reached: list[dict[str, Any]] = []
+
+    def wsgi_app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        reached.append(environ)
+        return []
+
+    wsgi = WSGIMiddleware(wsgi_app, verifier=VERIFIER)
+    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/", "HTTP_AUTHORIZATION": f"Bearer {token}{around}"}
+    wsgi(environ, lambda status, headers, exc_info=None: None)
+    assert reached[0]["minijwt.claims"] == {"sub": "alice"}
+
+
 def test_get_token_reads_a_cookie_only_without_an_authorization_header() -> None:
     recorder = _Recorder()
     token = minijwt.encode({"sub": "cookie"}, SECRET)
