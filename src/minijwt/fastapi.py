@@ -27,8 +27,6 @@ Example:
     'Bearer'
 """
 
-from __future__ import annotations
-
 import inspect
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -39,8 +37,8 @@ try:
     from fastapi.security import SecurityScopes
     from fastapi.security.base import SecurityBase
     from starlette.requests import HTTPConnection
-except ImportError as exc:  # pragma: no cover - exercised in a subprocess by the tests
-    raise ImportError("minijwt.fastapi needs FastAPI, which is not installed: pip install 'minijwt[fastapi]'") from exc
+except ImportError as _missing:  # pragma: no cover - exercised in a subprocess by the tests
+    raise ImportError("minijwt.fastapi needs FastAPI, which is not installed: pip install 'minijwt[fastapi]'") from _missing
 
 from ._bearer import (
     Answer,
@@ -70,6 +68,10 @@ class JWTBearer(SecurityBase):
     The token is verified with ``await verifier.adecode(token)``: keys held by
     a JWKS client answer on the event loop, a fetch runs off it.
     """
+
+    # Declared here so that type checkers see the same types as FastAPI's base class.
+    model: HTTPBearerModel
+    scheme_name: str
 
     def __init__(
         self,

@@ -31,8 +31,8 @@ from typing import Any, TypeVar, cast, overload
 
 try:
     import flask
-except ImportError as exc:  # pragma: no cover - exercised in a subprocess by the tests
-    raise ImportError("minijwt.flask needs Flask, which is not installed: pip install 'minijwt[flask]'") from exc
+except ImportError as _missing:  # pragma: no cover - exercised in a subprocess by the tests
+    raise ImportError("minijwt.flask needs Flask, which is not installed: pip install 'minijwt[flask]'") from _missing
 
 from ._bearer import (
     Answer,

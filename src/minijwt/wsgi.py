@@ -51,6 +51,8 @@ CLAIMS_KEY = "minijwt.claims"
 
 
 class _StartResponse(Protocol):
+    """The WSGI ``start_response`` callable (PEP 3333)."""
+
     def __call__(self, status: str, headers: list[tuple[str, str]], exc_info: Any = None, /) -> Any: ...
 
 

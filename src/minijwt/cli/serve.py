@@ -69,8 +69,8 @@ class JWKSServer(ThreadingHTTPServer):
         log: TextIO | None = None,
     ) -> None:
         super().__init__(address, _Handler)
-        self.max_age = max_age
-        self.issuer = issuer.rstrip("/") if issuer else None
+        self.max_age: int = max_age
+        self.issuer: str | None = issuer.rstrip("/") if issuer else None
         self.log = log
         self._lock = threading.Lock()
         self.publish(jwks)
