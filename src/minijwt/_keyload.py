@@ -16,16 +16,19 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import re
-from collections.abc import Callable, Hashable
+import warnings
+from collections.abc import Callable, Hashable, Iterator
 from typing import Any
 
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
+from cryptography.utils import CryptographyDeprecationWarning
 
 from ._cache import BoundedCache, IdentityCache, memoize
 from ._keys import KEY_TYPES, ECKey, Key, OKPKey, RSAKey, SecretKey
-from ._keytext import KeyText, find_key_text
+from ._keytext import KeyForm, KeyText, der_form, find_key_text, pem_form, ssh_form
 from .errors import InvalidKeyError
 
 __all__ = ["MAX_CACHED_KEY_TEXT", "from_crypto_object", "is_cacheable_text", "load_key", "prepare_key", "text_key"]
@@ -216,23 +219,58 @@ def _from_pem(raw: bytes, password: bytes | None) -> Key:
 
     match = _PEM_LABEL.search(raw)
     label = match.group(1).decode("ascii") if match else ""
+    _check_form(pem_form(raw), password)
     try:
-        if label == "OPENSSH PRIVATE KEY":
-            return from_crypto_object(serialization.load_ssh_private_key(raw, password))
-        if label == "CERTIFICATE":
-            return from_crypto_object(x509.load_pem_x509_certificate(raw))
-        if label.endswith("PUBLIC KEY"):
-            return from_crypto_object(serialization.load_pem_public_key(raw))
-        if label.endswith("PRIVATE KEY"):
-            return from_crypto_object(serialization.load_pem_private_key(raw, password))
+        with _deprecations_quiet(password):
+            if label == "OPENSSH PRIVATE KEY":
+                return from_crypto_object(serialization.load_ssh_private_key(raw, password))
+            if label == "CERTIFICATE":
+                return from_crypto_object(x509.load_pem_x509_certificate(raw))
+            if label.endswith("PUBLIC KEY"):
+                return from_crypto_object(serialization.load_pem_public_key(raw))
+            if label.endswith("PRIVATE KEY"):
+                return from_crypto_object(serialization.load_pem_private_key(raw, password))
     except TypeError:
-        # cryptography raises TypeError for a missing or unexpected password.
+        # cryptography raises TypeError for a missing or unexpected password
+        # that the bytes did not reveal (an unusual form).
         raise _password_error(password) from None
-    except (ValueError, UnsupportedAlgorithm) as exc:
-        raise InvalidKeyError(f"the PEM block {label!r} could not be loaded: {_short(exc)}") from None
+    except (ValueError, UnsupportedAlgorithm):
+        raise InvalidKeyError(f"the PEM block {label!r} could not be loaded: {_UNLOADABLE}") from None
     raise InvalidKeyError(
         "the key contains PEM armour but no key or certificate block; it is never used as an HMAC secret"
     )
+
+
+# cryptography's own wording of a failure varies between releases, so the
+# message is minijwt's: the same input gives the same error on every release.
+_UNLOADABLE = "it is malformed, or holds a key type or curve that JOSE does not sign with"
+
+
+def _check_form(form: KeyForm, password: bytes | None) -> None:
+    """Refuse what the bytes themselves show, before cryptography parses them."""
+    if form.refused is not None:
+        # Refused unloaded: cryptography deprecates these types and warns when
+        # it loads one, which would reach the caller (RFC 7518 has no DSA).
+        raise InvalidKeyError(
+            f"unsupported key type {form.refused}: JOSE signs with RSA, EC (P-256, P-384, P-521), Ed25519 or Ed448 keys"
+        )
+    if form.encrypted is True and password is None:
+        raise _password_error(None)
+    if form.encrypted is False and password is not None:
+        raise _password_error(password)
+
+
+def _deprecations_quiet(password: bytes | None) -> contextlib.AbstractContextManager[None]:
+    """Silence cryptography's deprecation warnings while an encrypted key is decrypted.
+
+    An encrypted private key's type is known only once it is decrypted, so a
+    deprecated type (DSA) cannot be refused before cryptography loads it; its
+    warning is suppressed for that one call and the key is refused as
+    unsupported after. Keys without a password never need this (they are
+    refused from their bytes), so the process-wide warning filters are touched
+    only by ``load_key(..., password=...)``, a start-up call.
+    """
+    return contextlib.nullcontext() if password is None else _quiet()
 
 
 def _password_error(password: bytes | None) -> InvalidKeyError:
@@ -241,13 +279,21 @@ def _password_error(password: bytes | None) -> InvalidKeyError:
     return InvalidKeyError("a password was given, but the private key is not encrypted")
 
 
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+        yield
+
+
 def _from_ssh_public(raw: bytes) -> Key:
     from cryptography.hazmat.primitives import serialization
 
+    _check_form(ssh_form(raw), None)
     try:
         return from_crypto_object(serialization.load_ssh_public_key(raw))
-    except (ValueError, UnsupportedAlgorithm) as exc:
-        raise InvalidKeyError(f"the OpenSSH public key could not be loaded: {_short(exc)}") from None
+    except (ValueError, UnsupportedAlgorithm):
+        raise InvalidKeyError(f"the OpenSSH public key could not be loaded: {_UNLOADABLE}") from None
 
 
 def _try_der(raw: bytes, password: bytes | None) -> Key | None:
@@ -255,6 +301,7 @@ def _try_der(raw: bytes, password: bytes | None) -> Key | None:
     from cryptography import x509
     from cryptography.hazmat.primitives import serialization
 
+    _check_form(der_form(raw), password)
     loaders = (
         lambda: serialization.load_der_private_key(raw, password),
         lambda: serialization.load_der_public_key(raw),
@@ -262,7 +309,8 @@ def _try_der(raw: bytes, password: bytes | None) -> Key | None:
     )
     for load in loaders:
         try:
-            obj = load()
+            with _deprecations_quiet(password):
+                obj = load()
         except TypeError:
             # An encrypted DER private key without a password, or the reverse.
             raise _password_error(password) from None
@@ -270,10 +318,6 @@ def _try_der(raw: bytes, password: bytes | None) -> Key | None:
             continue
         return from_crypto_object(obj)
     return None
-
-
-def _short(exc: Exception) -> str:
-    return str(exc).split("\n", 1)[0][:200] or type(exc).__name__
 
 
 def from_crypto_object(obj: object) -> Key:
@@ -311,8 +355,8 @@ def from_crypto_object(obj: object) -> Key:
 def _from_certificate(cert: Any) -> Key:
     try:
         public = cert.public_key()
-    except (ValueError, UnsupportedAlgorithm) as exc:
-        raise InvalidKeyError(f"the certificate's public key could not be loaded: {_short(exc)}") from None
+    except (ValueError, UnsupportedAlgorithm):
+        raise InvalidKeyError(f"the certificate's public key could not be loaded: {_UNLOADABLE}") from None
     return from_crypto_object(public)
 
 

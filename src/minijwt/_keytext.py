@@ -32,7 +32,7 @@ from cryptography.exceptions import UnsupportedAlgorithm
 
 from .errors import InvalidKeyError
 
-__all__ = ["KeyText", "find_key_text", "refuse_key_text"]
+__all__ = ["KeyForm", "KeyText", "der_form", "find_key_text", "pem_form", "refuse_key_text", "ssh_form"]
 
 
 class KeyText(NamedTuple):
@@ -184,6 +184,9 @@ def _is_der_key(der: bytes) -> bool:
         lambda: serialization.load_der_public_key(der),
         lambda: x509.load_der_x509_certificate(der),
     )
+    form = der_form(der)
+    if form.refused is not None or form.encrypted:
+        return True  # a key all the same, told from its bytes (cryptography would warn loading it)
     for load in loaders:
         try:
             load()
@@ -222,3 +225,159 @@ def _without_article(reason: str) -> str:
     # "the key is PEM text" -> "PEM text", to read "the key is base64 of PEM text".
     prefix = "the key is "
     return reason[len(prefix) :] if reason.startswith(prefix) else reason
+
+
+# --- Facts read from a key's own bytes, before cryptography parses them -------
+#
+# Two decisions must not depend on the installed cryptography release: a
+# loader of a key type it deprecates (DSA, finite-field Diffie-Hellman) emits
+# a CryptographyDeprecationWarning, which a user's test suite may turn into an
+# error; and how it reports a missing or surplus password has changed between
+# releases. Both are read here from the structure of the input instead.
+
+# AlgorithmIdentifier OIDs (content bytes) of key types JOSE never signs with
+# and cryptography deprecates; they are refused without being loaded.
+_REFUSED_KEY_OIDS: dict[bytes, str] = {
+    bytes.fromhex("2a8648ce380401"): "DSA",  # 1.2.840.10040.4.1, id-dsa (RFC 3279 §2.3.2)
+    bytes.fromhex("2a8648ce3e0201"): "Diffie-Hellman",  # 1.2.840.10046.2.1, dhpublicnumber (RFC 3279 §2.3.3)
+    bytes.fromhex("2a864886f70d010301"): "Diffie-Hellman",  # 1.2.840.113549.1.3.1, dhKeyAgreement (PKCS #3)
+}
+_REFUSED_PEM_LABELS: dict[str, str] = {"DSA PRIVATE KEY": "DSA", "DH PRIVATE KEY": "Diffie-Hellman"}
+_REFUSED_SSH_TYPES: dict[bytes, str] = {b"ssh-dss": "DSA"}
+_OPENSSH_MAGIC = b"openssh-key-v1\x00"  # OpenSSH's PROTOCOL.key
+_PEM_BLOCK = re.compile(rb"-----BEGIN ([A-Z0-9 ]{1,64})-----(.*?)-----END \1-----", re.DOTALL)
+_MAX_CHILDREN = 16
+
+
+class KeyForm(NamedTuple):
+    """What a key's bytes say about it, without loading it.
+
+    Attributes:
+        refused: The name of a key type minijwt refuses without loading it
+            (``"DSA"``, ``"Diffie-Hellman"``), or ``None``.
+        encrypted: True for an encrypted private key, False for a private key
+            that is not encrypted, None when the bytes do not say (a public
+            key, a certificate, or a form not recognised).
+    """
+
+    refused: str | None
+    encrypted: bool | None
+
+
+def der_form(der: bytes) -> KeyForm:
+    """The key form of DER bytes: a SubjectPublicKeyInfo, a PKCS #8 key, a certificate."""
+    top = _element(der, 0, len(der))
+    if top is None or top[0] != 0x30:
+        return KeyForm(None, None)
+    items = _children(der, top[2], top[3])
+    tags = [item[0] for item in items]
+    if tags == [0x30, 0x04]:  # EncryptedPrivateKeyInfo (RFC 5958 §3)
+        return KeyForm(None, True)
+    if tags[:2] == [0x30, 0x03]:  # SubjectPublicKeyInfo (RFC 5280 §4.1.2.7)
+        return KeyForm(_refused_oid(der, items[0]), None)
+    if tags[:3] == [0x02, 0x30, 0x04]:  # OneAsymmetricKey (RFC 5958 §2)
+        return KeyForm(_refused_oid(der, items[1]), False)
+    if len(tags) == 6 and all(tag == 0x02 for tag in tags) and der[items[0][2] : items[0][3]] == b"\x00":
+        # OpenSSL's traditional DSA private key: version 0, p, q, g, y, x.
+        return KeyForm("DSA", False)
+    if tags == [0x30, 0x30, 0x03]:  # Certificate (RFC 5280 §4.1): its TBSCertificate
+        tbs = _children(der, items[0][2], items[0][3])
+        if tbs and tbs[0][0] == 0xA0:  # the explicit version, when present
+            tbs = tbs[1:]
+        # serialNumber, signature, issuer, validity, subject, subjectPublicKeyInfo
+        if len(tbs) >= 6 and tbs[5][0] == 0x30:
+            return KeyForm(der_form(der[tbs[5][1] : tbs[5][3]]).refused, None)
+    return KeyForm(None, None)
+
+
+def pem_form(text: bytes) -> KeyForm:
+    """The key form of the first PEM block in ``text`` (RFC 7468; RFC 1421 headers)."""
+    match = _PEM_BLOCK.search(text)
+    if match is None:
+        return KeyForm(None, None)
+    label, body = match.group(1).decode("ascii"), match.group(2)
+    if label in _REFUSED_PEM_LABELS:
+        return KeyForm(_REFUSED_PEM_LABELS[label], None)
+    if label == "ENCRYPTED PRIVATE KEY":
+        return KeyForm(None, True)
+    if label == "OPENSSH PRIVATE KEY":
+        return _openssh_form(body)
+    if b":" in body:  # RFC 1421 headers: "Proc-Type: 4,ENCRYPTED" marks an encrypted key
+        return KeyForm(None, True if b"ENCRYPTED" in body.split(b"\n\n", 1)[0] else None)
+    try:
+        der = binascii.a2b_base64(body)
+    except binascii.Error:
+        return KeyForm(None, None)
+    form = der_form(der)
+    if label.endswith("PRIVATE KEY") and form.encrypted is None and form.refused is None:
+        return KeyForm(None, False)  # "RSA PRIVATE KEY", "EC PRIVATE KEY" without headers
+    return form
+
+
+def ssh_form(line: bytes) -> KeyForm:
+    """The key form of an OpenSSH public key line (from its key type on)."""
+    return KeyForm(_REFUSED_SSH_TYPES.get(line.split(None, 1)[0] if line.strip() else b""), None)
+
+
+def _openssh_form(body: bytes) -> KeyForm:
+    # PROTOCOL.key: magic, string ciphername, string kdfname, string
+    # kdfoptions, uint32 number of keys, string public key (whose first
+    # field is the key type), ...
+    try:
+        blob = binascii.a2b_base64(body)
+    except binascii.Error:
+        return KeyForm(None, None)
+    if not blob.startswith(_OPENSSH_MAGIC):
+        return KeyForm(None, None)
+    fields: list[bytes] = []
+    pos = len(_OPENSSH_MAGIC)
+    for size in (None, None, None, 4, None):
+        if size is None:
+            length = int.from_bytes(blob[pos : pos + 4], "big")
+            pos += 4
+        else:
+            length = size
+        if pos + length > len(blob):
+            return KeyForm(None, None)
+        fields.append(blob[pos : pos + length])
+        pos += length
+    cipher, public = fields[0], fields[4]
+    key_type = public[4 : 4 + int.from_bytes(public[:4], "big")]
+    return KeyForm(_REFUSED_SSH_TYPES.get(key_type), cipher != b"none")
+
+
+def _element(data: bytes, pos: int, limit: int) -> tuple[int, int, int, int] | None:
+    """(tag, start, value start, end) of the DER element at ``pos`` (X.690 §8.1), or None."""
+    if pos + 2 > limit:
+        return None
+    first = data[pos + 1]
+    if first < 0x80:
+        value, length = pos + 2, first
+    else:
+        count = first & 0x7F
+        if not 0 < count <= 4:
+            return None
+        value, length = pos + 2 + count, int.from_bytes(data[pos + 2 : pos + 2 + count], "big")
+    end = value + length
+    if end > limit:
+        return None
+    return data[pos], pos, value, end
+
+
+def _children(data: bytes, start: int, end: int) -> list[tuple[int, int, int, int]]:
+    items: list[tuple[int, int, int, int]] = []
+    pos = start
+    while pos < end and len(items) < _MAX_CHILDREN:
+        item = _element(data, pos, end)
+        if item is None:
+            break
+        items.append(item)
+        pos = item[3]
+    return items
+
+
+def _refused_oid(der: bytes, algorithm: tuple[int, int, int, int]) -> str | None:
+    parts = _children(der, algorithm[2], algorithm[3])
+    if not parts or parts[0][0] != 0x06:
+        return None
+    return _REFUSED_KEY_OIDS.get(der[parts[0][2] : parts[0][3]])

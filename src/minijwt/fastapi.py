@@ -38,7 +38,9 @@ try:
     from fastapi.security.base import SecurityBase
     from starlette.requests import HTTPConnection
 except ImportError as _missing:  # pragma: no cover - exercised in a subprocess by the tests
-    raise ImportError("minijwt.fastapi needs FastAPI, which is not installed: pip install 'minijwt[fastapi]'") from _missing
+    raise ImportError(
+        "minijwt.fastapi needs FastAPI, which is not installed: pip install 'minijwt[fastapi]'"
+    ) from _missing
 
 from ._bearer import (
     Answer,

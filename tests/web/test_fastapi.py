@@ -114,7 +114,7 @@ def _fastapi_lists_scopes_of_http_schemes() -> bool:
 
 @pytest.mark.skipif(
     not _fastapi_lists_scopes_of_http_schemes(),
-    reason="this FastAPI release lists OpenAPI scopes only for OAuth2/OpenID Connect schemes, even for its own HTTPBearer",
+    reason="this FastAPI release lists OpenAPI scopes only for OAuth2 and OpenID Connect schemes, even for its own",
 )
 def test_openapi_lists_the_scopes_a_route_requires(verifier: minijwt.JWTVerifier) -> None:
     schema = fastapi_app(JWTBearer(verifier)).openapi()
