@@ -106,7 +106,8 @@ class JWTAuthMiddleware:
 
     - a path in ``exempt``, a CORS preflight (``OPTIONS`` with
       ``Access-Control-Request-Method``) and, with a
-      :class:`ProtectedResource`, its metadata URL pass without a token;
+      :class:`ProtectedResource`, its metadata URL pass without a token
+      (the application sees ``jwt_claims`` set to ``None``);
     - the token is read from the ``Authorization`` header only (then from
       ``get_token``) and verified with ``await verifier.adecode(token)``: keys
       held by a JWKS client answer on the event loop, a fetch runs off it;
@@ -215,10 +216,14 @@ class JWTAuthMiddleware:
         path: str = scope["path"]
         method: str = scope.get("method", "GET")
         if self._exempting and guard.exempted(method, path):
+            # The key is set on every request that reaches the application,
+            # so that a handler serving several paths can read it on each.
+            self._set(scope, None)
             await self._app(scope, receive, send)
             return
         values = [value for name, value in scope["headers"] if name == b"authorization"]
         if method == "OPTIONS" and any(name == b"access-control-request-method" for name, _ in scope["headers"]):
+            self._set(scope, None)
             await self._app(scope, receive, send)  # a CORS preflight carries no credentials
             return
         if path == self._metadata_path and guard.metadata is not None and method in {"GET", "HEAD"}:

@@ -58,7 +58,9 @@ class JWTAuth:
 
     Make one at start-up and decorate views with :meth:`required`. The token
     is verified with ``verifier.decode``, so its key must answer synchronously
-    (a :class:`~minijwt.JWKSClient`, not an ``AsyncJWKSClient``).
+    (a :class:`~minijwt.JWKSClient`, not an ``AsyncJWKSClient``). A view
+    without the decorator is not checked (nothing to exempt):
+    ``flask.g.get("jwt_claims")`` is ``None`` there.
     """
 
     def __init__(

@@ -65,8 +65,10 @@ class JWTAuthMiddleware:
     The rules and answers are those of :class:`minijwt.asgi.JWTAuthMiddleware`;
     the token is verified with ``verifier.decode``, so its key must answer
     synchronously (a :class:`~minijwt.JWKSClient`, not an
-    ``AsyncJWKSClient``). The claims go to ``environ["minijwt.claims"]``
-    (``None`` for a request let through by ``optional=True``).
+    ``AsyncJWKSClient``). The claims go to ``environ["minijwt.claims"]``,
+    which every request that reaches the application has: ``None`` on an
+    exempt path, for a CORS preflight, and for a request let through by
+    ``optional=True``.
 
     Several ``Authorization`` headers reach a WSGI application joined into
     one (PEP 3333), which the grammar refuses: the same 400 as in ASGI.
@@ -126,8 +128,12 @@ class JWTAuthMiddleware:
         path = raw_path if raw_path.isascii() else raw_path.encode("latin-1").decode("utf-8", "replace")
         method: str = environ.get("REQUEST_METHOD", "GET")
         if guard.exempted(method, path):
+            # The key is set on every request that reaches the application,
+            # so that a handler serving several paths can read it on each.
+            environ[CLAIMS_KEY] = None
             return self._app(environ, start_response)
         if method == "OPTIONS" and "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in environ:
+            environ[CLAIMS_KEY] = None
             return self._app(environ, start_response)  # a CORS preflight carries no credentials
         if path == self._metadata_path and guard.metadata is not None and method in {"GET", "HEAD"}:
             return _respond(start_response, guard.metadata, method)

@@ -220,6 +220,34 @@ def test_cors_preflight_and_optional(serve: Serve, token: MakeToken) -> None:
         assert request(port, "/me", token=token(aud="https://other.example")).status == 401
 
 
+def test_an_exempt_path_and_a_preflight_reach_the_application_with_claims_none(serve: Serve, token: MakeToken) -> None:
+    """A handler that serves several paths reads ``jwt_claims`` on each: ``None`` where no token was checked."""
+    anonymous = {"claims": None, "user": None, "scopes": []}
+    preflight = [("Origin", "https://app.example"), ("Access-Control-Request-Method", "GET")]
+    with serve(exempt=["/me"]) as port:
+        assert request(port, "/me").json() == anonymous
+        assert request(port, "/me", token=token()).json() == anonymous  # exempt: the token is not read
+    with serve() as port:
+        answer = request(port, "/me", method="OPTIONS", headers=preflight)
+        assert (answer.status, answer.json()) == (200, anonymous)
+        assert request(port, "/me", token=token()).json()["claims"]["sub"] == "alice"
+
+
+def test_a_plain_asgi_application_gets_a_state_with_claims_none_on_an_exempt_path(
+    verifier: minijwt.JWTVerifier,
+) -> None:
+    seen: list[Any] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        seen.append(scope["state"]["jwt_claims"])
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    with uvicorn_server(JWTAuthMiddleware(app, verifier=verifier, exempt=["/health"])) as port:
+        assert request(port, "/health").status == 204
+    assert seen == [None]
+
+
 def test_websockets_are_checked_on_the_handshake(serve: Serve, token: MakeToken) -> None:
     with serve() as port:
         url = f"ws://127.0.0.1:{port}/ws"

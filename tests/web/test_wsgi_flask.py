@@ -143,6 +143,38 @@ def test_wsgi_outage_rotation_and_optional(
     assert warnings
 
 
+def test_wsgi_an_exempt_path_and_a_preflight_reach_the_application_with_claims_none(
+    verifier: minijwt.JWTVerifier, token: MakeToken
+) -> None:
+    """A handler that serves several paths reads ``environ["minijwt.claims"]`` on each: ``None`` where unchecked."""
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        claims = environ["minijwt.claims"]
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"none" if claims is None else claims["sub"].encode()]
+
+    preflight = [("Origin", "https://app.example"), ("Access-Control-Request-Method", "GET")]
+    with waitress_server(JWTAuthMiddleware(app, verifier=verifier, exempt=["/health"])) as port:
+        assert request(port, "/health").body == b"none"
+        assert request(port, "/health", token=token()).body == b"none"  # exempt: the token is not read
+        assert request(port, "/orders", method="OPTIONS", headers=preflight).body == b"none"
+        assert request(port, "/orders", token=token()).body == b"alice"
+        assert request(port, "/orders").status == 401
+
+
+def test_flask_a_view_without_the_decorator_reads_no_claims(verifier: minijwt.JWTVerifier, token: MakeToken) -> None:
+    """JWTAuth checks decorated views only; elsewhere ``g.get("jwt_claims")`` is ``None``, as the docs say."""
+    app = decorated_app(JWTAuth(verifier))
+
+    @app.get("/health")
+    def health() -> Any:
+        return {"claims": flask.g.get("jwt_claims")}
+
+    with waitress_server(app) as port:
+        assert request(port, "/health", token=token()).json() == {"claims": None}
+        assert request(port, "/me", token=token()).json() == {"sub": "alice"}
+
+
 def test_flask_decorator_answers(
     verifier: minijwt.JWTVerifier, jwks: JWKSServer, token: MakeToken, keys: tuple[minijwt.JWK, minijwt.JWK]
 ) -> None:
