@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 
 import minijwt
@@ -69,14 +71,28 @@ def test_max_token_size_is_never_zero_negative_or_not_an_integer(value: object) 
         check_max_token_size(value)
 
 
+# Protected headers: a JWE's (RFC 7516 §4.1.2: "enc" is required) and a JWS's.
+JWE_HEADER = "eyJhbGciOiJSU0EtT0FFUCIsImVuYyI6IkEyNTZHQ00ifQ"  # {"alg":"RSA-OAEP","enc":"A256GCM"}
+JWS_HEADER = "eyJhbGciOiJIUzI1NiJ9"  # {"alg":"HS256"}
+PASTED = "two tokens pasted together"
+
+
 @pytest.mark.parametrize(
     ("text", "error_text"),
     [
         ("a.b", "3 segments"),
         ("a.b.c.d", "has 4"),
-        ("a.b.c.d.e", "JWE"),
+        (f"{JWE_HEADER}.b.c.d.e", "it is a JWE"),
+        ("a.b.c.d.e", r"but has 5$"),
         (' {"payload": "e30"}', "JSON serialization"),
-        ("", "has 1"),
+        ("", "has 1$"),
+        (f"{JWS_HEADER}.e30.AAAA {JWS_HEADER}.e30.AAAA", rf"but has 5 \({PASTED}\?\)$"),
+        (f"{JWS_HEADER}.e30.AAAA{JWS_HEADER}.e30.AAAA", rf"but has 5 \({PASTED}\?\)$"),
+        (f"{JWS_HEADER}.e30.AAAA.{JWS_HEADER}.e30.AAAA", rf"but has 6 \({PASTED}\?\)$"),
+        ("eyJhbGciOiJSU0EtT0FFUCJ9.a.b.c.d", rf"but has 5 \({PASTED}\?\)$"),  # a header without "enc"
+        (f"{JWE_HEADER}.b.c.d.e.f", rf"but has 6 \({PASTED}\?\)$"),
+        ("a.b.c.d.e.f", r"but has 6$"),
+        ("a.b.c.d.e.f.g", r"but has 7$"),
     ],
 )
 def test_other_shapes_are_explained(text: str, error_text: str) -> None:
@@ -86,6 +102,22 @@ def test_other_shapes_are_explained(text: str, error_text: str) -> None:
         parse(text, HS256, 1000)
     with pytest.raises(DecodeError, match=error_text):
         parse_jws(text, HS256, 1000, frozenset(), None)
+
+
+@pytest.mark.parametrize("first", [JWE_HEADER, JWS_HEADER])
+def test_only_a_header_in_the_first_segment_is_described(first: str) -> None:
+    """Two tokens pasted together are not a JWE, and a JWE's is the only header with "enc"."""
+    for text in (f"{first}.b.c.d.e", f"{first}.b.c.d.e.f"):
+        with pytest.raises(DecodeError) as caught:
+            split(text)
+        said_jwe = "JWE" in caught.value.message
+        said_pasted = PASTED in caught.value.message
+        assert said_jwe == (first == JWE_HEADER and text.count(".") == 4)
+        assert said_pasted != said_jwe
+    # A first segment too long to be a real header is not decoded at all.
+    long_header = base64.urlsafe_b64encode(b'{"enc": "' + b"x" * 4096 + b'"}').rstrip(b"=").decode()
+    with pytest.raises(DecodeError, match=r"but has 5$"):
+        split(f"{long_header}.b.c.d.e")
 
 
 def test_three_segments_split() -> None:

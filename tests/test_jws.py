@@ -286,8 +286,11 @@ def test_malformed_headers(header: bytes) -> None:
 
 
 def test_jwe_and_json_serializations_are_explained() -> None:
-    with pytest.raises(DecodeError, match="JWE"):
-        jws.verify("eyJhbGciOiJSU0EtT0FFUCJ9.a.b.c.d", SECRET, algorithms=["HS256"])
+    jwe_header = "eyJhbGciOiJSU0EtT0FFUCIsImVuYyI6IkEyNTZHQ00ifQ"  # {"alg":"RSA-OAEP","enc":"A256GCM"}
+    with pytest.raises(DecodeError, match="it is a JWE"):
+        jws.verify(f"{jwe_header}.a.b.c.d", SECRET, algorithms=["HS256"])
+    with pytest.raises(DecodeError, match=r"but has 5 \(two tokens pasted together\?\)$"):
+        jws.verify("eyJhbGciOiJSU0EtT0FFUCJ9.a.b.c.d", SECRET, algorithms=["HS256"])  # no "enc": not a JWE
     flattened = json.dumps({"payload": "e30", "protected": "eyJhbGciOiJIUzI1NiJ9", "signature": "AAAA"})
     with pytest.raises(DecodeError, match="JSON serialization"):
         jws.verify(flattened, SECRET, algorithms=["HS256"])

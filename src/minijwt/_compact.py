@@ -21,6 +21,7 @@ from ._header import (
     HEADER_CACHE_MAX_LENGTH,
     ParsedHeader,
     check_understood,
+    decode_header,
     parse_header,
     parse_header_uncached,
     payload_part,
@@ -103,9 +104,36 @@ def shape_error(token: str) -> DecodeError:
             "(verify it with minijwt.jws.verify_json)"
         )
     segments = token.count(".") + 1
-    if segments == 5:
+    message = f"token must have 3 segments separated by '.', but has {segments}"
+    if segments not in (5, 6):
+        return DecodeError(message)
+    header = _first_header(token)
+    # RFC 7516 §4.1.2: "enc" is required in a JWE header, and a compact JWE
+    # carries its whole header protected (§7.1), so five segments opening with
+    # a header that has "enc" are a JWE; without one, five or six segments are
+    # most often two JWS pasted together (with white space between, or a dot).
+    if segments == 5 and header is not None and "enc" in header:
         return DecodeError("token has 5 segments: it is a JWE (encrypted), which this library does not decrypt")
-    return DecodeError(f"token must have 3 segments separated by '.', but has {segments}")
+    if header is not None:
+        return DecodeError(message + " (two tokens pasted together?)")
+    return DecodeError(message)
+
+
+#: The longest first segment :func:`shape_error` decodes to describe a token:
+#: real headers are a few hundred characters, and a refused token is never
+#: worth more work than that.
+_DESCRIBED_HEADER_LENGTH = 4096
+
+
+def _first_header(token: str) -> dict[str, Any] | None:
+    """The JSON object the first segment of a misshapen token decodes to, or ``None``."""
+    segment = token.partition(".")[0].strip()
+    if len(segment) > _DESCRIBED_HEADER_LENGTH:
+        return None
+    try:
+        return decode_header(segment)
+    except DecodeError:
+        return None
 
 
 def parse(
