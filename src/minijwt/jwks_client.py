@@ -71,6 +71,26 @@ _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 _GRACE = 1.0
 
 
+#: The longest issuer from a discovery document quoted in a message.
+_SHOWN_ISSUER_LENGTH = 200
+
+
+def _issuer_named(value: object) -> str:
+    """What a discovery document's ``issuer`` member is, in words safe for a log line.
+
+    The document comes from the network: the value is quoted with :func:`repr`
+    (which escapes line breaks and other control characters, so it cannot
+    forge a log line) and cut to a sane length.
+    """
+    if value is None:
+        return "no issuer"
+    if not isinstance(value, str):
+        return f"an issuer that is not a string ({type(value).__name__})"
+    if len(value) > _SHOWN_ISSUER_LENGTH:
+        return f"the issuer {value[:_SHOWN_ISSUER_LENGTH]!r}... ({len(value)} characters)"
+    return f"the issuer {value!r}"
+
+
 # --- parsing a published set --------------------------------------------------------
 
 
@@ -478,8 +498,12 @@ class _ClientBase:
                 continue
             # OIDC Discovery 1.0 §4.3, RFC 8414 §3.3: the same issuer, exactly, or
             # the document (and the keys it points to) may be another issuer's.
-            if document.get("issuer") != issuer:
-                raise JWKSFetchError("the discovery document names another issuer", reason="issuer_mismatch")
+            named = document.get("issuer")
+            if named != issuer:
+                raise JWKSFetchError(
+                    f"the discovery document names {_issuer_named(named)}, not the expected issuer {issuer!r}",
+                    reason="issuer_mismatch",
+                )
             jwks_uri = document.get("jwks_uri")
             if not isinstance(jwks_uri, str):
                 raise _not_jwks("the discovery document has no 'jwks_uri'")

@@ -48,8 +48,42 @@ def test_issuer_mismatch_is_refused(server: JWKSServer, clock: FakeClock, rsa_ke
     with pytest.raises(JWKSFetchError) as caught:
         verify(client, sign(rsa_keys[0]))
     assert caught.value.reason == "issuer_mismatch"
+    assert caught.value.message == (
+        f"the discovery document names the issuer {issuer + '/other'!r}, not the expected issuer {issuer!r}"
+    )
     assert server.count("/keys") == 0
     assert client.url is None
+
+
+@pytest.mark.parametrize(
+    ("named", "said"),
+    [
+        (None, "names no issuer,"),
+        (7, "names an issuer that is not a string (int),"),
+        (
+            "https://evil.example\nWARNING forged line\x1b[31m",
+            r"names the issuer 'https://evil.example\nWARNING forged line\x1b[31m',",
+        ),
+        (
+            "https://idp.example/" + "a" * 500,
+            "names the issuer 'https://idp.example/" + "a" * 180 + "'... (520 characters),",
+        ),
+    ],
+)
+def test_issuer_mismatch_names_the_received_issuer_safely(
+    server: JWKSServer, clock: FakeClock, named: object, said: str
+) -> None:
+    document = {"jwks_uri": server.url("/keys")} | ({} if named is None else {"issuer": named})
+    server.routes[OIDC] = json_reply(document)
+    client = JWKSClient.from_issuer(server.origin, clock=clock)
+    with pytest.raises(JWKSFetchError) as caught:
+        client.get_jwk_set()
+    message = caught.value.message
+    assert caught.value.reason == "issuer_mismatch"
+    assert said in message
+    assert message.endswith(f"not the expected issuer {server.origin!r}")
+    assert message.isprintable()  # no line break or escape sequence reaches a log line
+    assert len(message) < 400
 
 
 def test_rfc8414_fallback(server: JWKSServer, clock: FakeClock, rsa_keys: Keys) -> None:
