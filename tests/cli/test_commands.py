@@ -241,6 +241,21 @@ def test_inspect_banner_times_and_key(keys: Path) -> None:
     assert "expired 3 h ago" in run("inspect", expired).stdout
 
 
+def test_inspect_says_what_a_misshapen_token_looks_like(keys: Path) -> None:
+    one = run("inspect", "abc")
+    assert one.returncode == 2
+    assert one_line(one.stderr) == (
+        "minijwt inspect: not a compact JWS: token must have 3 segments separated by '.', but has 1"
+    )
+    token = sign(keys, "ec.key", "ES256")
+    pasted = run("inspect", f"{token}\n{token}")
+    assert pasted.returncode == 2
+    line = one_line(pasted.stderr)
+    assert line.endswith("but has 5 (two tokens pasted together?)")
+    assert "JWE" not in line
+    assert token not in pasted.stderr  # never a token echoed into a message
+
+
 @pytest.fixture
 def served(keys: Path) -> Iterator[tuple[str, subprocess.Popen[str]]]:
     process = subprocess.Popen(  # noqa: S603

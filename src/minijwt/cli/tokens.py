@@ -254,12 +254,12 @@ def inspect_command(args: argparse.Namespace) -> int:
     """``minijwt inspect``."""
     token = read_token(args.token)
     parts = token.split(".")
-    if len(parts) != 3:
-        fail(f"not a compact JWS: {len(parts)} segments instead of 3")
     try:
         header = minijwt.get_unverified_header(token)
     except minijwt.MiniJWTError as exc:
-        fail(f"header: {exc.message}")
+        # The library's words for a misshapen token say what it looks like (a
+        # JWE, two tokens pasted together ...); otherwise the header is at fault.
+        fail(f"not a compact JWS: {exc.message}" if len(parts) != 3 else f"header: {exc.message}")
     payload = _payload(parts[1])
     out = sys.stdout
     out.write("NOT VERIFIED: this is what the token says, not what is true.\n\nheader:\n")
