@@ -82,7 +82,8 @@ class JWTBearer(SecurityBase):
         auto_error: bool = True,
         realm: str | None = None,
         is_revoked: Callable[[dict[str, Any]], bool | Awaitable[bool]] | None = None,
-        resource_metadata: str | ProtectedResource | None = None,
+        # Quoted: evaluated, it would render as minijwt._bearer.ProtectedResource.
+        resource_metadata: "str | ProtectedResource | None" = None,
         get_token: TokenHook | None = None,
         scheme_name: str | None = None,
         description: str | None = None,
