@@ -2,7 +2,8 @@
 
 Built on minijwt's public API only; nothing in the library imports it. Every
 error is one line on stderr, never a traceback. Exit statuses: 0 ok, 1 token
-rejected, 2 usage or input error.
+rejected, 2 usage or input error. A reader that goes away (``| head -1``) ends
+the output quietly and changes no status.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import NoReturn
 import minijwt
 
 from . import demo, keys, serve, tokens
-from ._common import EXIT_REJECTED, EXIT_USAGE, Rejected, UsageError
+from ._common import EXIT_OK, EXIT_REJECTED, EXIT_USAGE, Rejected, UsageError, emit, flush_quietly, held_library_log
 
 __all__ = ["main"]
 
@@ -57,18 +58,37 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     Returns:
         The process exit status: 0 ok, 1 token rejected, 2 usage or input error.
+        It is the same whether or not the output was read to its end.
     """
-    args = parser().parse_args(argv)
     try:
-        status: int = args.run(args)
-    except Rejected as rejected:
-        print(f"rejected: {rejected.error.code}: {rejected.error.message}", file=sys.stderr)
-        return EXIT_REJECTED
-    except UsageError as error:
-        print(f"minijwt {args.command}: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    except KeyboardInterrupt:
-        return 130
+        return _run(argv)
+    except BrokenPipeError:  # pragma: no cover - every command writes through emit()
+        # A write that bypassed emit() met a reader that had gone away. The
+        # command's own status is lost; the token and the input were not at
+        # fault, so end quietly, as emit() would have.
+        return EXIT_OK
+    finally:
+        # Flushed here, where a closed pipe is caught, not at interpreter exit.
+        flush_quietly(sys.stdout, sys.stderr)
+
+
+def _run(argv: Sequence[str] | None) -> int:
+    args = parser().parse_args(argv)
+    with held_library_log() as logged:
+        try:
+            status: int = args.run(args)
+        except Rejected as rejected:
+            emit(f"rejected: {rejected.error.code}: {rejected.error.message}\n", sys.stderr)
+            return EXIT_REJECTED
+        except UsageError as error:
+            emit(f"minijwt {args.command}: {error}\n", sys.stderr)
+            return EXIT_USAGE
+        except KeyboardInterrupt:
+            return 130
+    # An error is one line: what the library logged on the way (a failed key
+    # fetch, say) is shown only when the command printed no error of its own.
+    for line in logged:
+        emit(f"note: {line}\n", sys.stderr)
     return status
 
 

@@ -6,12 +6,15 @@ The command line uses minijwt's public API only.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import getpass
 import json
+import logging
 import os
 import re
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
@@ -38,6 +41,84 @@ class Rejected(Exception):
 def fail(message: str) -> NoReturn:
     """Stop with a usage error."""
     raise UsageError(message)
+
+
+# --- output: a reader that goes away, and what the library logs --------------------------
+
+
+def emit(text: str, stream: TextIO | None = None, *, flush: bool = False) -> None:
+    """Write ``text`` to ``stream`` (standard output by default); a reader that went away is no error.
+
+    ``minijwt inspect "$T" | head -1``: once ``head`` has exited, a write
+    fails with EPIPE (Python ignores SIGPIPE). The stream is then pointed at
+    the null device, so that later writes and the interpreter's last flush
+    succeed unseen, and the command goes on to its own exit status: a status
+    that never depends on how much of the output was read.
+    """
+    out = sys.stdout if stream is None else stream
+    try:
+        out.write(text)
+        if flush:
+            out.flush()
+    except BrokenPipeError:
+        discard(out)
+
+
+def discard(stream: TextIO) -> None:
+    """Send what is still written to ``stream`` to the null device (its reader has gone)."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+    except OSError:  # pragma: no cover - a system without a null device
+        return
+    try:
+        os.dup2(null, stream.fileno())
+    except (OSError, ValueError):  # not a file descriptor (a StringIO), or already closed
+        pass
+    finally:
+        os.close(null)
+
+
+def flush_quietly(*streams: TextIO) -> None:
+    """Flush each stream now, where a reader that went away is no error (not at interpreter exit)."""
+    for stream in streams:
+        try:
+            stream.flush()
+        except BrokenPipeError:
+            discard(stream)
+        except (OSError, ValueError):  # closed by the caller
+            pass
+
+
+class _Held(logging.Handler):
+    """What the library logs while a command runs, held back as text."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        # One line each: a log message never spans lines in the output.
+        self.lines.append(" ".join(record.getMessage().split()))
+
+
+@contextlib.contextmanager
+def held_library_log() -> Iterator[list[str]]:
+    """Hold back what minijwt logs at WARNING or above during the ``with`` block.
+
+    The library logs a failed key fetch, and a published key it ignored,
+    through :mod:`logging`; with no handler configured, Python's last-resort
+    handler prints each record on stderr. A command reports a failure itself,
+    in one line, so it shows the held lines only when it printed no error.
+    While the handler is attached, the last-resort handler is not used;
+    handlers a host program configured still get every record.
+    """
+    logger = logging.getLogger("minijwt")
+    handler = _Held()
+    logger.addHandler(handler)
+    try:
+        yield handler.lines
+    finally:
+        logger.removeHandler(handler)
 
 
 # --- durations ------------------------------------------------------------------------
@@ -148,7 +229,7 @@ def read_token(value: str | None) -> str:
 
 def print_json(value: Any, out: TextIO | None = None) -> None:
     """Pretty JSON, keys in their order."""
-    (out or sys.stdout).write(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
+    emit(json.dumps(value, indent=2, ensure_ascii=False) + "\n", out)
 
 
 def write_private(path: str, data: bytes, *, force: bool) -> None:

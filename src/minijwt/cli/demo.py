@@ -22,7 +22,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import minijwt
 
-from ._common import EXIT_OK, EXIT_REJECTED, colour, use_colour
+from ._common import EXIT_OK, EXIT_REJECTED, colour, emit, use_colour
 from .serve import JWKSServer
 
 DEMO_HELP = """\
@@ -94,8 +94,10 @@ class _Demo:
         self.step = 0
 
     def say(self, text: str) -> None:
-        self.out.write(text + "\n")
-        self.out.flush()
+        # Flushed line by line, to narrate as it happens. A reader that goes
+        # away (`minijwt demo | head -2`) silences the rest; the demo runs on,
+        # so its status still says whether every step behaved.
+        emit(text + "\n", self.out, flush=True)
 
     def title(self, text: str) -> None:
         self.step += 1

@@ -7,7 +7,7 @@ import sys
 
 import minijwt
 
-from ._common import EXIT_OK, fail, load_key_file, print_json, write_private, write_public
+from ._common import EXIT_OK, emit, fail, load_key_file, print_json, write_private, write_public
 
 KEYGEN_HELP = """\
 Make a key for an algorithm: RSA (2048 bits unless --bits), EC on the
@@ -104,12 +104,12 @@ def keygen_command(args: argparse.Namespace) -> int:
         private, public = jwk.to_pem(private=True), jwk.to_pem()
     if args.out:
         write_private(args.out, private, force=args.force)
-        print(f"wrote {args.out} (kid {jwk.kid})", file=sys.stderr)
+        emit(f"wrote {args.out} (kid {jwk.kid})\n", sys.stderr)
     else:
-        sys.stdout.write(private.decode())
+        emit(private.decode())
     if args.pub and public is not None:
         write_public(args.pub, public, force=args.force)
-        print(f"wrote {args.pub}", file=sys.stderr)
+        emit(f"wrote {args.pub}\n", sys.stderr)
     return EXIT_OK
 
 
@@ -133,5 +133,5 @@ def jwks_command(args: argparse.Namespace) -> int:
 
 def thumbprint_command(args: argparse.Namespace) -> int:
     """``minijwt thumbprint``."""
-    print(load_key_file(args.key, password_file=args.password_file).thumbprint())
+    emit(load_key_file(args.key, password_file=args.password_file).thumbprint() + "\n")
     return EXIT_OK

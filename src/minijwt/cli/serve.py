@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import FrameType
 from typing import Any, TextIO
 
-from ._common import EXIT_OK, fail
+from ._common import EXIT_OK, emit, fail, flush_quietly
 from .keys import public_jwks
 
 SERVE_HELP = """\
@@ -118,8 +118,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         if self.server.log is not None:
-            self.server.log.write(f"{self.address_string()} {format % args}\n")
-            self.server.log.flush()
+            emit(f"{self.address_string()} {format % args}\n", self.server.log, flush=True)
 
     def do_GET(self) -> None:
         path = self.path.split("?", 1)[0]
@@ -164,10 +163,10 @@ def serve_command(args: argparse.Namespace) -> int:
         threading.Thread(target=server.shutdown, daemon=True).start()
 
     previous = signal.signal(signal.SIGTERM, stop)
-    print(f"serving {len(jwks['keys'])} key(s) at {server.origin}/jwks.json", file=sys.stderr)  # type: ignore[arg-type]
+    emit(f"serving {len(jwks['keys'])} key(s) at {server.origin}/jwks.json\n", sys.stderr)  # type: ignore[arg-type]
     if server.issuer:
-        print(f"OpenID configuration at {server.origin}{DISCOVERY_PATH}", file=sys.stderr)
-    sys.stderr.flush()
+        emit(f"OpenID configuration at {server.origin}{DISCOVERY_PATH}\n", sys.stderr)
+    flush_quietly(sys.stderr)
     try:
         server.serve_forever(poll_interval=0.2)
     except KeyboardInterrupt:
@@ -175,5 +174,5 @@ def serve_command(args: argparse.Namespace) -> int:
     finally:
         signal.signal(signal.SIGTERM, previous)
         server.server_close()
-    print("stopped", file=sys.stderr)
+    emit("stopped\n", sys.stderr)
     return EXIT_OK

@@ -18,6 +18,7 @@ from ._common import (
     Rejected,
     algorithms,
     duration,
+    emit,
     fail,
     load_key_file,
     print_json,
@@ -138,7 +139,7 @@ def build_claims(args: argparse.Namespace, now: int) -> dict[str, Any]:
     claims.setdefault("iat", now)
     if args.expires_in is not None:
         if "exp" in claims:
-            print("note: the claims hold exp; --expires-in is not applied", file=sys.stderr)
+            emit("note: the claims hold exp; --expires-in is not applied\n", sys.stderr)
         else:
             iat = claims["iat"]
             if type(iat) not in (int, float):
@@ -159,7 +160,7 @@ def sign_command(args: argparse.Namespace) -> int:
         token = minijwt.encode(claims, jwk.key, args.alg, headers={"kid": jwk.kid})
     except minijwt.MiniJWTError as exc:
         fail(f"cannot sign: {exc.message}")
-    print(token)
+    emit(token + "\n")
     return EXIT_OK
 
 
@@ -211,9 +212,9 @@ def verify_command(args: argparse.Namespace) -> int:
     except minijwt.MiniJWTError as exc:
         fail(exc.message)
     if len(unchecked) == 2:
-        print("note: neither aud nor iss was checked (give --aud and --iss)", file=sys.stderr)
+        emit("note: neither aud nor iss was checked (give --aud and --iss)\n", sys.stderr)
     elif unchecked:
-        print(f"note: {unchecked[0]} was not checked (give --{unchecked[0]})", file=sys.stderr)
+        emit(f"note: {unchecked[0]} was not checked (give --{unchecked[0]})\n", sys.stderr)
     if args.json:
         print_json({"valid": True, "claims": claims})
     else:
@@ -261,20 +262,19 @@ def inspect_command(args: argparse.Namespace) -> int:
         # JWE, two tokens pasted together ...); otherwise the header is at fault.
         fail(f"not a compact JWS: {exc.message}" if len(parts) != 3 else f"header: {exc.message}")
     payload = _payload(parts[1])
-    out = sys.stdout
-    out.write("NOT VERIFIED: this is what the token says, not what is true.\n\nheader:\n")
-    print_json(header, out)
-    out.write("\nclaims:\n")
-    print_json(payload, out)
+    emit("NOT VERIFIED: this is what the token says, not what is true.\n\nheader:\n")
+    print_json(header)
+    emit("\nclaims:\n")
+    print_json(payload)
     if isinstance(payload, dict):
         now = time.time()
         times = [(name, payload[name]) for name in ("iat", "nbf", "exp") if name in payload]
         if times:
-            out.write("\n")
+            emit("\n")
             for name, value in times:
-                out.write(f"{name}: {describe_time(name, value, now)}\n")
+                emit(f"{name}: {describe_time(name, value, now)}\n")
     names = {name: header[name] for name in ("kid", "jku", "x5u", "x5t", "x5t#S256") if name in header}
-    out.write("\nkey: " + (", ".join(f"{name} {value!r}" for name, value in names.items()) or "not named") + "\n")
+    emit("\nkey: " + (", ".join(f"{name} {value!r}" for name, value in names.items()) or "not named") + "\n")
     return EXIT_OK
 
 
