@@ -130,6 +130,31 @@ def test_claims_are_signed_as_given(keys: Path) -> None:
     assert "from-file" in run("inspect", sign(keys, "secret.txt", "HS256", "--claims", f"@{claims_file}")).stdout
 
 
+def test_typ_makes_the_rfc_9068_access_token_the_profile_verifier_accepts(keys: Path) -> None:
+    profile = ("--iss", "https://login.example", "--aud", "orders-api", "--sub", "alice", "--jti", "--expires-in", "5m")
+    token = sign(keys, "ec.key", "ES256", "--typ", "at+jwt", "--claim", "client_id=app", *profile)
+    header = minijwt.get_unverified_header(token)
+    assert header["typ"] == "at+jwt"
+    assert header["kid"] == run("thumbprint", "--key", str(keys / "ec.pub")).stdout.strip()
+    verifier = minijwt.JWTVerifier.access_token(
+        minijwt.load_key((keys / "ec.pub").read_bytes()),
+        issuer="https://login.example",
+        audience="orders-api",
+        algorithms=["ES256"],
+    )
+    claims = verifier.decode(token)
+    assert (claims["sub"], claims["client_id"]) == ("alice", "app")
+    with pytest.raises(minijwt.InvalidTokenTypeError):
+        verifier.decode(sign(keys, "ec.key", "ES256", "--claim", "client_id=app", *profile))  # typ JWT
+    checked = run(
+        "verify", token, "--key", str(keys / "ec.pub"), "--alg", "ES256", "--typ", "at+jwt", "--aud", "orders-api"
+    )
+    assert checked.returncode == 0, checked.stderr
+    empty = run("sign", "--key", str(keys / "ec.key"), "--alg", "ES256", "--typ", " ")
+    assert empty.returncode == 2
+    assert "--typ" in one_line(empty.stderr)
+
+
 def test_verify_reads_the_token_from_stdin(keys: Path) -> None:
     token = sign(keys, "ec.key", "ES256", "--sub", "s")
     result = run("verify", "-", "--key", str(keys / "ec.pub"), "--alg", "ES256", stdin=token + "\n")

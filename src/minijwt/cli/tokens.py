@@ -33,11 +33,15 @@ Sign a JWT and print it. `iat` is set to now unless the claims hold one;
 given explicitly (--claims, --claim) are never overwritten: an `exp` in the
 past is signed as given. --claim values are JSON when they parse as JSON,
 strings otherwise. The header carries the kid: --kid, or the key's RFC 7638
-thumbprint, the kid `minijwt jwks` publishes for the same key.
+thumbprint, the kid `minijwt jwks` publishes for the same key; and its typ:
+JWT, or --typ (at+jwt for an RFC 9068 access token, which also needs iss,
+aud, sub, exp, jti and client_id).
 
 example:
   minijwt sign --key private.key --alg RS256 --sub alice --aud orders-api --expires-in 1h
   minijwt sign --key secret.txt --alg HS256 --claim role=admin --claim 'scope="a b"'
+  minijwt sign --key private.key --alg RS256 --typ at+jwt --iss https://login.example \\
+      --aud orders-api --sub alice --claim client_id=app --jti --expires-in 5m
 """
 VERIFY_HELP = """\
 Verify a token and print its claims. The key comes from a key file, a JWK Set
@@ -69,6 +73,7 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     sign.add_argument("--expires-in", metavar="DURATION", type=duration, help="lifetime: 3600, 90s, 30m, 1h, 7d")
     sign.add_argument("--not-before", metavar="DURATION", type=duration, help="valid from now + this")
     sign.add_argument("--kid", help="the key ID in the header (default: the key's thumbprint)")
+    sign.add_argument("--typ", help="the typ header (default: JWT), e.g. at+jwt for an access token")
     sign.add_argument("--iss", help="the issuer claim")
     sign.add_argument("--sub", help="the subject claim")
     sign.add_argument("--aud", action="append", help="an audience (repeatable)")
@@ -156,8 +161,15 @@ def sign_command(args: argparse.Namespace) -> int:
         fail(f"unknown algorithm {args.alg!r}; choose from {', '.join(minijwt.ALGORITHMS)}")
     jwk = signing_jwk(args.key, args.password_file, args.kid)
     claims = build_claims(args, int(time.time()))
+    headers = {"kid": jwk.kid}
+    if args.typ is not None:
+        if not args.typ.strip():
+            fail("--typ names a media type, e.g. at+jwt; it cannot be empty")
+        # RFC 7515 §4.1.9: the type of the whole JWS, which a verifier may
+        # require (RFC 8725 §3.11), as RFC 9068 §4 does with at+jwt.
+        headers["typ"] = args.typ
     try:
-        token = minijwt.encode(claims, jwk.key, args.alg, headers={"kid": jwk.kid})
+        token = minijwt.encode(claims, jwk.key, args.alg, headers=headers)
     except minijwt.MiniJWTError as exc:
         fail(f"cannot sign: {exc.message}")
     emit(token + "\n")
