@@ -11,13 +11,18 @@ every exported symbol has a known type and a docstring.
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 
 
 def main() -> int:
+    pyright = shutil.which("pyright")
+    if pyright is None:
+        print("pyright is not installed (pip install pyright)")
+        return 1
     completed = subprocess.run(
-        ["pyright", "--verifytypes", "minijwt", "--ignoreexternal", "--outputjson"],
+        [pyright, "--verifytypes", "minijwt", "--ignoreexternal", "--outputjson"],
         capture_output=True,
         text=True,
         check=False,
