@@ -13,6 +13,8 @@ here, so that they answer alike:
   (``invalid_request``), 403 for a missing scope (``insufficient_scope``), 503
   with ``Retry-After`` when the signing keys cannot be fetched; every
   challenge may carry ``realm`` and ``resource_metadata`` (RFC 9728 §5.1);
+- **how much to tell the client**: the error code always (and, for a 403,
+  the scope needed); its ``error_description`` unless ``error_detail=False``;
 - **which requests pass unauthenticated**: the exempt paths and CORS
   preflights.
 
@@ -232,7 +234,8 @@ class Answer:
         body: The JSON body.
         error: The OAuth error code of the body (``invalid_token`` ...), for
             frameworks that build their own responses.
-        description: The body's ``error_description``.
+        description: The body's ``error_description`` (empty when the
+            guard sends none, ``error_detail=False``).
     """
 
     status: int
@@ -408,6 +411,7 @@ class Guard:
         "_exact",
         "_exempt_fn",
         "_prefixes",
+        "error_detail",
         "get_token",
         "is_revoked",
         "metadata",
@@ -431,6 +435,7 @@ class Guard:
         is_revoked: Callable[[dict[str, Any]], object] | None = None,
         resource_metadata: str | ProtectedResource | None = None,
         get_token: TokenHook | None = None,
+        error_detail: bool = True,
         sync_only: bool = False,
     ) -> None:
         """Check every option.
@@ -448,6 +453,10 @@ class Guard:
                 or a :class:`ProtectedResource` to serve and point to.
             get_token: ``(headers) -> token | None``, asked when the request
                 has no ``Authorization`` header (the headers' names lowercase).
+            error_detail: Send the client an ``error_description`` (in the
+                body and the challenge). ``False`` sends the error code only,
+                and for a 403 the ``scope`` needed; the log keeps the
+                description either way.
             sync_only: The adapter cannot await (WSGI): refuse async hooks and
                 verifiers that can only ``adecode``.
 
@@ -486,9 +495,12 @@ class Guard:
         elif resource_metadata is not None:
             _check_resource_url(resource_metadata, "resource_metadata")
         self.resource_metadata = resource_metadata
+        if type(error_detail) is not bool:
+            raise InvalidOptionError("error_detail must be True or False")
+        self.error_detail = error_detail
         self.missing = _answer(
             401,
-            {"error": "missing_token", "error_description": "this resource needs a bearer token"},
+            self._body("missing_token", "this resource needs a bearer token"),
             (("www-authenticate", self.challenge()),),
         )
 
@@ -514,6 +526,15 @@ class Guard:
         return tuple(name for name in required if name not in granted)
 
     # --- answers ---------------------------------------------------------------------------
+
+    def _body(self, error: str, description: str, **more: str) -> dict[str, str]:
+        # RFC 6750 §3: error_description is optional, and it is the part that
+        # tells a client (or a prober) why a token failed: error_detail=False
+        # leaves it out. The scope of a 403 stays, since the client needs it
+        # to ask for a token that would pass.
+        if self.error_detail:
+            return {"error": error, "error_description": description, **more}
+        return {"error": error, **more}
 
     def challenge(self, error: str | None = None, description: str | None = None, scope: str | None = None) -> str:
         """The ``WWW-Authenticate`` value (RFC 6750 §3, RFC 9728 §5.1); every value is already safe."""
@@ -548,7 +569,7 @@ class Guard:
             )
             return _answer(
                 503,
-                {"error": "temporarily_unavailable", "error_description": "the token signing keys are unavailable"},
+                self._body("temporarily_unavailable", "the token signing keys are unavailable"),
                 (("retry-after", str(RETRY_AFTER_SECONDS)),),
             )
         if isinstance(problem, MalformedRequest):
@@ -561,8 +582,8 @@ class Guard:
             raise problem
         description = header_text(message, token)
         _log.info("bearer token refused (%s): %s %s: %s", code, _loggable(method), _loggable(path), description)
-        challenge = self.challenge(error, description)
-        return _answer(status, {"error": error, "error_description": description}, (("www-authenticate", challenge),))
+        challenge = self.challenge(error, description if self.error_detail else None)
+        return _answer(status, self._body(error, description), (("www-authenticate", challenge),))
 
     def refuse_missing(self, method: str, path: str) -> Answer:
         """The 401 to a request without a token, logged."""
@@ -583,11 +604,9 @@ class Guard:
         )
         description = header_text(f"the token lacks the scope {' '.join(missing)}")
         scope = header_text(" ".join(required))
-        challenge = self.challenge("insufficient_scope", description, scope)
+        challenge = self.challenge("insufficient_scope", description if self.error_detail else None, scope)
         return _answer(
-            403,
-            {"error": "insufficient_scope", "error_description": description, "scope": scope},
-            (("www-authenticate", challenge),),
+            403, self._body("insufficient_scope", description, scope=scope), (("www-authenticate", challenge),)
         )
 
 

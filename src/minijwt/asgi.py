@@ -118,8 +118,9 @@ class JWTAuthMiddleware:
     - a refusal is answered here: 401 (no token, or ``invalid_token``), 400
       (``invalid_request``), 403 (``insufficient_scope``), 503 with
       ``Retry-After`` (keys unavailable), each with a JSON body
-      ``{"error": ..., "error_description": ...}`` and, except the 503, a
-      ``WWW-Authenticate: Bearer`` challenge. A refused WebSocket gets that
+      ``{"error": ..., "error_description": ...}`` (a 403 adds ``scope``;
+      ``error_detail=False`` leaves out ``error_description``) and, except
+      the 503, a ``WWW-Authenticate: Bearer`` challenge. A refused WebSocket gets that
       response through the ``websocket.http.response`` extension where the
       server offers it, else a close with code 1008.
 
@@ -157,6 +158,7 @@ class JWTAuthMiddleware:
         is_revoked: Callable[[dict[str, Any]], bool | Awaitable[bool]] | None = None,
         resource_metadata: str | ProtectedResource | None = None,
         get_token: TokenHook | None = None,
+        error_detail: bool = True,
     ) -> None:
         """Check the configuration: a mistake fails here, when the application starts.
 
@@ -181,6 +183,10 @@ class JWTAuthMiddleware:
             get_token: ``(headers) -> str | None``, asked when the request has
                 no ``Authorization`` header, to read a token from elsewhere
                 (a cookie ...). ``headers`` maps lowercase names to values.
+            error_detail: Tell the client why its token was refused
+                (``error_description``, in the body and the challenge). With
+                ``False``, a refusal carries its error code only, and a 403
+                the ``scope`` needed; the log still has the reason.
 
         Raises:
             InvalidOptionError: An option is invalid: ``verifier`` is not a
@@ -197,6 +203,7 @@ class JWTAuthMiddleware:
             is_revoked=is_revoked,
             resource_metadata=resource_metadata,
             get_token=get_token,
+            error_detail=error_detail,
         )
         self._verify = verifier.adecode
         self._required = guard.required_scopes

@@ -28,6 +28,7 @@ Example:
 """
 
 import inspect
+import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -65,7 +66,8 @@ class JWTBearer(SecurityBase):
     ``scope`` or ``scp`` claim). The claims are also put at
     ``request.state.jwt_claims``. A refusal is an ``HTTPException`` with the
     middleware's status and headers (``WWW-Authenticate``, ``Retry-After``)
-    and ``detail={"error": ..., "error_description": ...}``.
+    and as ``detail`` the middleware's JSON body: ``{"error": ...,
+    "error_description": ...}``, and ``scope`` for a 403.
 
     The token is verified with ``await verifier.adecode(token)``: keys held by
     a JWKS client answer on the event loop, a fetch runs off it.
@@ -85,6 +87,7 @@ class JWTBearer(SecurityBase):
         # Quoted: evaluated, it would render as minijwt._bearer.ProtectedResource.
         resource_metadata: "str | ProtectedResource | None" = None,
         get_token: TokenHook | None = None,
+        error_detail: bool = True,
         scheme_name: str | None = None,
         description: str | None = None,
     ) -> None:
@@ -103,6 +106,9 @@ class JWTBearer(SecurityBase):
                 use the middleware).
             get_token: ``(headers) -> str | None``, asked when the request has
                 no ``Authorization`` header.
+            error_detail: Tell the client why its token was refused
+                (``error_description``). With ``False``, ``detail`` carries the
+                error code only, and for a 403 the ``scope`` needed.
             scheme_name: The security scheme's name in the OpenAPI schema.
             description: The security scheme's description in the OpenAPI schema.
 
@@ -118,6 +124,7 @@ class JWTBearer(SecurityBase):
             is_revoked=is_revoked,
             resource_metadata=resource_metadata,
             get_token=get_token,
+            error_detail=error_detail,
         )
         self._verify = verifier.adecode
         self.auto_error = auto_error
@@ -165,5 +172,7 @@ class JWTBearer(SecurityBase):
 
 
 def _http_error(answer: Answer) -> HTTPException:
-    detail = {"error": answer.error, "error_description": answer.description}
+    # The middleware's own body, so that every integration sends the same
+    # members (a 403's scope included) under the same error_detail rule.
+    detail = json.loads(answer.body)
     return HTTPException(answer.status, detail=detail, headers=dict(answer.auth_headers))

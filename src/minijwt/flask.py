@@ -71,6 +71,7 @@ class JWTAuth:
         is_revoked: Callable[[dict[str, Any]], bool] | None = None,
         resource_metadata: str | ProtectedResource | None = None,
         get_token: TokenHook | None = None,
+        error_detail: bool = True,
     ) -> None:
         """Check the configuration: a mistake fails here, when the application starts.
 
@@ -85,6 +86,9 @@ class JWTAuth:
                 use :class:`minijwt.wsgi.JWTAuthMiddleware`).
             get_token: ``(headers) -> str | None``, asked when the request has
                 no ``Authorization`` header.
+            error_detail: Tell the client why its token was refused
+                (``error_description``). With ``False``, a refusal carries its
+                error code only, and a 403 the ``scope`` needed.
 
         Raises:
             InvalidOptionError: An option is invalid, or the verifier can only ``adecode``.
@@ -95,6 +99,7 @@ class JWTAuth:
             is_revoked=is_revoked,
             resource_metadata=resource_metadata,
             get_token=get_token,
+            error_detail=error_detail,
             sync_only=True,
         )
         self._verify = verifier.decode

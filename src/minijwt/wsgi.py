@@ -93,10 +93,13 @@ class JWTAuthMiddleware:
         is_revoked: Callable[[dict[str, Any]], bool] | None = None,
         resource_metadata: str | ProtectedResource | None = None,
         get_token: TokenHook | None = None,
+        error_detail: bool = True,
     ) -> None:
         """Check the configuration (see :class:`minijwt.asgi.JWTAuthMiddleware` for each option).
 
-        ``is_revoked`` must be a plain function here.
+        ``is_revoked`` must be a plain function here. ``error_detail=False``
+        sends the client the error code only (and, for a 403, the ``scope``
+        needed), without ``error_description``.
 
         Raises:
             InvalidOptionError: An option is invalid, ``is_revoked`` is a
@@ -112,6 +115,7 @@ class JWTAuthMiddleware:
             is_revoked=is_revoked,
             resource_metadata=resource_metadata,
             get_token=get_token,
+            error_detail=error_detail,
             sync_only=True,
         )
         self._verify = verifier.decode

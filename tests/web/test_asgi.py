@@ -222,7 +222,7 @@ def test_cors_preflight_and_optional(serve: Serve, token: MakeToken) -> None:
 
 def test_an_exempt_path_and_a_preflight_reach_the_application_with_claims_none(serve: Serve, token: MakeToken) -> None:
     """A handler that serves several paths reads ``jwt_claims`` on each: ``None`` where no token was checked."""
-    anonymous = {"claims": None, "user": None, "scopes": []}
+    anonymous: dict[str, Any] = {"claims": None, "user": None, "scopes": []}
     preflight = [("Origin", "https://app.example"), ("Access-Control-Request-Method", "GET")]
     with serve(exempt=["/me"]) as port:
         assert request(port, "/me").json() == anonymous

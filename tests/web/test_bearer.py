@@ -219,6 +219,9 @@ def test_exempt_paths_prefixes_and_functions() -> None:
         {"resource_metadata": 'https://api.example/"x'},
         {"resource_metadata": "https://api.example/m?x=1"},
         {"resource_metadata": "not a url"},
+        {"error_detail": "no"},
+        {"error_detail": 0},
+        {"error_detail": None},
     ],
 )
 def test_configuration_mistakes_fail_at_construction(options: dict[str, Any]) -> None:
@@ -690,3 +693,67 @@ def test_a_sync_only_guard_refuses_an_async_is_revoked(is_revoked: Any) -> None:
         Guard(VERIFIER, is_revoked=is_revoked, sync_only=True)
     assert Guard(VERIFIER, is_revoked=is_revoked).is_revoked is is_revoked
     assert Guard(VERIFIER, is_revoked=lambda claims: False, sync_only=True).is_revoked is not None
+
+
+def test_without_error_detail_every_answer_carries_its_code_only(caplog: pytest.LogCaptureFixture) -> None:
+    """RFC 6750 §3: error_description is optional; error_detail=False leaves it out of every body and challenge.
+
+    The 403 keeps ``scope``, which a client needs to ask for a token that
+    would pass; the log keeps the description, for the server's operators.
+    """
+    caplog.set_level(logging.INFO, logger="minijwt")
+    guard = Guard(VERIFIER, realm="api", required_scopes=["orders:read", "admin"], error_detail=False)
+    assert guard.error_detail is False
+    expired = minijwt.ExpiredSignatureError("the token expired", claim="exp")
+    outage = minijwt.JWKSFetchError("refreshing the key set failed (network)", reason="network")
+    cases = [
+        (guard.refuse_missing("GET", "/"), 401, {"error": "missing_token"}, 'Bearer realm="api"'),
+        (
+            guard.refuse(MalformedRequest("the request has several Authorization headers"), "GET", "/"),
+            400,
+            {"error": "invalid_request"},
+            'Bearer realm="api", error="invalid_request"',
+        ),
+        (
+            guard.refuse(expired, "GET", "/"),
+            401,
+            {"error": "invalid_token"},
+            'Bearer realm="api", error="invalid_token"',
+        ),
+        (
+            guard.refuse_revoked("GET", "/"),
+            401,
+            {"error": "invalid_token"},
+            'Bearer realm="api", error="invalid_token"',
+        ),
+        (
+            guard.refuse_scope(("admin",), guard.required_scopes, "GET", "/"),
+            403,
+            {"error": "insufficient_scope", "scope": "orders:read admin"},
+            'Bearer realm="api", error="insufficient_scope", scope="orders:read admin"',
+        ),
+        (guard.refuse(outage, "GET", "/"), 503, {"error": "temporarily_unavailable"}, None),
+    ]
+    for answer, status, body, challenge in cases:
+        assert answer.status == status
+        assert json.loads(answer.body) == body
+        assert answer.description == ""
+        assert answer.error == body["error"]
+        assert _headers(answer).get("www-authenticate") == challenge
+        assert b"error_description" not in answer.body
+    logged = " ".join(record.getMessage() for record in caplog.records)
+    assert "the token expired" in logged
+    assert "the request has several Authorization headers" in logged
+    assert "network" in logged
+
+
+def test_with_error_detail_the_answers_are_as_before() -> None:
+    """The default stays: error_detail=True is what a guard without the option answers."""
+    problem = minijwt.InvalidSignatureError("signature verification failed")
+    for guard in (Guard(VERIFIER), Guard(VERIFIER, error_detail=True)):
+        assert guard.error_detail is True
+        answer = guard.refuse(problem, "GET", "/")
+        assert json.loads(answer.body) == {"error": "invalid_token", "error_description": str(problem)}
+        assert guard.refuse_missing("GET", "/").body == (
+            b'{"error":"missing_token","error_description":"this resource needs a bearer token"}'
+        )
