@@ -213,6 +213,9 @@ class OKPKey:
             or self.private.public_key().public_bytes_raw() != self.public.public_bytes_raw()
         ):
             raise InvalidKeyError("the Edwards private key does not match the public key")
+        problem = edwards_public_key_problem(crv, self.public.public_bytes_raw())
+        if problem is not None:
+            raise InvalidKeyError(f"the {crv} public key {problem}")
         object.__setattr__(self, "crv", crv)
 
     @property
@@ -226,6 +229,59 @@ Key: TypeAlias = SecretKey | RSAKey | ECKey | OKPKey
 
 #: The four typed key classes.
 KEY_TYPES = (SecretKey, RSAKey, ECKey, OKPKey)
+
+
+# --- Edwards public keys: canonical, and not of small order --------------------
+#
+# A public key A of small order makes [k]A take at most eight values, so one
+# fixed signature verifies for many or all messages without any private key:
+# a "proof of possession" of an embedded key (DPoP, ACME) proves nothing.
+# OpenSSL accepts such keys (RFC 8032's verification does not refuse them), so
+# minijwt refuses them when it makes the key, whatever the key came from.
+# Each curve's torsion points are a fixed list (Chalkias, Garillot and
+# Nikolaenko, "Taming the many EdDSAs", 2020, table of small-order points);
+# a non-canonical encoding (y >= p, or "negative zero" x) is refused first,
+# so the twins of those points are refused too (RFC 8032 §5.1.3, §5.2.3).
+
+_P25519 = 2**255 - 19
+_P448 = 2**448 - 2**224 - 1
+_ED25519_SMALL_ORDER = frozenset(
+    bytes.fromhex(point)
+    for point in (
+        "0100000000000000000000000000000000000000000000000000000000000000",  # order 1: (0, 1)
+        "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",  # order 2: (0, -1)
+        "0000000000000000000000000000000000000000000000000000000000000000",  # order 4: (sqrt(-1), 0)
+        "0000000000000000000000000000000000000000000000000000000000000080",  # order 4: (-sqrt(-1), 0)
+        "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",  # order 8
+        "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa",  # order 8
+        "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",  # order 8
+        "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85",  # order 8
+    )
+)
+
+
+def edwards_public_key_problem(crv: str, raw: bytes) -> str | None:
+    """Why an encoded Ed25519 or Ed448 public key is refused, or None.
+
+    Args:
+        crv: ``"Ed25519"`` or ``"Ed448"``.
+        raw: The key's 32- or 57-byte encoding (RFC 8032 §5.1.2, §5.2.2).
+
+    Returns:
+        ``"is not canonically encoded"``, ``"is a point of small order"``, or None.
+    """
+    if crv == "Ed25519":
+        p, y, negative = _P25519, int.from_bytes(raw, "little") & ((1 << 255) - 1), raw[31] >> 7
+    else:
+        if raw[56] & 0x7F:  # RFC 8032 §5.2.2: the last octet holds only x's sign
+            return "is not canonically encoded"
+        p, y, negative = _P448, int.from_bytes(raw[:56], "little"), raw[56] >> 7
+    if y >= p or (negative and y in (1, p - 1)):  # y in range; x = 0 has no negative
+        return "is not canonically encoded"
+    if raw in _ED25519_SMALL_ORDER if crv == "Ed25519" else y in (0, 1, p - 1):
+        # Ed448's four torsion points: (0, 1), (0, -1), (1, 0), (-1, 0).
+        return "is a point of small order: one signature would verify for any message"
+    return None
 
 
 # --- ROCA (CVE-2017-15361) ---------------------------------------------------
