@@ -146,21 +146,22 @@ def read_file(path: str) -> bytes:
         fail(f"cannot read {path}: {exc.strerror or exc}")
 
 
-def _password(path: str | None, key_path: str) -> bytes:
+def _password(path: str | None, key_path: str, *, interactive: bool) -> bytes:
     if path is not None:
         return read_file(path).rstrip(b"\r\n")
-    if not sys.stdin.isatty():
+    if not interactive or not sys.stdin.isatty():
         fail(f"{key_path} is encrypted: give its password with --password-file")
     return getpass.getpass(f"password for {key_path}: ").encode("utf-8")
 
 
-def load_key_file(path: str, *, password_file: str | None = None) -> minijwt.JWK:
+def load_key_file(path: str, *, password_file: str | None = None, interactive: bool = True) -> minijwt.JWK:
     """Load a key file of any kind minijwt reads, as a JWK.
 
     PEM, DER, OpenSSH (``openssl`` and ``ssh-keygen`` output as-is), a JWK in
     JSON, or an HMAC secret (the file's bytes; one trailing newline is not part
     of the secret). An encrypted private key asks for its password on the
-    terminal, or reads it from ``--password-file``.
+    terminal (never when ``interactive`` is false), or reads it from
+    ``--password-file``.
     """
     data = read_file(path)
     try:
@@ -174,7 +175,7 @@ def load_key_file(path: str, *, password_file: str | None = None) -> minijwt.JWK
         except minijwt.InvalidKeyError as exc:
             if "encrypted" not in exc.message:
                 raise
-            key = minijwt.load_key(data, password=_password(password_file, path))
+            key = minijwt.load_key(data, password=_password(password_file, path, interactive=interactive))
         if isinstance(key, minijwt.SecretKey):
             secret = data[:-2] if data.endswith(b"\r\n") else data[:-1] if data.endswith(b"\n") else data
             return minijwt.JWK.from_key(minijwt.SecretKey(secret))

@@ -113,11 +113,11 @@ def keygen_command(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def public_jwks(paths: list[str], password_file: str | None) -> dict[str, object]:
-    """The public JWK Set of key files, each key's kid its thumbprint."""
+def public_jwks(paths: list[str], password_file: str | None, *, interactive: bool = True) -> dict[str, object]:
+    """The public JWK Set of key files, each key's kid its thumbprint (a password asked only if ``interactive``)."""
     keys = []
     for path in paths:
-        jwk = load_key_file(path, password_file=password_file)
+        jwk = load_key_file(path, password_file=password_file, interactive=interactive)
         if isinstance(jwk.key, minijwt.SecretKey):
             fail(f"{path} is an HMAC secret: a shared secret is never published in a JWK Set")
         public = jwk.public()

@@ -6,14 +6,16 @@ import argparse
 import base64
 import hashlib
 import json
+import os
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import FrameType
 from typing import Any, TextIO
 
-from ._common import EXIT_OK, emit, fail, flush_quietly
+from ._common import EXIT_OK, UsageError, emit, fail, flush_quietly
 from .keys import public_jwks
 
 SERVE_HELP = """\
@@ -25,8 +27,16 @@ served too, so that `minijwt verify --issuer` and JWKSClient.from_issuer can
 be tried end to end on one machine. One log line per request on stderr; stops
 cleanly on Ctrl-C or SIGTERM.
 
+The key files are read again when one changes (checked five times a second)
+or on SIGHUP, so keys rotate without a restart; a file that cannot be read or
+holds no key leaves the keys served as they were, and says so in one line.
+Publish a new key before anything signs with it: a verifier that has cached
+the old set looks again only after its cooldown (min_refresh_interval), and
+until then refuses tokens of the new key (401).
+
 example:
   minijwt serve-jwks --key public.key --port 4000 --issuer http://127.0.0.1:4000
+  minijwt serve-jwks --key a.pub --key b.pub   # for rotation: two files that take turns
 """
 
 JWKS_PATHS = ("/jwks.json", "/.well-known/jwks.json")
@@ -54,7 +64,8 @@ class JWKSServer(ThreadingHTTPServer):
     """A small HTTP server publishing a JWK Set (and optionally an OpenID configuration).
 
     :meth:`publish` replaces the set while it runs, which is how the demo
-    rotates keys.
+    rotates keys; ``between_requests``, if given, is called by
+    ``serve_forever`` at each poll and after each request, in its thread.
     """
 
     daemon_threads = True
@@ -67,13 +78,20 @@ class JWKSServer(ThreadingHTTPServer):
         max_age: int = 300,
         issuer: str | None = None,
         log: TextIO | None = None,
+        between_requests: Callable[[], None] | None = None,
     ) -> None:
         super().__init__(address, _Handler)
         self.max_age: int = max_age
         self.issuer: str | None = issuer.rstrip("/") if issuer else None
         self.log = log
+        self.between_requests = between_requests
         self._lock = threading.Lock()
         self.publish(jwks)
+
+    def service_actions(self) -> None:
+        """Called by ``serve_forever`` at each poll: run ``between_requests``."""
+        if self.between_requests is not None:
+            self.between_requests()
 
     @property
     def origin(self) -> str:
@@ -150,11 +168,98 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
 
+#: A key file's identity and version as ``os.stat`` tells them, or ``None``
+#: when it cannot be read: (device, inode, size, modification time in ns).
+Stamp = tuple[int, int, int, int] | None
+
+
+def file_stamp(path: str) -> Stamp:
+    """What changes when a file is written or replaced (a rename, a symbolic link swapped)."""
+    try:
+        info = os.stat(path)  # follows symbolic links, as mounted secrets use them
+    except OSError:
+        return None
+    return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
+
+
+def key_count(jwks: dict[str, Any]) -> str:
+    """``N key(s)``, and their kids (public: the set publishes them), for the log."""
+    kids = [str(key.get("kid")) for key in jwks["keys"]]
+    return f"{len(kids)} key(s) (kid {', '.join(kids)})" if kids else "0 keys"
+
+
+class KeyFiles:
+    """The key files ``serve-jwks`` publishes, read again when they change.
+
+    A change is any difference in :func:`file_stamp` of a key file or of the
+    password file since the last read, taken before that read, so that a write
+    during a read is seen at the next check. A read that fails keeps what was
+    published: a half-written or withdrawn file never empties the set.
+    """
+
+    def __init__(self, paths: list[str], password_file: str | None) -> None:
+        self.paths = list(paths)
+        self.password_file = password_file
+        self._seen = self.stamps()
+
+    def stamps(self) -> tuple[Stamp, ...]:
+        """The stamp of every file the set is read from."""
+        extra = [self.password_file] if self.password_file is not None else []
+        return tuple(file_stamp(path) for path in [*self.paths, *extra])
+
+    def load(self, *, interactive: bool = True) -> dict[str, Any]:
+        """Read the public JWK Set of the files (a password asked on the terminal only if ``interactive``)."""
+        return public_jwks(self.paths, self.password_file, interactive=interactive)
+
+    def changed(self) -> bool:
+        """Whether a file changed since the last call (or since the files were first stamped)."""
+        now = self.stamps()
+        if now == self._seen:
+            return False
+        self._seen = now
+        return True
+
+
+def reload_keys(server: JWKSServer, files: KeyFiles, *, why: str | None) -> None:
+    """Publish the key files' set again if they changed (or ``why`` names another reason), logging one line.
+
+    Never a password prompt here: the server is running. What a failure says
+    names the file and the problem, never key material.
+    """
+    if not files.changed() and why is None:
+        return
+    why = why or "key files changed"
+    log = server.log or sys.stderr
+    try:
+        jwks = files.load(interactive=False)
+    except UsageError as error:
+        serving = key_count(json.loads(server.jwks()[0]))
+        emit(f"{why}, but not reloaded ({error}): still serving {serving}\n", log, flush=True)
+        return
+    server.publish(jwks)
+    emit(f"{why}: reloaded, serving {key_count(jwks)}\n", log, flush=True)
+
+
 def serve_command(args: argparse.Namespace) -> int:
     """``minijwt serve-jwks``."""
-    jwks = public_jwks(args.key, args.password_file)
+    files = KeyFiles(args.key, args.password_file)  # stamped before the first read
+    jwks = files.load()
+    hangup = threading.Event()
+
+    def between_requests() -> None:
+        forced = hangup.is_set()
+        hangup.clear()
+        reload_keys(server, files, why="SIGHUP" if forced else None)
+
     try:
-        server = JWKSServer((args.host, args.port), jwks, max_age=args.max_age, issuer=args.issuer, log=sys.stderr)
+        server = JWKSServer(
+            (args.host, args.port),
+            jwks,
+            max_age=args.max_age,
+            issuer=args.issuer,
+            log=sys.stderr,
+            between_requests=between_requests,
+        )
     except OSError as exc:
         fail(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}")
 
@@ -162,8 +267,14 @@ def serve_command(args: argparse.Namespace) -> int:
         # shutdown() waits for serve_forever to return: call it from another thread.
         threading.Thread(target=server.shutdown, daemon=True).start()
 
-    previous = signal.signal(signal.SIGTERM, stop)
-    emit(f"serving {len(jwks['keys'])} key(s) at {server.origin}/jwks.json\n", sys.stderr)  # type: ignore[arg-type]
+    def hang_up(signum: int, frame: FrameType | None) -> None:
+        # Only a flag: the files are read in serve_forever's loop, within a poll.
+        hangup.set()
+
+    previous = {signal.SIGTERM: signal.signal(signal.SIGTERM, stop)}
+    if hasattr(signal, "SIGHUP"):  # not on Windows
+        previous[signal.SIGHUP] = signal.signal(signal.SIGHUP, hang_up)
+    emit(f"serving {len(jwks['keys'])} key(s) at {server.origin}/jwks.json\n", sys.stderr)
     if server.issuer:
         emit(f"OpenID configuration at {server.origin}{DISCOVERY_PATH}\n", sys.stderr)
     flush_quietly(sys.stderr)
@@ -172,7 +283,8 @@ def serve_command(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         pass
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
         server.server_close()
     emit("stopped\n", sys.stderr)
     return EXIT_OK
