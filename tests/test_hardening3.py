@@ -13,7 +13,19 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed448, ed25519
 
-from minijwt import JWK, DecodeError, InvalidKeyError, InvalidTokenError, JWKSet, jws
+from minijwt import (
+    JWK,
+    DecodeError,
+    InvalidClaimError,
+    InvalidKeyError,
+    InvalidOptionError,
+    InvalidTokenError,
+    JWKSet,
+    JWTVerifier,
+    decode,
+    encode,
+    jws,
+)
 from minijwt._keys import OKPKey
 
 
@@ -123,3 +135,64 @@ def test_ordinary_edwards_keys_still_load() -> None:
     for private in (ed25519.Ed25519PrivateKey.generate(), ed448.Ed448PrivateKey.generate()):
         key: Any = OKPKey(public=private.public_key(), private=private)
         assert key.public.public_bytes_raw() == private.public_key().public_bytes_raw()
+
+
+# --- (2) an access-token verifier always checks the issuer and the audience ----------
+
+SECRET = b"a-secret-of-at-least-32-bytes!!!"
+
+
+@pytest.mark.parametrize("option", ["issuer", "audience"])
+@pytest.mark.parametrize("value", [None, "", [], [""], 5, ["ok", 5], {"iss": "x"}])
+def test_access_token_needs_a_real_issuer_and_audience(option: str, value: object) -> None:
+    options: dict[str, Any] = {"issuer": "https://login.example", "audience": "api", option: value}
+    with pytest.raises(InvalidOptionError):
+        JWTVerifier.access_token(SECRET, algorithms=["HS256"], **options)
+
+
+# --- (12, access tokens) wrong option types are option errors, never TypeError --------
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"require": None},
+        {"require": 5},
+        {"require": [["nested"]]},
+        {"require": [b"sub"]},
+        {"require": {"sub": True}},
+        {"typ": ["at+jwt"]},
+        {"typ": None},
+        {"typ": {"at+jwt": 1}},
+        {"typ": "JWT"},
+    ],
+)
+def test_access_token_options_of_the_wrong_type_are_option_errors(options: dict[str, Any]) -> None:
+    with pytest.raises(InvalidOptionError):
+        JWTVerifier.access_token(
+            SECRET, issuer="https://login.example", audience="api", algorithms=["HS256"], **options
+        )
+
+
+# --- (13) client_id is a string ------------------------------------------------------
+
+
+def _access_token(**claims: Any) -> str:
+    base = {"iss": "i", "aud": "a", "sub": "s", "iat": 1, "exp": 4_100_000_000, "jti": "j", "client_id": "app"}
+    return encode({**base, **claims}, SECRET, "HS256", headers={"typ": "at+jwt"})
+
+
+@pytest.mark.parametrize("client_id", [123, ["app"], {"id": "app"}, True, 1.5])
+def test_a_non_string_client_id_is_an_invalid_claim(client_id: object) -> None:
+    verifier = JWTVerifier.access_token(SECRET, issuer="i", audience="a", algorithms=["HS256"])
+    with pytest.raises(InvalidClaimError, match="client_id") as raised:
+        verifier.decode(_access_token(client_id=client_id))
+    assert raised.value.claim == "client_id"
+    # The same registered-claim rule holds for any JWT that carries client_id.
+    with pytest.raises(InvalidClaimError):
+        decode(_access_token(client_id=client_id), SECRET, algorithms=["HS256"], audience="a")
+
+
+def test_a_string_client_id_is_accepted() -> None:
+    verifier = JWTVerifier.access_token(SECRET, issuer="i", audience="a", algorithms=["HS256"])
+    assert verifier.decode(_access_token())["client_id"] == "app"

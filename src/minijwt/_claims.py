@@ -282,6 +282,10 @@ def check_claims(claims: Mapping[str, Any], rules: ClaimRules, now: float | None
         _check_subject(claims, subject)
     if "jti" in claims and type(claims["jti"]) is not str:
         raise InvalidClaimError("claim 'jti' must be a string", claim="jti", received=claims["jti"])
+    # RFC 8693 §4.3 (and RFC 9068 §2.2): client_id is a string. A number, a
+    # list or an object would compare or log as something it is not.
+    if "client_id" in claims and type(claims["client_id"]) is not str:
+        raise InvalidClaimError("claim 'client_id' must be a string", claim="client_id", received=claims["client_id"])
 
 
 _ABSENT: Any = object()

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
@@ -400,12 +400,20 @@ class JWTVerifier:
             ...
             minijwt.errors.InvalidTokenTypeError: ...
         """
+        # RFC 9068 §4: the issuer and the audience are always checked, so
+        # neither may be left out (None: an unset environment variable, say).
+        for name, value in (("issuer", issuer), ("audience", audience)):
+            if value is None:
+                raise InvalidOptionError(f"{name} is required for access tokens (RFC 9068 §4); it cannot be None")
         typ = options.pop("typ", "at+jwt")
-        if typ not in {"at+jwt", "application/at+jwt"}:
+        if type(typ) is not str or typ not in {"at+jwt", "application/at+jwt"}:
             raise InvalidOptionError("an access token's typ is at+jwt (RFC 9068 §2.1); no other typ can be chosen")
         extra = options.pop("require", ())
-        if isinstance(extra, str):
+        if isinstance(extra, (str, bytes, Mapping)) or not isinstance(extra, Iterable):
             raise InvalidOptionError("require must be a list of claim names")
+        extra = tuple(extra)
+        if not all(isinstance(name, str) for name in extra):
+            raise InvalidOptionError("require must contain only claim names (strings)")
         require = tuple(dict.fromkeys(("iss", "exp", "aud", "sub", "iat", "jti", "client_id", *extra)))
         return cls(
             key, issuer=issuer, audience=audience, algorithms=algorithms, typ="at+jwt", require=require, **options
