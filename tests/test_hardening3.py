@@ -22,6 +22,7 @@ from minijwt import (
     InvalidTokenError,
     JWKSet,
     JWTVerifier,
+    SecretKey,
     decode,
     encode,
     jws,
@@ -196,3 +197,67 @@ def test_a_non_string_client_id_is_an_invalid_claim(client_id: object) -> None:
 def test_a_string_client_id_is_accepted() -> None:
     verifier = JWTVerifier.access_token(SECRET, issuer="i", audience="a", algorithms=["HS256"])
     assert verifier.decode(_access_token())["client_id"] == "app"
+
+
+# --- (7) JWS JSON: the number of signatures is bounded before any key lookup ---------
+
+
+class _CountingKeys:
+    """A key source that counts its lookups."""
+
+    def __init__(self, key: bytes) -> None:
+        self.key = SecretKey(key)
+        self.lookups = 0
+
+    def resolve_key(self, header: Any, alg: Any) -> SecretKey:
+        self.lookups += 1
+        return self.key
+
+
+def _signed_json(count: int, good: int = 1) -> dict[str, Any]:
+    signers = [jws.Signer(SECRET, "HS256") for _ in range(good)]
+    signers += [jws.Signer(b"another-secret-of-32-bytes-or-more", "HS256") for _ in range(count - good)]
+    return jws.sign_json(b"payload", signers)
+
+
+def test_more_signatures_than_max_signatures_are_refused_before_any_lookup() -> None:
+    keys = _CountingKeys(SECRET)
+    signed = _signed_json(jws.DEFAULT_MAX_SIGNATURES + 1)
+    with pytest.raises(DecodeError, match="17 signatures, more than the limit of 16"):
+        jws.verify_json(signed, keys, algorithms=["HS256"])
+    with pytest.raises(DecodeError, match="more than the limit of 16"):
+        jws.verify_json(json.dumps(signed), keys, algorithms=["HS256"])
+    with pytest.raises(DecodeError, match="3 signatures, more than the limit of 2"):
+        jws.verify_json(_signed_json(3), keys, algorithms=["HS256"], max_signatures=2)
+    assert keys.lookups == 0
+
+
+def test_up_to_max_signatures_every_outcome_is_reported() -> None:
+    keys = _CountingKeys(SECRET)
+    result = jws.verify_json(_signed_json(16, good=2), keys, algorithms=["HS256"])
+    assert [signature.verified for signature in result.signatures] == [True, True] + [False] * 14
+    assert keys.lookups == 16
+    result = jws.verify_json(_signed_json(3), keys, algorithms=["HS256"], max_signatures=3)
+    assert len(result.signatures) == 3
+
+
+@pytest.mark.parametrize("value", [0, -1, True, 1.5, "16", None, 10**400])
+def test_max_signatures_must_be_a_positive_int(value: object) -> None:
+    if value == 10**400:  # a huge limit is a limit all the same
+        jws.verify_json(_signed_json(1), SECRET, algorithms=["HS256"], max_signatures=value)  # type: ignore[arg-type]
+        return
+    with pytest.raises(InvalidOptionError, match="max_signatures"):
+        jws.verify_json(_signed_json(1), SECRET, algorithms=["HS256"], max_signatures=value)  # type: ignore[arg-type]
+
+
+# --- (8) JWS JSON: max_token_size holds for a mapping too ------------------------------
+
+
+def test_max_token_size_applies_to_a_mapping_as_json_text() -> None:
+    signed = jws.sign_json(b"x" * 5000, jws.Signer(SECRET, "HS256"))
+    size = len(json.dumps(signed, separators=(",", ":")))
+    with pytest.raises(DecodeError, match="longer than the limit of 1000"):
+        jws.verify_json(signed, SECRET, algorithms=["HS256"], max_token_size=1000)
+    with pytest.raises(DecodeError, match="longer than the limit of 1000"):
+        jws.verify_json(json.dumps(signed), SECRET, algorithms=["HS256"], max_token_size=1000)
+    assert jws.verify_json(signed, SECRET, algorithms=["HS256"], max_token_size=size + 100).payload == b"x" * 5000

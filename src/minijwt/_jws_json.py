@@ -108,16 +108,21 @@ def _as_object(jws: object, max_size: int) -> dict[str, Any]:
             data = dumps(dict(jws), "JWS")
         except EncodeError as exc:
             raise DecodeError(exc.message) from None
+        # The same limit as for text: a mapping is JSON text parsed by the
+        # caller, and its size is what the checks below would cost.
+        if len(data) > max_size:
+            raise DecodeError(f"JWS is longer than the limit of {max_size} characters (as JSON text)")
         return loads_object(data, "JWS")
     raise DecodeError(f"JWS must be str, bytes or a mapping, not {type(jws).__name__}")
 
 
-def parse(jws: object, max_size: int, form: str, detached: bytes | None) -> ParsedJSON:
+def parse(jws: object, max_size: int, form: str, detached: bytes | None, max_signatures: int) -> ParsedJSON:
     """Check the structure of a general or flattened JWS JSON serialization.
 
     Args:
         jws: The JWS: JSON text, or the parsed object.
         max_size: The longest JSON text accepted, in characters.
+        max_signatures: The most signatures accepted (checked before any is parsed).
         form: ``"any"``, ``"flattened"`` or ``"general"``.
         detached: The payload, when the JWS was sent without it.
 
@@ -138,6 +143,10 @@ def parse(jws: object, max_size: int, form: str, detached: bytes | None) -> Pars
             raise DecodeError("JWS member 'signatures' must be a list")
         if not entries:
             raise DecodeError("JWS has no signatures")
+        if len(entries) > max_signatures:
+            # Each signature may cost a key lookup and a verification: the
+            # count is bounded before any of that work (a denial of service).
+            raise DecodeError(f"JWS has {len(entries)} signatures, more than the limit of {max_signatures}")
     elif "signature" not in obj:
         raise DecodeError("JWS has neither 'signatures' (general syntax) nor 'signature' (flattened syntax)")
     else:

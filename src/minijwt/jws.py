@@ -51,6 +51,7 @@ from .errors import (
 )
 
 __all__ = [
+    "DEFAULT_MAX_SIGNATURES",
     "DEFAULT_MAX_TOKEN_SIZE",
     "EmbeddedJWK",
     "SignatureResult",
@@ -68,6 +69,11 @@ __all__ = [
 #: any real token, far below what could hurt. A longer token is refused before
 #: any decoding. Every verifying function takes ``max_token_size``.
 DEFAULT_MAX_TOKEN_SIZE = _compact.DEFAULT_MAX_TOKEN_SIZE
+
+#: The most signatures :func:`verify_json` accepts by default. Real JWS JSON
+#: carries one to a few; each signature may cost a key lookup and a
+#: verification, so the count is bounded before any of that work.
+DEFAULT_MAX_SIGNATURES = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -511,6 +517,7 @@ def verify_json(
     allow_unprotected_alg: bool = False,
     form: Literal["any", "flattened", "general"] = "any",
     max_token_size: int = DEFAULT_MAX_TOKEN_SIZE,
+    max_signatures: int = DEFAULT_MAX_SIGNATURES,
 ) -> VerifiedJWS:
     """Verify a JWS JSON serialization, general or flattened (RFC 7515 §7.2).
 
@@ -541,14 +548,19 @@ def verify_json(
             the way can swap it, and only the key's fit to the algorithm then
             stands between a swap and a forgery.
         form: ``"flattened"`` or ``"general"`` to accept only that syntax.
-        max_token_size: The longest JSON text accepted, in characters.
+        max_token_size: The longest JSON text accepted, in characters; for a
+            mapping, the length of its JSON text.
+        max_signatures: The most signatures a JWS may carry (default 16),
+            checked with the structure, before any key is looked up: each
+            signature can cost a verification.
 
     Returns:
         The payload and every signature's headers and outcome. ``header`` is
         the protected header of the first signature that verified.
 
     Raises:
-        DecodeError: The JWS is malformed, too long, a compact serialization
+        DecodeError: The JWS is malformed, too long, has more than
+            ``max_signatures`` signatures, is a compact serialization
             (verify it with :func:`verify`), of the other ``form``, without a
             payload when none is given, or with one when one is.
         InvalidTokenError: No signature verified (``"any"``), or one did not
@@ -577,11 +589,13 @@ def verify_json(
     if type(allow_unprotected_alg) is not bool:
         raise InvalidOptionError("allow_unprotected_alg must be True or False")
     max_size = _compact.check_max_token_size(max_token_size)
+    if type(max_signatures) is not int or max_signatures < 1:
+        raise InvalidOptionError("max_signatures must be a positive int")
     detached = _detached(payload)
     resolve = resolver_for(key)
     check_fits_any(key, allowed)
     embedded = isinstance(key, EmbeddedJWK)
-    parsed = _jws_json.parse(jws, max_size, form, detached)
+    parsed = _jws_json.parse(jws, max_size, form, detached, max_signatures)
     if embedded and any("jwk" in signature.header for signature in parsed.signatures):
         raise DecodeError("header 'jwk' is in an unprotected header; an embedded key must be integrity protected")
     results: list[SignatureResult] = []
