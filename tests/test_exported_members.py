@@ -93,7 +93,7 @@ PUBLIC: dict[str, set[str]] = {
     "minijwt.jwt": {"JWTVerifier", "VerifiedJWT", "adecode", "decode", "decode_complete", "encode"},
     "minijwt.jwk": {"JWK", "JWKSet", "SkippedKey"},
     "minijwt.errors": ERRORS,
-    "minijwt.jwks_client": {"AsyncJWKSClient", "JWKSClient", "JWKSStatus", "parse_jwks"},
+    "minijwt.jwks_client": {"AsyncFetch", "AsyncJWKSClient", "Fetch", "JWKSClient", "JWKSStatus", "parse_jwks"},
     "minijwt.asgi": {"JWTAuthMiddleware", "ProtectedResource"},
     "minijwt.wsgi": {"JWTAuthMiddleware", "ProtectedResource"},
     "minijwt.fastapi": {"JWTBearer"},

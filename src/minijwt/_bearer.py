@@ -338,7 +338,7 @@ class ProtectedResource:
 
     @property
     def metadata_url(self) -> str:
-        """Where the metadata is served: ``/.well-known/oauth-protected-resource`` inserted before the path."""
+        """Where the metadata is served, ``/.well-known/oauth-protected-resource`` inserted before the path."""
         parts = urllib.parse.urlsplit(self.resource)
         return urllib.parse.urlunsplit((parts.scheme, parts.netloc, self.metadata_path, "", ""))
 

@@ -27,13 +27,12 @@ import threading
 import time
 import urllib.parse
 import urllib.request
-from collections.abc import Awaitable, Mapping
-from typing import Protocol
+from collections.abc import Mapping
 
 from ._cache import memoize
 from .errors import JWKSFetchError
 
-__all__ = ["AsyncFetch", "Fetch", "FetchResult", "cache_lifetime", "check_url", "is_loopback", "stdlib_fetch"]
+__all__ = ["FetchResult", "cache_lifetime", "check_url", "is_loopback", "stdlib_fetch"]
 
 #: What a fetch returns: the status code, the response headers (lower-case
 #: names) and the body.
@@ -43,27 +42,6 @@ _CHUNK = 16384
 _ACCEPT = "application/jwk-set+json, application/json;q=0.9"
 # RFC 9111 §1.2.2: a delta-seconds too large to represent is read as 2**31.
 _MAX_DELTA = 2**31
-
-
-class Fetch(Protocol):
-    """A function that performs one HTTP GET (the signature of :func:`stdlib_fetch`).
-
-    It returns ``(status, headers, body)`` with lower-case header names, and
-    raises :class:`~minijwt.JWKSFetchError` when there is no answer. It must
-    not follow redirects, and should honour ``timeout`` and ``max_bytes``.
-    """
-
-    def __call__(self, url: str, *, headers: Mapping[str, str], timeout: float, max_bytes: int) -> FetchResult:
-        """Fetch ``url``."""
-
-
-class AsyncFetch(Protocol):
-    """The coroutine form of :class:`Fetch`, for :class:`~minijwt.jwks_client.AsyncJWKSClient`."""
-
-    def __call__(
-        self, url: str, *, headers: Mapping[str, str], timeout: float, max_bytes: int
-    ) -> Awaitable[FetchResult]:
-        """Fetch ``url``."""
 
 
 def is_loopback(host: str) -> bool:

@@ -1,7 +1,7 @@
 """The exceptions minijwt raises.
 
 Every error minijwt raises is a :class:`MiniJWTError`. Each class carries a
-stable short :attr:`~MiniJWTError.code`, suitable for logs and for the
+stable short :attr:`~minijwt.MiniJWTError.code`, suitable for logs and for the
 ``error`` field of an HTTP error body, next to a human-readable message. No
 message ever contains the token itself.
 
@@ -62,14 +62,11 @@ __all__ = [
 
 
 class MiniJWTError(Exception):
-    """Base class of every error minijwt raises.
+    """Base class of every error minijwt raises."""
 
-    Attributes:
-        code: A stable, short, machine-readable identifier of the error class
-            (for example ``"invalid_signature"``). It never changes between
-            releases, so it is safe to log, count and return to clients.
-    """
-
+    #: A stable, short, machine-readable identifier of the error class (for
+    #: example ``"invalid_signature"``). It never changes between releases, so
+    #: it is safe to log, count and return to clients.
     code: str = "minijwt_error"
 
     def __init__(self, message: str) -> None:

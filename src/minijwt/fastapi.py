@@ -135,7 +135,7 @@ class JWTBearer(SecurityBase):
         """Verify the request's token; return its claims (``None`` without a token when ``auto_error`` is false).
 
         Raises:
-            HTTPException: 400, 401, 403 or 503, as the middleware answers.
+            fastapi.HTTPException: 400, 401, 403 or 503, as the middleware answers.
         """
         guard = self._guard
         method = request.scope.get("method", "GET")

@@ -232,7 +232,7 @@ class JWK:
 
     @property
     def kty(self) -> str:
-        """The key type: ``"RSA"``, ``"EC"``, ``"OKP"`` or ``"oct"``."""
+        """The key type, ``"RSA"``, ``"EC"``, ``"OKP"`` or ``"oct"``."""
         return self.key.kty
 
     @property

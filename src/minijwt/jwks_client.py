@@ -2,7 +2,7 @@
 
 :class:`JWKSClient` (threads) and :class:`AsyncJWKSClient` (asyncio) fetch the
 JWK Set at a ``jwks_uri``, or find that URI from the issuer's discovery
-document (:meth:`JWKSClient.from_issuer`), keep it, and choose the key for
+document (:meth:`~minijwt.JWKSClient.from_issuer`), keep it, and choose the key for
 each token. Both are key sources: pass one where a key is expected.
 
 What they guarantee:
@@ -18,7 +18,8 @@ What they guarantee:
 - published sets hold public keys only (OIDC Discovery 1.0 §3): symmetric keys
   and keys with private members are ignored, with a warning in the log.
 
-The cache, cooldown and staleness rules are in :mod:`minijwt._jwks_state`.
+The cache, cooldown and staleness rules are in the private module
+``minijwt._jwks_state``; the remote JWK Sets how-to lays them out on a timeline.
 
 Example:
     >>> import minijwt
@@ -43,13 +44,13 @@ import re
 import threading
 import time
 import urllib.parse
-from collections.abc import Callable, Generator, Mapping
+from collections.abc import Awaitable, Callable, Generator, Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar, Self, TypeVar, cast
+from typing import Any, ClassVar, Protocol, Self, TypeVar, cast
 
 from . import _jwks_state as rules
 from ._algorithms import ALGORITHMS, Algorithm, get_algorithm
-from ._http import AsyncFetch, Fetch, FetchResult, cache_lifetime, check_url, safe_url, stdlib_fetch
+from ._http import FetchResult, cache_lifetime, check_url, safe_url, stdlib_fetch
 from ._json import loads
 from ._jwks_state import EMPTY, Action, JWKSStatus, Policy, State
 from ._keys import Key
@@ -57,7 +58,7 @@ from .errors import DecodeError, InvalidKeyError, InvalidOptionError, JWKSFetchE
 from .jwk import JWK, JWKSet, SkippedKey
 from .jws import get_unverified_header
 
-__all__ = ["AsyncJWKSClient", "JWKSClient", "JWKSStatus", "parse_jwks"]
+__all__ = ["AsyncFetch", "AsyncJWKSClient", "Fetch", "JWKSClient", "JWKSStatus", "parse_jwks"]
 
 _log = logging.getLogger("minijwt")
 
@@ -89,6 +90,62 @@ def _issuer_named(value: object) -> str:
     if len(value) > _SHOWN_ISSUER_LENGTH:
         return f"the issuer {value[:_SHOWN_ISSUER_LENGTH]!r}... ({len(value)} characters)"
     return f"the issuer {value!r}"
+
+
+# --- the fetch= function ------------------------------------------------------------
+
+
+class Fetch(Protocol):
+    """The ``fetch=`` function of a JWKS client: one HTTP GET, done your way.
+
+    Give one to use a TLS context of your own (a private certificate
+    authority, a client certificate) or another HTTP client. The client
+    calls it once per document (the discovery document, then the JWK Set),
+    after its own checks of the URL, and checks what it returns.
+
+    Example:
+        >>> import minijwt
+        >>> from minijwt.jwks_client import JWKSClient
+        >>> published = minijwt.JWKSet([minijwt.JWK.generate("ES256").public()]).to_json().encode()
+        >>> def fetch(url, *, headers, timeout, max_bytes):
+        ...     return 200, {"Cache-Control": "max-age=600"}, published
+        >>> len(JWKSClient("https://issuer.example/jwks.json", fetch=fetch).get_jwk_set())
+        1
+    """
+
+    def __call__(self, url: str, *, headers: Mapping[str, str], timeout: float, max_bytes: int) -> FetchResult:
+        """GET ``url``.
+
+        Args:
+            url: An ``https`` URL (``http`` only to loopback, or with
+                ``allow_http=True``).
+            headers: The request headers to send: ``Accept``, ``User-Agent``
+                and the client's ``headers=``.
+            timeout: Seconds for the whole exchange: connect, headers and body.
+            max_bytes: The largest body to accept; a longer one is refused
+                even when returned.
+
+        Returns:
+            ``(status, headers, body)``: the status code (an ``int``; a 3xx
+            returned as it is, since a redirect is never followed), the
+            response headers (any mapping; names in any case) and the body
+            (``bytes``).
+
+        Raises:
+            JWKSFetchError: When there is no answer. Any other exception is
+                reported as ``JWKSFetchError`` with reason ``"network"``
+                (``"timeout"`` for a ``TimeoutError``), its type named and its
+                message left out.
+        """
+
+
+class AsyncFetch(Protocol):
+    """The coroutine form of :class:`Fetch`, for an ``AsyncJWKSClient``: the same arguments and result."""
+
+    def __call__(
+        self, url: str, *, headers: Mapping[str, str], timeout: float, max_bytes: int
+    ) -> Awaitable[FetchResult]:
+        """GET ``url``, as :meth:`Fetch.__call__ <minijwt.jwks_client.Fetch.__call__>` does."""
 
 
 # --- parsing a published set --------------------------------------------------------
@@ -435,17 +492,43 @@ class _ClientBase:
 
     @property
     def url(self) -> str | None:
-        """The JWK Set URL; with :meth:`from_issuer`, ``None`` until discovery has found it."""
+        """The JWK Set URL, as given or as discovery found it (``None`` until then).
+
+        Example:
+            >>> from minijwt import JWKSClient
+            >>> JWKSClient("https://login.example/jwks.json").url
+            'https://login.example/jwks.json'
+            >>> JWKSClient.from_issuer("https://login.example").url is None  # discovery has not run yet
+            True
+        """
         return self._jwks_url
 
     @property
     def issuer(self) -> str | None:
-        """The issuer given to :meth:`from_issuer`, else ``None``."""
+        """The issuer given to ``from_issuer``, exactly; ``None`` for a client made with a URL.
+
+        Pass it as the verifier's ``issuer=``: the discovery document had to
+        name this same issuer.
+
+        Example:
+            >>> from minijwt import JWKSClient
+            >>> JWKSClient.from_issuer("https://login.example/").issuer
+            'https://login.example/'
+        """
         return self._issuer
 
     @property
     def status(self) -> JWKSStatus:
-        """A snapshot of the cache: fresh or stale, age, last error, number of fetches."""
+        """A snapshot of the cache (a :class:`~minijwt.JWKSStatus`), for health checks and metrics.
+
+        Reading it does no I/O and takes no lock.
+
+        Example:
+            >>> from minijwt import JWKSClient
+            >>> status = JWKSClient("https://login.example/jwks.json").status
+            >>> status.fresh, status.age, status.last_error, status.fetches
+            (False, None, None, 0)
+        """
         return rules.status(self._state, self._clock())
 
     def export(self) -> dict[str, Any]:
@@ -454,6 +537,11 @@ class _ClientBase:
         Returns:
             ``{"keys": [...], "fetched_at": <Unix time, seconds>}``, public
             members only; ``{"keys": []}`` when nothing is held.
+
+        Example:
+            >>> from minijwt import JWKSClient
+            >>> JWKSClient("https://login.example/jwks.json").export()  # nothing fetched yet
+            {'keys': []}
         """
         state = self._state
         if state.keys is EMPTY:
@@ -637,10 +725,12 @@ class JWKSClient(_ClientBase):
             headers: Extra request headers (e.g. an API key for a gateway).
             allow_http: Accept plain ``http`` to any host. Only for tests on
                 a private network: anyone on the path could replace the keys.
-            fetch: A function to do the GET instead of the standard library
-                (same signature as :func:`minijwt._http.stdlib_fetch`).
+            fetch: A function to do each GET instead of the standard library,
+                ``fetch(url, *, headers, timeout, max_bytes) -> (status,
+                headers, body)``, for a TLS context of your own or another
+                HTTP client (see :class:`~minijwt.jwks_client.Fetch`).
             initial: A key set to start with: a JWK Set dict, the dict
-                :meth:`export` returns (its ``fetched_at`` gives its age), or
+                :meth:`~minijwt.JWKSClient.export` returns (its ``fetched_at`` gives its age), or
                 a :class:`~minijwt.JWKSet`. A set of unknown age is used only
                 if the first fetch fails.
             clock: A monotonic clock in seconds (for tests).

@@ -65,9 +65,9 @@ __all__ = [
     "verify_json",
 ]
 
-#: The longest token accepted by default, in characters (256 KiB): far above
-#: any real token, far below what could hurt. A longer token is refused before
-#: any decoding. Every verifying function takes ``max_token_size``.
+#: The longest token accepted by default, in characters (256 KiB), far above
+#: any real token and far below what could hurt. A longer token is refused
+#: before any decoding. Every verifying function takes ``max_token_size``.
 DEFAULT_MAX_TOKEN_SIZE = _compact.DEFAULT_MAX_TOKEN_SIZE
 
 #: The most signatures :func:`verify_json` accepts by default. Real JWS JSON
@@ -148,8 +148,8 @@ class EmbeddedJWK:
     ACME (RFC 8555 §6.2) account requests, DPoP proofs (RFC 9449). The
     signature then only shows that whoever sent the message holds the
     embedded key: the caller decides what that key may do, usually by its
-    thumbprint, which every verify function returns with the result
-    (:attr:`SignatureResult.thumbprint`).
+    thumbprint, which every verify function returns with the result (the
+    ``thumbprint`` of each :class:`SignatureResult`).
 
     Never a default: pass one explicitly, wherever a key is expected. Refused,
     as a token problem: a header without ``jwk``, a ``jwk`` in the unprotected

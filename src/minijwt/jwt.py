@@ -1,7 +1,7 @@
 """JSON Web Tokens: encode a claim set, decode and validate one (RFC 7519).
 
-:func:`encode` and :func:`decode` are the familiar pair;
-:class:`JWTVerifier` checks its options and prepares its key once, for
+:func:`~minijwt.encode` and :func:`~minijwt.decode` are the familiar pair;
+:class:`~minijwt.JWTVerifier` checks its options and prepares its key once, for
 servers that verify many tokens with the same settings.
 
 Example:
