@@ -18,10 +18,11 @@ found, past freshness, the last refresh failed         answer from the stale set
                                                        once the cooldown is over
 found, past freshness, no failure yet                  fetch and wait (single flight)
 not found, a fetch in progress                         wait for it
-not found, a usable set held, cooldown                 "no such key", without network
-not found, a usable set held, no cooldown              fetch and wait
-nothing usable held, cooldown after a failure          repeat that failure, without network
-nothing usable held otherwise                          fetch and wait
+not found, cooldown after a failed fetch               repeat that failure, without network: the
+                                                       issuer is down, so whether the key exists
+                                                       cannot be known (a 503, not a 401)
+not found, a usable set held, cooldown after success   "no such key", without network
+not found, otherwise                                   fetch and wait
 =====================================================  =========================================
 
 The cooldown (``min_refresh_interval``) counts from the start of the last
@@ -40,7 +41,7 @@ from dataclasses import dataclass, field, replace
 from ._keys import Key
 from .jwk import JWKSet
 
-__all__ = ["EMPTY", "Action", "Failure", "JWKSStatus", "Policy", "State", "decide", "status"]
+__all__ = ["EMPTY", "Action", "Failure", "JWKSStatus", "Policy", "State", "abandoned", "decide", "status"]
 
 #: The key set held before any fetch: it answers nothing.
 EMPTY = JWKSet(())
@@ -198,10 +199,13 @@ def decide(state: State, policy: Policy, now: float, *, found: bool) -> Action:
     if state.in_flight:
         return Action.JOIN
     if cooling(state, policy, now):
-        if usable(state, now):
-            return Action.NOT_FOUND
+        # After a failed fetch the held set may lack a key the issuer has
+        # published since: "no such key" would be a guess, so the failure is
+        # the answer. After a successful one, it is the truth.
         if state.failure is not None:
             return Action.FAIL
+        if usable(state, now):
+            return Action.NOT_FOUND
     return Action.FETCH
 
 
@@ -220,6 +224,16 @@ def succeeded(state: State, policy: Policy, keys: JWKSet, *, now: float, lifetim
         failure=None,
         in_flight=False,
     )
+
+
+def abandoned(state: State) -> State:
+    """The state once a fetch was given up without an answer from the issuer.
+
+    Its event loop closed or cancelled it, or the process was forked while it
+    ran: nothing is known of the issuer, so nothing is recorded as its failure
+    and no cooldown is added; the next lookup may fetch again.
+    """
+    return replace(state, in_flight=False)
 
 
 def failed(state: State, reason: str, message: str) -> State:

@@ -39,7 +39,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
-import math
+import os
 import re
 import threading
 import time
@@ -119,8 +119,8 @@ class Fetch(Protocol):
         Args:
             url: An ``https`` URL (``http`` only to loopback, or with
                 ``allow_http=True``).
-            headers: The request headers to send: ``Accept``, ``User-Agent``
-                and the client's ``headers=``.
+            headers: The client's ``headers=`` (empty unless given), to send
+                with the request.
             timeout: Seconds for the whole exchange: connect, headers and body.
             max_bytes: The largest body to accept; a longer one is refused
                 even when returned.
@@ -354,17 +354,32 @@ def _as_outcome(exc: BaseException) -> JWKSFetchError:
 # --- options ------------------------------------------------------------------------------
 
 
-def _seconds(name: str, value: object, *, positive: bool) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+# The largest value each kind of option takes: beyond them a setting is a
+# mistake, and huge numbers would overflow a float or the timeouts of the
+# threading and socket modules (OverflowError) on the first lookup.
+_MAX_DURATION = 366 * 86_400.0  # a year, for cache and staleness times
+_MAX_TIMEOUT = 3_600.0  # an hour, for one fetch
+_MAX_TIMESTAMP = 253_402_300_799.0  # 9999-12-31T23:59:59Z, for fetched_at
+_MAX_BYTES = 1 << 30  # a JWK Set or discovery document of a gigabyte is no such thing
+_MAX_KEYS = 100_000
+
+
+def _seconds(name: str, value: object, *, positive: bool, maximum: float = _MAX_DURATION) -> float:
+    # Compared before any conversion: float(10**400) itself overflows.
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:  # noqa: PLR0124 - NaN
         raise InvalidOptionError(f"{name} must be a number of seconds")
     if value < 0 or (positive and value == 0):
         raise InvalidOptionError(f"{name} must be {'positive' if positive else 'zero or more'}")
+    if value > maximum:
+        raise InvalidOptionError(f"{name} must be at most {maximum:g} seconds")
     return float(value)
 
 
-def _count(name: str, value: object) -> int:
+def _count(name: str, value: object, maximum: int) -> int:
     if type(value) is not int or value <= 0:
         raise InvalidOptionError(f"{name} must be a positive integer")
+    if value > maximum:
+        raise InvalidOptionError(f"{name} must be at most {maximum}")
     return value
 
 
@@ -391,6 +406,10 @@ def _url_option(url: object, allow_http: bool, what: str) -> str:
     except JWKSFetchError as exc:
         raise InvalidOptionError(f"{what}: {exc.message}") from None
     return url
+
+
+def _scheme(url: str) -> str:
+    return urllib.parse.urlsplit(url).scheme.lower()
 
 
 def _discovery_urls(issuer: str) -> tuple[str, ...]:
@@ -451,9 +470,9 @@ class _ClientBase:
             max_stale=_seconds("max_stale", max_stale, positive=False),
             refresh_ahead=_seconds("refresh_ahead", refresh_ahead, positive=False),
         )
-        self._timeout = _seconds("timeout", timeout, positive=True)
-        self._max_bytes = _count("max_bytes", max_bytes)
-        self._max_keys = _count("max_keys", max_keys)
+        self._timeout = _seconds("timeout", timeout, positive=True, maximum=_MAX_TIMEOUT)
+        self._max_bytes = _count("max_bytes", max_bytes, _MAX_BYTES)
+        self._max_keys = _count("max_keys", max_keys, _MAX_KEYS)
         self._headers = _headers(headers)
         if fetch is not None and not callable(fetch):
             raise InvalidOptionError("fetch must be a function")
@@ -474,7 +493,9 @@ class _ClientBase:
         elif isinstance(initial, Mapping):
             fetched_at = initial.get("fetched_at")
             if fetched_at is not None:
-                age = time.time() - _seconds("initial['fetched_at']", fetched_at, positive=False)
+                age = time.time() - _seconds(
+                    "initial['fetched_at']", fetched_at, positive=False, maximum=_MAX_TIMESTAMP
+                )
             if initial.get("keys") == []:
                 return State()  # what export() gives before any fetch: nothing to seed
             try:
@@ -595,6 +616,14 @@ class _ClientBase:
             jwks_uri = document.get("jwks_uri")
             if not isinstance(jwks_uri, str):
                 raise _not_jwks("the discovery document has no 'jwks_uri'")
+            # An https issuer's keys come over https too, whatever allow_http
+            # says: otherwise its document could send the client, with its
+            # custom headers, to plain http (a loopback port, say).
+            if _scheme(issuer) == "https" and _scheme(jwks_uri) != "https":
+                raise JWKSFetchError(
+                    "the discovery document of an https issuer names a jwks_uri that is not https",
+                    reason="insecure_url",
+                )
             check_url(jwks_uri, allow_http=self._allow_http)
             self._jwks_url = jwks_uri
             return
@@ -633,8 +662,14 @@ class _ClientBase:
         if rules.usable(self._state, self._clock()):
             try:
                 return pick(self._state.keys)  # stale-if-error (RFC 5861 §4)
-            except KeyNotFoundError as exc:
-                raise KeyNotFoundError(f"{exc.message}; refreshing the key set failed ({outcome.reason})") from None
+            except KeyNotFoundError:
+                # The refresh that would have found a new key failed: whether
+                # the key exists cannot be known, so this is the issuer's
+                # outage (a 503), not the token's fault (a 401).
+                raise JWKSFetchError(
+                    f"the key is not in the held set, and refreshing it failed: {outcome.message}",
+                    reason=outcome.reason,
+                ) from None
         raise _copy(outcome)
 
     def _cached_failure(self) -> JWKSFetchError:
@@ -762,6 +797,21 @@ class JWKSClient(_ClientBase):
         super()._configure(url, **options)
         self._lock = threading.Lock()
         self._flight: _Flight | None = None
+        self._pid = os.getpid()
+
+    def _after_fork(self) -> None:
+        """Start afresh in a child of ``fork()``.
+
+        The child inherits the parent's lock (perhaps held, by a thread that
+        does not exist here) and its fetch in progress, which no thread here
+        will finish: every lookup would wait for it and fail. Checked on the
+        slow path only (a lookup the held set answers never gets here).
+        """
+        if self._pid != os.getpid():
+            self._lock = threading.Lock()
+            self._flight = None
+            self._state = rules.abandoned(self._state)
+            self._pid = os.getpid()
 
     @classmethod
     def from_issuer(cls, issuer: str, **options: Any) -> Self:
@@ -876,6 +926,7 @@ class JWKSClient(_ClientBase):
         """
         if not refresh:
             return self._lookup(_whole_set)
+        self._after_fork()
         with self._lock:
             flight, start = self._flight, self._flight is None
             if flight is None:
@@ -890,6 +941,7 @@ class JWKSClient(_ClientBase):
     # --- the slow path ---------------------------------------------------------------------
 
     def _lookup(self, pick: Callable[[JWKSet], T]) -> T:
+        self._after_fork()
         with self._lock:
             state, now = self._state, self._clock()
             value, miss = _try(pick, state.keys)
@@ -1055,7 +1107,7 @@ class AsyncJWKSClient(_ClientBase):
         """The held key set, fetched if needed (see :meth:`JWKSClient.get_jwk_set`)."""
         if not refresh:
             return await self._lookup(_whole_set)
-        flight = self._flight if self._flight is not None else self._begin()
+        flight = self._current_flight() or self._begin()
         outcome = await self._wait(flight)
         if isinstance(outcome, JWKSFetchError):
             raise _copy(outcome)
@@ -1066,6 +1118,7 @@ class AsyncJWKSClient(_ClientBase):
     async def _lookup(self, pick: Callable[[JWKSet], T]) -> T:
         # No await between the decision and starting the fetch: on one event
         # loop, that makes the two atomic, and the fetch single.
+        self._current_flight()
         state, now = self._state, self._clock()
         value, miss = _try(pick, state.keys)
         action = rules.decide(state, self._policy, now, found=miss is None)
@@ -1082,6 +1135,21 @@ class AsyncJWKSClient(_ClientBase):
         assert flight is not None
         return self._settle(await self._wait(flight), pick)
 
+    def _current_flight(self) -> asyncio.Task[_Fetched] | None:
+        """The fetch in progress on this event loop, if any.
+
+        A fetch started on another loop (a closed one: ``asyncio.run``
+        returned while it was pending) is dropped, and not counted as a
+        failure of the issuer: this loop could never await it, and it may
+        never end.
+        """
+        flight = self._flight
+        if flight is not None and flight.get_loop() is not asyncio.get_running_loop():
+            self._flight = None
+            self._state = rules.abandoned(self._state)
+            return None
+        return flight
+
     def _begin(self) -> asyncio.Task[_Fetched]:
         self._state = rules.begin(self._state, self._clock())
         task = asyncio.get_running_loop().create_task(self._drive(), name="minijwt-jwks-refresh")
@@ -1090,11 +1158,17 @@ class AsyncJWKSClient(_ClientBase):
         return task
 
     def _finished(self, task: asyncio.Task[_Fetched]) -> None:
-        # Every end of the fetch is recorded here, also a cancellation before it ran.
-        outcome: _Outcome = _as_outcome(asyncio.CancelledError()) if task.cancelled() else _task_outcome(task)
+        # Every end of the fetch is recorded here. Only its own loop cancels
+        # the fetch (waiters are shielded from it), as asyncio.run does when
+        # it ends: that says nothing of the issuer, so it is no failure.
         if self._flight is task:
             self._flight = None
-        self._state = self._recorded(outcome)
+        elif self._flight is not None:
+            return  # dropped for a fetch on another loop, which owns the state now
+        if task.cancelled():
+            self._state = rules.abandoned(self._state)
+            return
+        self._state = self._recorded(_task_outcome(task))
 
     async def _wait(self, flight: asyncio.Task[_Fetched]) -> _Outcome:
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import ipaddress
 import ssl
 import time
@@ -90,3 +91,36 @@ def test_deadline_holds_over_tls(tls_server: JWKSServer) -> None:
         _http.stdlib_fetch(tls_server.url(), headers={}, timeout=0.5, max_bytes=1000)
     assert caught.value.reason == "timeout"
     assert time.monotonic() - started < 0.5 + 1.0
+
+
+@pytest.mark.usefixtures("trusting")
+@pytest.mark.parametrize("allow_http", [False, True])
+def test_an_https_issuer_cannot_point_its_jwks_uri_at_plain_http(tls_server: JWKSServer, allow_http: bool) -> None:
+    # Hardening 3, (3): the discovery document of an https issuer names an
+    # http jwks_uri on loopback; the client never fetches it, headers and all.
+    plain = JWKSServer()
+    try:
+        key = minijwt.JWK.generate("ES256", kid="k")
+        plain.routes["/jwks"] = jwks_reply([key])
+        issuer = tls_server.origin
+        tls_server.routes["/.well-known/openid-configuration"] = Reply(
+            body=json.dumps({"issuer": issuer, "jwks_uri": plain.url()}).encode()
+        )
+        client = JWKSClient.from_issuer(issuer, timeout=2.0, allow_http=allow_http, headers={"X-Api-Key": "k"})
+        with pytest.raises(JWKSFetchError) as caught:
+            verify(client, sign(key, "ES256"))
+        assert caught.value.reason == "insecure_url"
+        assert plain.count() == 0
+    finally:
+        plain.close()
+
+
+@pytest.mark.usefixtures("trusting")
+def test_an_https_issuer_with_an_https_jwks_uri_works(tls_server: JWKSServer) -> None:
+    key = minijwt.JWK.generate("ES256", kid="k")
+    tls_server.routes["/jwks"] = jwks_reply([key])
+    issuer = tls_server.origin
+    tls_server.routes["/.well-known/openid-configuration"] = Reply(
+        body=json.dumps({"issuer": issuer, "jwks_uri": tls_server.url()}).encode()
+    )
+    verify(JWKSClient.from_issuer(issuer, timeout=2.0), sign(key, "ES256"))
