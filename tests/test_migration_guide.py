@@ -1,0 +1,114 @@
+"""The PyJWT migration guide's code does what the guide says, here where the doctest build cannot look.
+
+Its ``fetch_with(context)``, the replacement for ``PyJWKClient(ssl_context=)``,
+is run over real TLS on loopback, with a certificate authority of the test's
+own: trusted through the context, refused without it, a redirect not
+followed, a long body refused.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+import re
+import ssl
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from remote.jwks_server import JWKSServer, Reply, jwks_reply
+
+import minijwt
+
+GUIDE = Path(__file__).resolve().parent.parent / "docs" / "howto" / "migrate-from-pyjwt.rst"
+
+
+def _testcode(containing: str) -> str:
+    """The guide's ``testcode`` block that holds ``containing``, dedented."""
+    text = GUIDE.read_text(encoding="utf-8")
+    blocks = re.findall(r"^\.\. testcode::.*\n\n((?:(?:   .*)?\n)+)", text, re.MULTILINE)
+    [block] = [block for block in blocks if containing in block]
+    return "\n".join(line[3:] for line in block.splitlines())
+
+
+@pytest.fixture(scope="module")
+def authority(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A private certificate authority's certificate for 127.0.0.1, and its key, as PEM files."""
+    folder = tmp_path_factory.mktemp("private-ca")
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "minijwt private CA")])
+    now = dt.datetime.now(dt.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = folder / "ca.pem", folder / "key.pem"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return cert_path, key_path
+
+
+@pytest.fixture
+def issuer(authority: tuple[Path, Path]) -> Iterator[JWKSServer]:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(*authority)
+    served = JWKSServer(tls=context)
+    yield served
+    served.close()
+
+
+@pytest.fixture(scope="module")
+def fetch_with() -> Callable[[ssl.SSLContext], Any]:
+    # The block follows the group's first one, which imported minijwt.
+    namespace: dict[str, Any] = {"__name__": "guide", "minijwt": minijwt}
+    exec(_testcode("def fetch_with"), namespace)  # noqa: S102 - the guide's own code
+    function: Callable[[ssl.SSLContext], Any] = namespace["fetch_with"]
+    return function
+
+
+def test_the_ssl_context_replacement_trusts_a_private_authority(
+    issuer: JWKSServer, authority: tuple[Path, Path], fetch_with: Callable[[ssl.SSLContext], Any]
+) -> None:
+    signing = minijwt.JWK.generate("ES256", kid="k1")
+    issuer.routes["/jwks"] = jwks_reply([signing])
+    token = minijwt.encode({"sub": "alice"}, signing, "ES256", headers={"kid": "k1"})
+    private_ca = ssl.create_default_context(cafile=str(authority[0]))
+    keys = minijwt.JWKSClient(issuer.url(), fetch=fetch_with(private_ca), headers={"X-Api-Key": "gateway-key"})
+    assert minijwt.decode(token, keys, algorithms=["ES256"])["sub"] == "alice"
+    assert issuer.requests[0].headers["x-api-key"] == "gateway-key"
+
+    # The system's authorities do not know this one: the handshake fails.
+    untrusting = minijwt.JWKSClient(issuer.url(), fetch=fetch_with(ssl.create_default_context()))
+    with pytest.raises(minijwt.JWKSFetchError) as refused:
+        untrusting.get_jwk_set()
+    assert refused.value.reason == "network"
+
+
+def test_the_ssl_context_replacement_follows_no_redirect_and_reads_no_more_than_it_may(
+    issuer: JWKSServer, authority: tuple[Path, Path], fetch_with: Callable[[ssl.SSLContext], Any]
+) -> None:
+    private_ca = ssl.create_default_context(cafile=str(authority[0]))
+    issuer.routes["/moved"] = Reply(status=302, headers={"Location": issuer.url("/jwks")})
+    issuer.routes["/jwks"] = jwks_reply([minijwt.JWK.generate("ES256")])
+    with pytest.raises(minijwt.JWKSFetchError) as moved:
+        minijwt.JWKSClient(issuer.url("/moved"), fetch=fetch_with(private_ca)).get_jwk_set()
+    assert moved.value.reason == "redirect"
+    assert [request.path for request in issuer.requests] == ["/moved"]
+    with pytest.raises(minijwt.JWKSFetchError) as large:
+        minijwt.JWKSClient(issuer.url(), fetch=fetch_with(private_ca), max_bytes=64).get_jwk_set()
+    assert large.value.reason == "too_large"
