@@ -8,6 +8,7 @@ gone.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import socket
@@ -20,6 +21,7 @@ from pathlib import Path
 import pytest
 
 import minijwt
+from minijwt.cli._common import HELD_LINES, held_library_log
 from minijwt.cli.serve import JWKSServer
 
 HEAD = shutil.which("head")
@@ -182,3 +184,17 @@ def test_what_the_library_logs_is_a_note_when_there_is_no_error(token: str, serv
         "rejected: invalid_audience: token is not intended for this audience ('aud' does not match)"
     ]
     assert token not in accepted.stderr + rejected.stderr
+
+
+def test_the_held_log_is_warnings_one_line_each_bounded_and_detached_after() -> None:
+    logger = logging.getLogger("minijwt")
+    handlers = list(logger.handlers)
+    with held_library_log() as held:
+        logger.info("an INFO record is not shown")
+        logger.warning("a message\nover two lines")
+        for number in range(HELD_LINES + 50):
+            logger.warning("warning %d", number)
+    assert held[0] == "a message over two lines"
+    assert len(held) == HELD_LINES
+    assert held[-1] == f"warning {HELD_LINES - 2}"
+    assert logger.handlers == handlers

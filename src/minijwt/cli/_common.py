@@ -90,15 +90,21 @@ def flush_quietly(*streams: TextIO) -> None:
 
 
 class _Held(logging.Handler):
-    """What the library logs while a command runs, held back as text."""
+    """What the library logs while a command runs, held back as text (the first :data:`HELD_LINES` lines)."""
 
     def __init__(self) -> None:
         super().__init__(logging.WARNING)
         self.lines: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        # One line each: a log message never spans lines in the output.
-        self.lines.append(" ".join(record.getMessage().split()))
+        # A bound, as a server may run for months; one line each, as a log
+        # message never spans lines in the output.
+        if len(self.lines) < HELD_LINES:
+            self.lines.append(" ".join(record.getMessage().split()))
+
+
+#: The most lines of the library's log a command holds back to show.
+HELD_LINES = 100
 
 
 @contextlib.contextmanager
