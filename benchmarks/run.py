@@ -3,7 +3,8 @@
 Run ``python benchmarks/run.py`` (after ``pip install -e ".[bench]"``). Every
 measurement of every library is taken in this one process, interleaved round
 by round, so that a noisy machine slows all of them alike and the ratios
-survive; each figure is the median over the rounds.
+survive; each figure is the median over the rounds, and a second table gives
+its range (fastest and slowest round; for a ratio, its lowest and highest).
 
 Libraries: minijwt (``minijwt.decode``/``encode``, and ``JWTVerifier``), PyJWT,
 python-jose, joserfc and jwcrypto, each called the way its documentation
@@ -303,6 +304,11 @@ class Cell:
     def median_us(self) -> float:
         return statistics.median(self.samples) * 1e6 if self.samples else float("nan")
 
+    @property
+    def spread_us(self) -> tuple[float, float]:
+        """The fastest and the slowest round."""
+        return (min(self.samples) * 1e6, max(self.samples) * 1e6) if self.samples else (float("nan"), float("nan"))
+
 
 def build_cells(only: str, jwks_sizes: tuple[int, ...], claim_sizes: tuple[int, ...]) -> list[Cell]:
     cells: list[Cell] = []
@@ -452,12 +458,50 @@ def table(cells: list[Cell]) -> tuple[str, dict[str, dict[str, float]]]:
         line.append(f"{mine / low:.2f}x" if mine and low else "-")
         line.extend(f"{row[p] / mine:.1f}x" if mine and p in row else "-" for p in PEERS if p in libs)
         rows.append(line)
-    widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
-    text = "\n".join(
+    return _columns(rows), results
+
+
+def spread_table(cells: list[Cell]) -> tuple[str, dict[str, dict[str, list[float]]]]:
+    """Each figure's range over the rounds, next to the table of medians.
+
+    A library's range is its fastest and its slowest round. A ratio's range is
+    its lowest and its highest round: the rounds are interleaved, so each
+    round's ratio compares runs made moments apart, and a range that straddles
+    a target says that the target may be met or missed on another run.
+    """
+    by_scenario: dict[str, dict[str, Cell]] = {}
+    for cell in cells:
+        by_scenario.setdefault(cell.scenario, {})[cell.lib] = cell
+    libs = [lib for lib in LIBRARIES if any(lib in row for row in by_scenario.values())]
+    head = ["scenario (us per op, min-max)", *libs, "minijwt/floor", *(f"{p}/minijwt" for p in PEERS if p in libs)]
+    rows = [head]
+    spreads: dict[str, dict[str, list[float]]] = {}
+    for scenario, row in by_scenario.items():
+        spreads[scenario] = {lib: [round(value, 3) for value in cell.spread_us] for lib, cell in row.items()}
+        line = [scenario, *(_range(row[lib].spread_us) if lib in row else "-" for lib in libs)]
+        line.append(_ratio_range(row.get("minijwt"), row.get("floor"), 2))
+        line.extend(_ratio_range(row.get(p), row.get("minijwt"), 1) for p in PEERS if p in libs)
+        rows.append(line)
+    return _columns(rows), spreads
+
+
+def _range(spread: tuple[float, float]) -> str:
+    return f"{_fmt(spread[0])}-{_fmt(spread[1])}"
+
+
+def _ratio_range(num: Cell | None, den: Cell | None, digits: int) -> str:
+    if num is None or den is None or not num.samples or len(num.samples) != len(den.samples):
+        return "-"
+    ratios = [a / b for a, b in zip(num.samples, den.samples, strict=True)]
+    return f"{min(ratios):.{digits}f}-{max(ratios):.{digits}f}x"
+
+
+def _columns(rows: list[list[str]]) -> str:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return "\n".join(
         "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True)))
         for r in rows
     )
-    return text, results
 
 
 def _fmt(value: float | None) -> str:
@@ -572,6 +616,7 @@ def main(argv: list[str] | None = None) -> int:
     calibrate(cells, budget)
     measure(cells, args.rounds)
     text, results = table(cells)
+    spread_text, spreads = spread_table(cells)
     memory = memory_check(args.memory_tokens) if args.memory_tokens > 0 else None
     info = versions()
     print(f"\n{', '.join(f'{k} {v}' for k, v in info.items())}")
@@ -580,6 +625,11 @@ def main(argv: list[str] | None = None) -> int:
         "(higher means minijwt is faster)\n"
     )
     print(text)
+    print(
+        f"\nspread over the {args.rounds} rounds: each library's fastest-slowest round, each ratio's "
+        "lowest-highest round\n"
+    )
+    print(spread_text)
     checks = targets(results, memory)
     if checks:
         print("\ntargets")
@@ -595,6 +645,7 @@ def main(argv: list[str] | None = None) -> int:
                 "versions": info,
                 "rounds": args.rounds,
                 "results_us": results,
+                "spread_us": spreads,
                 "memory": memory,
                 "targets": [dict(zip(("target", "measured", "limit", "met"), c, strict=True)) for c in checks],
             },

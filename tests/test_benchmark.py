@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -68,3 +69,28 @@ def test_each_decoder_the_instruction_count_runs_decodes(decoder: str) -> None:
     claims = run()
     assert claims["aud"] == "orders-api"
     instructions.child(decoder, 2)
+
+
+def test_the_benchmark_prints_the_spread_of_its_rounds(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Next to each median, the fastest and slowest round, and each ratio's lowest and highest round."""
+    run = _load("run")
+    out = tmp_path / "figures.json"
+    status = run.main(
+        ["--quick", "--rounds", "3", "--only", "HS256 (key object)", "--memory-tokens", "0", "--json", str(out)]
+    )
+    assert status == 0
+    report = json.loads(out.read_text())
+    medians = report["results_us"]["decode HS256 (key object)"]
+    spreads = report["spread_us"]["decode HS256 (key object)"]
+    assert set(spreads) == set(medians)
+    for lib, (fastest, slowest) in spreads.items():
+        assert fastest <= round(medians[lib], 3) + 0.001
+        assert medians[lib] <= slowest + 0.001
+    printed = capsys.readouterr().out
+    _, _, spread_table = printed.partition("spread over the 3 rounds")
+    [line] = [line for line in spread_table.splitlines() if line.startswith("decode HS256 (key object)")]
+    ranges = re.findall(r"(\d[\d,.]*)-(\d[\d,.]*)(x?)", line)
+    assert len(ranges) == len(spreads) + 1 + (len(spreads) - 3)  # each library, minijwt/floor, each peer/minijwt
+    for low, high, _ in ranges:
+        assert float(low.replace(",", "")) <= float(high.replace(",", ""))
+
