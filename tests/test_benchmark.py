@@ -94,3 +94,28 @@ def test_the_benchmark_prints_the_spread_of_its_rounds(tmp_path: Path, capsys: p
     for low, high, _ in ranges:
         assert float(low.replace(",", "")) <= float(high.replace(",", ""))
 
+
+ROOT = BENCHMARKS.parent
+
+
+def _section(text: str, start: str, end: str) -> str:
+    return text[text.index(start) : text.index(end, text.index(start))]
+
+
+def test_the_prose_names_every_target_the_published_run_missed() -> None:
+    """The README and the performance page agree with the published table: each NOT MET row is named, with its value."""
+    published = (ROOT / "docs" / "benchmark-results.txt").read_text(encoding="utf-8")
+    missed = re.findall(r"^  (\S+) (encode|decode) \(([^)]*)\) \S+\s+(\d+\.\d+)x\s+\S+ \S+\s+NOT MET$", published, re.M)
+    assert len(missed) == published.count("NOT MET")  # every NOT MET row is read
+    page = _section((ROOT / "docs" / "performance.rst").read_text(encoding="utf-8"), "In short", "Counted in")
+    readme = _section((ROOT / "README.md").read_text(encoding="utf-8"), "## Performance", "## Documentation")
+    for alg, operation, form, value in missed:
+        assert value in page, (alg, operation, form, value)
+        assert value in readme, (alg, operation, form, value)
+    if missed:
+        assert "NOT MET" in page
+        assert "not met" in readme
+    # The PEM signing ratio the README gives is the published run's.
+    pem = re.search(r"^encode RS256 \(PEM text\).*?(\d+)\.\dx", published, re.M)
+    assert pem is not None
+    assert f"{pem.group(1)} times faster than PyJWT" in readme
