@@ -78,6 +78,7 @@ PUBLIC: dict[str, set[str]] = {
         "load_key",
     },
     "minijwt.jws": {
+        "DEFAULT_MAX_SIGNATURES",
         "DEFAULT_MAX_TOKEN_SIZE",
         "EmbeddedJWK",
         "SignatureResult",

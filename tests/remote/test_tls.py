@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import ipaddress
+import json
 import ssl
 import time
 from collections.abc import Iterator
