@@ -241,11 +241,10 @@ def test_up_to_max_signatures_every_outcome_is_reported() -> None:
     assert len(result.signatures) == 3
 
 
-@pytest.mark.parametrize("value", [0, -1, True, 1.5, "16", None, 10**400])
+@pytest.mark.parametrize("value", [0, -1, True, 1.5, "16", None])
 def test_max_signatures_must_be_a_positive_int(value: object) -> None:
-    if value == 10**400:  # a huge limit is a limit all the same
-        jws.verify_json(_signed_json(1), SECRET, algorithms=["HS256"], max_signatures=value)  # type: ignore[arg-type]
-        return
+    # A huge limit is a limit all the same.
+    assert jws.verify_json(_signed_json(1), SECRET, algorithms=["HS256"], max_signatures=10**400).payload == b"payload"
     with pytest.raises(InvalidOptionError, match="max_signatures"):
         jws.verify_json(_signed_json(1), SECRET, algorithms=["HS256"], max_signatures=value)  # type: ignore[arg-type]
 
