@@ -387,15 +387,29 @@ def _exempt_rules(exempt: object) -> tuple[frozenset[str], tuple[str, ...], Exem
         if "*" in item[:-1]:
             raise InvalidOptionError(f"exempt: {item!r}: '*' may only end a path, to exempt every path it starts")
         if item.endswith("*"):
-            prefixes.append(item[:-1])
+            # "/docs*" is the path "/docs" and what lies below it, "/docs/...":
+            # a path segment ends at "/" (RFC 3986 §3.3), so "/docsadmin" and
+            # "/docs.json" are other resources beside it.
+            root = item[:-1]
+            exact.add(root)
+            prefixes.append(root if root.endswith("/") else root + "/")
         else:
             exact.add(item)
     return frozenset(exact), tuple(prefixes), None
 
 
-def _has_dot_segment(path: str) -> bool:
-    # "/docs/../admin" starts with "/docs" but may reach "/admin" once a
-    # router or proxy normalizes it: such a path is never exempt by prefix.
+def _may_leave_prefix(path: str) -> bool:
+    # "/docs/../admin" starts with "/docs/" but is "/admin" to whatever
+    # removes dot segments (RFC 3986 §5.2.4): a proxy, a router, a file
+    # server. Some take "\" for "/" (WHATWG URL for http URLs, Windows file
+    # APIs), so it separates segments here too; "//" may be read as a new
+    # authority. A "%" left in a path the server has decoded was encoded
+    # twice: decoded again downstream, "%2e%2e" is "..". Such a path is never
+    # exempt by prefix; listed exactly, it still is.
+    if "%" in path:
+        return True
+    if "\\" in path:
+        path = path.replace("\\", "/")
     padded = path + "/"
     return "/../" in padded or "/./" in padded or "//" in path
 
@@ -443,7 +457,8 @@ class Guard:
         Args:
             verifier: The :class:`~minijwt.JWTVerifier`.
             exempt: Paths that pass without a token: exact (``"/health"``),
-                prefixes (``"/docs*"``), or a function ``(method, path) -> bool``.
+                prefixes (``"/docs*"``: ``/docs`` and what lies below it on
+                a ``/`` boundary), or a function ``(method, path) -> bool``.
             optional: Let a request without a token through, without claims.
             realm: The ``realm`` of every challenge.
             required_scopes: Scopes every token must grant.
@@ -512,10 +527,29 @@ class Guard:
         return bool(self._exact or self._prefixes or self._exempt_fn is not None)
 
     def exempted(self, method: str, path: str) -> bool:
-        """Whether this request passes without a token (the exempt rules; not preflights)."""
+        """Whether this request passes without a token (the exempt rules; not preflights).
+
+        ``path`` is the decoded path, as the server hands it to the
+        application. A prefix (``"/docs*"``) exempts the path itself and what
+        lies below it on a ``/`` boundary: ``/docs``, ``/docs/``,
+        ``/docs/...``, but not ``/docsadmin`` or ``/docs.json``. A path below
+        it that holds a ``.`` or ``..`` segment (a backslash counts as a
+        separator when looking for them), ``//``, or a ``%`` (left after
+        decoding: encoded twice) is not exempt, since whatever resolves it
+        downstream may land outside the prefix.
+
+        Example:
+            >>> import minijwt
+            >>> verifier = minijwt.JWTVerifier(b"a-secret-of-at-least-32-bytes!!!", algorithms=["HS256"])
+            >>> guard = Guard(verifier, exempt=["/health", "/docs*"])
+            >>> [guard.exempted("GET", path) for path in ("/docs", "/docs/a.js", "/health")]
+            [True, True, True]
+            >>> [guard.exempted("GET", path) for path in ("/docsadmin", "/docs/../admin", r"/docs/x\\..\\..\\admin")]
+            [False, False, False]
+        """
         if path in self._exact:
             return True
-        if self._prefixes and path.startswith(self._prefixes) and not _has_dot_segment(path):
+        if self._prefixes and path.startswith(self._prefixes) and not _may_leave_prefix(path):
             return True
         rule = self._exempt_fn
         return rule is not None and bool(rule(method, path))

@@ -167,9 +167,14 @@ class JWTAuthMiddleware:
             verifier: The :class:`~minijwt.JWTVerifier` (for access tokens, see
                 :meth:`~minijwt.JWTVerifier.access_token`).
             exempt: Paths that need no token: exact (``"/health"``), prefixes
-                (``"/docs*"``: every path starting with ``/docs``, except one
-                with ``.``/``..`` segments or ``//``), or a function
-                ``(method, path) -> bool``.
+                (``"/docs*"``: ``/docs`` itself and what lies below it on a
+                ``/`` boundary, ``/docs/...``; not ``/docsadmin`` or
+                ``/docs.json``), or a function ``(method, path) -> bool``.
+                A path below a prefix still needs a token when it holds a
+                ``.`` or ``..`` segment (a backslash counts as a separator
+                when looking for them), ``//``, or a ``%`` left after
+                decoding: whatever resolves it downstream may land outside
+                the prefix.
             optional: Let requests without a token through, with
                 ``jwt_claims`` set to ``None``; a bad token is still refused.
             realm: The challenges' ``realm``.

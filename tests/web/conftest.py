@@ -115,3 +115,32 @@ def bad_tokens(make: MakeToken, keys: tuple[minijwt.JWK, minijwt.JWK]) -> dict[s
         "hs256 with the public key": hs256_with_public_key(keys[0]),
         "not a jwt": "abc.def",
     }
+
+
+# The request targets a client may send against exempt=["/docs*"], as they go
+# on the wire: uvicorn and waitress decode them once and normalize nothing.
+# The prefix covers "/docs" and what lies below it on a "/" boundary.
+BELOW_DOCS = ["/docs", "/docs/", "/docs/index.html", "/docs/a/b.js", "/docs%2Findex.html"]
+# Beside "/docs", not below it; or below it only until a dot segment (with
+# "/" or "\" as the separator, RFC 3986 §5.2.4) or a second decoding takes
+# the path elsewhere.
+NOT_BELOW_DOCS = [
+    "/docsadmin",
+    "/docs.json",
+    "/docs2",
+    "/docs-internal/x",
+    "/docs\\admin",
+    "/docs/../admin",
+    "/docs/..%2Fadmin",
+    "/docs/%2e%2e/admin",
+    "/docs/%2E%2E/admin",
+    "/docs/.%2e/admin",
+    "/docs\\..\\admin",
+    "/docs/x\\..\\..\\admin",
+    "/docs/x%5c..%5c..%5cadmin",
+    "/docs/x/..\\..\\admin",
+    "/docs/%252e%252e/admin",
+    "/docs/..",
+    "/docs/./x",
+    "/docs//admin",
+]

@@ -27,7 +27,7 @@ import minijwt
 from minijwt.asgi import JWTAuthMiddleware, ProtectedResource
 from minijwt.jwks_client import AsyncJWKSClient, JWKSClient
 
-from .conftest import AUDIENCE, ISSUER, MakeToken, bad_tokens
+from .conftest import AUDIENCE, BELOW_DOCS, ISSUER, NOT_BELOW_DOCS, MakeToken, bad_tokens
 from .servers import TIMEOUT, request, uvicorn_server
 
 Serve = Callable[..., contextlib.AbstractContextManager[int]]
@@ -246,6 +246,25 @@ def test_a_plain_asgi_application_gets_a_state_with_claims_none_on_an_exempt_pat
     with uvicorn_server(JWTAuthMiddleware(app, verifier=verifier, exempt=["/health"])) as port:
         assert request(port, "/health").status == 204
     assert seen == [None]
+
+
+def test_an_exempt_prefix_holds_on_a_segment_boundary_under_uvicorn(verifier: minijwt.JWTVerifier) -> None:
+    """uvicorn decodes the path once and normalizes nothing: beside ``/docs``, or out of it, needs a token."""
+    reached: list[str] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        reached.append(scope["path"])
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    with uvicorn_server(JWTAuthMiddleware(app, verifier=verifier, exempt=["/docs*"])) as port:
+        for path in BELOW_DOCS:
+            assert request(port, path).status == 204, path
+        for path in NOT_BELOW_DOCS:
+            answer = request(port, path)
+            assert answer.status == 401, path
+            assert answer.json()["error"] == "missing_token", path
+    assert len(reached) == len(BELOW_DOCS)
 
 
 def test_websockets_are_checked_on_the_handshake(serve: Serve, token: MakeToken) -> None:

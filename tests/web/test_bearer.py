@@ -663,11 +663,59 @@ def test_an_answer_without_an_error_has_an_empty_error_and_description() -> None
     assert (guard.metadata.error, guard.metadata.description) == ("", "")
 
 
-def test_a_prefix_rule_exempts_what_starts_with_all_of_it() -> None:
+def test_a_prefix_rule_exempts_only_on_a_segment_boundary() -> None:
     guard = Guard(VERIFIER, exempt=["/docs*"])
-    assert guard.exempted("GET", "/docs2")
+    # Changed on purpose: "/docs*" used to exempt "/docs2" too, and so any
+    # path that starts with the same letters ("/docsadmin"). A prefix now
+    # ends on a "/" boundary.
+    assert not guard.exempted("GET", "/docs2")
     for path in ("/doc", "/docx", "/do"):
         assert not guard.exempted("GET", path), path
+
+
+def test_a_prefix_exempts_the_path_and_what_lies_below_it_on_a_slash_boundary() -> None:
+    """``"/docs*"`` covers ``/docs`` and ``/docs/...``, not every path spelled with the same first letters."""
+    guard = Guard(VERIFIER, exempt=["/docs*", "/static/*", "/v1/public*"])
+    for path in ("/docs", "/docs/", "/docs/index.html", "/docs/a/b.js", "/static/", "/static/app.js", "/v1/public/x"):
+        assert guard.exempted("GET", path), path
+    assert guard.exempted("GET", "/v1/public")
+    for path in ("/docsadmin", "/docs.json", "/docs2", "/docs-internal/x", "/docs\\admin", "/v1/publicity", "/v1"):
+        assert not guard.exempted("GET", path), path
+    # "/static/*" names the path "/static/": "/static" is above it, and "/staticx" beside it.
+    for path in ("/static", "/staticx"):
+        assert not guard.exempted("GET", path), path
+
+
+def test_a_backslash_separates_dot_segments_inside_a_prefix() -> None:
+    """Whatever takes ``\\`` for ``/`` (a WHATWG URL parser, a Windows file API) resolves these out of ``/docs``."""
+    guard = Guard(VERIFIER, exempt=["/docs*"])
+    for path in (
+        "/docs/x\\..\\..\\admin",
+        "/docs/x/..\\..\\admin",
+        "/docs/x\\..",
+        "/docs/x\\.\\y",
+        "/docs/\\admin",
+        "/docs\\..\\admin",
+    ):
+        assert not guard.exempted("GET", path), path
+    assert guard.exempted("GET", "/docs/a\\b")  # a backslash that leads nowhere else
+
+
+def test_an_encoded_dot_or_separator_left_after_decoding_never_enters_a_prefix() -> None:
+    """A ``%`` in a path the server has decoded was encoded twice: decoded again, ``%2e%2e`` is ``..``."""
+    guard = Guard(VERIFIER, exempt=["/docs*"])
+    for path in (
+        "/docs/%2e%2e/admin",
+        "/docs/%2E%2E/admin",
+        "/docs/.%2e/admin",
+        "/docs/..%2fadmin",
+        "/docs/x%5c..%5c..%5cadmin",
+        "/docs/%252e%252e/admin",
+        "/docs/100%.html",
+    ):
+        assert not guard.exempted("GET", path), path
+    # Listed exactly, such a path is exempt: the rule guards prefixes only.
+    assert Guard(VERIFIER, exempt=["/docs/100%.html"]).exempted("GET", "/docs/100%.html")
 
 
 def test_the_guard_keeps_its_verifier_and_options() -> None:

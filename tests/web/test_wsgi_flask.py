@@ -16,7 +16,7 @@ from minijwt.flask import JWTAuth
 from minijwt.jwks_client import AsyncJWKSClient
 from minijwt.wsgi import JWTAuthMiddleware, ProtectedResource
 
-from .conftest import ISSUER, MakeToken, bad_tokens
+from .conftest import BELOW_DOCS, ISSUER, NOT_BELOW_DOCS, MakeToken, bad_tokens
 from .servers import TIMEOUT, request, waitress_server
 
 
@@ -160,6 +160,25 @@ def test_wsgi_an_exempt_path_and_a_preflight_reach_the_application_with_claims_n
         assert request(port, "/orders", method="OPTIONS", headers=preflight).body == b"none"
         assert request(port, "/orders", token=token()).body == b"alice"
         assert request(port, "/orders").status == 401
+
+
+def test_wsgi_an_exempt_prefix_holds_on_a_segment_boundary_under_waitress(verifier: minijwt.JWTVerifier) -> None:
+    """waitress decodes PATH_INFO once and normalizes nothing: beside ``/docs``, or out of it, needs a token."""
+    reached: list[str] = []
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        reached.append(environ["PATH_INFO"])
+        start_response("204 No Content", [])
+        return []
+
+    with waitress_server(JWTAuthMiddleware(app, verifier=verifier, exempt=["/docs*"])) as port:
+        for path in BELOW_DOCS:
+            assert request(port, path).status == 204, path
+        for path in NOT_BELOW_DOCS:
+            answer = request(port, path)
+            assert answer.status == 401, path
+            assert answer.json()["error"] == "missing_token", path
+    assert len(reached) == len(BELOW_DOCS)
 
 
 def test_flask_a_view_without_the_decorator_reads_no_claims(verifier: minijwt.JWTVerifier, token: MakeToken) -> None:
