@@ -16,7 +16,17 @@ from typing import NoReturn
 import minijwt
 
 from . import demo, keys, serve, tokens
-from ._common import EXIT_OK, EXIT_REJECTED, EXIT_USAGE, Rejected, UsageError, emit, flush_quietly, held_library_log
+from ._common import (
+    EXIT_OK,
+    EXIT_REJECTED,
+    EXIT_USAGE,
+    Rejected,
+    UsageError,
+    emit,
+    flush_quietly,
+    held_library_log,
+    printable,
+)
 
 __all__ = ["main"]
 
@@ -78,17 +88,21 @@ def _run(argv: Sequence[str] | None) -> int:
         try:
             status: int = args.run(args)
         except Rejected as rejected:
-            emit(f"rejected: {rejected.error.code}: {rejected.error.message}\n", sys.stderr)
-            return EXIT_REJECTED
+            return _say(f"rejected: {rejected.error.code}: {rejected.error.message}", EXIT_REJECTED)
         except UsageError as error:
-            emit(f"minijwt {args.command}: {error}\n", sys.stderr)
-            return EXIT_USAGE
+            return _say(f"minijwt {args.command}: {error}", EXIT_USAGE)
         except KeyboardInterrupt:
             return 130
     # An error is one line: what the library logged on the way (a failed key
     # fetch, say) is shown only when the command printed no error of its own.
     for line in logged:
-        emit(f"note: {line}\n", sys.stderr)
+        emit(f"note: {printable(line)}\n", sys.stderr)
+    return status
+
+
+def _say(line: str, status: int) -> int:
+    # One line, escaped: a message may quote a token or a server, anyone's text.
+    emit(f"{printable(line)}\n", sys.stderr)
     return status
 
 

@@ -234,9 +234,59 @@ def read_token(value: str | None) -> str:
     return token
 
 
+#: The bidi controls (Unicode Standard Annex #9): the marks ALM, LRM and RLM,
+#: the embeddings and overrides U+202A-U+202E, and the isolates U+2066-U+2069.
+#: Each is a format character, so not printable either: named here so that the
+#: rule does not rest on that.
+BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _unsafe(char: str) -> bool:
+    return not char.isprintable() or char in BIDI_CONTROLS
+
+
+def _escape(char: str, *, as_json: bool) -> str:
+    code = ord(char)
+    if as_json:
+        if code > 0xFFFF:  # JSON has no escape beyond the BMP: a UTF-16 pair (RFC 8259 section 7)
+            code -= 0x10000
+            return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+        return f"\\u{code:04x}"
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+def printable(text: str, *, as_json: bool = False) -> str:
+    """``text`` with every character a terminal could act on written as an escape.
+
+    The one rule for what the command line prints from a token, a request or a
+    message about them: a token is anyone's text until it is verified. ESC and
+    the C1 controls (U+009B is CSI on its own) start the sequences that clear a
+    screen or set a window title; a bidi override makes text read otherwise
+    than it is. Escaped: every character for which :meth:`str.isprintable` is
+    false (C0 and C1 controls, DEL, line breaks, line and paragraph separators,
+    format characters, surrogates, private-use and unassigned code points) and
+    every one of :data:`BIDI_CONTROLS`. Other text, ``é`` or ``日本``, is left
+    as it is. Backslashes are left as they are too.
+
+    Plain text gets Python's notation (``\\x1b``, ``\\u202e``,
+    ``\\U000e0001``), as :func:`repr` and the standard library's HTTP log
+    write; with ``as_json``, JSON's (``\\u001b``, a UTF-16 pair beyond the
+    BMP), so that a JSON text escaped so parses to the same value.
+    """
+    if text.isprintable() and BIDI_CONTROLS.isdisjoint(text):
+        return text
+    return "".join(_escape(char, as_json=as_json) if _unsafe(char) else char for char in text)
+
+
 def print_json(value: Any, out: TextIO | None = None) -> None:
-    """Pretty JSON, keys in their order."""
-    emit(json.dumps(value, indent=2, ensure_ascii=False) + "\n", out)
+    """Pretty JSON, keys in their order, escaped by :func:`printable` (non-ASCII text as it is)."""
+    text = json.dumps(value, indent=2, ensure_ascii=False)
+    # ensure_ascii=False keeps é readable but leaves C1 controls, DEL and bidi
+    # overrides raw. Every line break json.dumps writes is its layout (one in a
+    # string is written "\n"), so the text is escaped line by line.
+    emit("\n".join(printable(line, as_json=True) for line in text.split("\n")) + "\n", out)
 
 
 def write_private(path: str, data: bytes, *, force: bool) -> None:

@@ -22,6 +22,7 @@ from ._common import (
     fail,
     load_key_file,
     print_json,
+    printable,
     read_file,
     read_token,
     signing_jwk,
@@ -286,7 +287,8 @@ def inspect_command(args: argparse.Namespace) -> int:
             for name, value in times:
                 emit(f"{name}: {describe_time(name, value, now)}\n")
     names = {name: header[name] for name in ("kid", "jku", "x5u", "x5t", "x5t#S256") if name in header}
-    emit("\nkey: " + (", ".join(f"{name} {value!r}" for name, value in names.items()) or "not named") + "\n")
+    named = ", ".join(f"{name} {value!r}" for name, value in names.items()) or "not named"
+    emit(f"\nkey: {printable(named)}\n")  # repr() escapes most, printable() owns the rule
     return EXIT_OK
 
 
