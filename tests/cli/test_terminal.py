@@ -1,11 +1,12 @@
-"""What the CLI writes to a terminal from a token is escaped: no control, no bidi override.
+"""What the CLI writes to a terminal from a token or a request is escaped: no control, no bidi override.
 
 A terminal acts on what it is sent: ESC and the C1 controls (U+009B is CSI
 on its own) start escape sequences that clear the screen, set the window
 title or make some terminals answer with text of their own; the bidi
 overrides (U+202E ...) make text read differently from what it is. A token
-is anyone's text until it is verified. Each command runs through its real
-entry point (``python -m minijwt``) in a subprocess.
+is anyone's text until it is verified, and a request line is anyone's text.
+Each command runs through its real entry point (``python -m minijwt``) in a
+subprocess; the server listens on a loopback port the system picks.
 """
 
 from __future__ import annotations
@@ -13,9 +14,12 @@ from __future__ import annotations
 import base64
 import json
 import os
+import signal
+import socket
 import subprocess
 import sys
 import unicodedata
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -140,3 +144,61 @@ def test_verify_escapes_the_claims_it_prints_and_they_still_parse(keys: Path) ->
     rejected = run(*verify, "--iss", "https://login.example", "--json", cwd=keys)
     assert rejected.returncode == 1
     assert unsafe(rejected.stdout + rejected.stderr) == []
+
+
+# --- serve-jwks -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def server(keys: Path) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "minijwt", "serve-jwks", "--key", "ec.pub", "--port", "0"],
+        stderr=subprocess.PIPE,
+        cwd=keys,
+        env=ENV,
+    )
+    assert process.stderr is not None
+    first = process.stderr.readline().decode()
+    port = int(first.rstrip("\n").rsplit(":", 1)[1].split("/", 1)[0])
+    yield process, port
+    if process.poll() is None:
+        process.kill()
+        process.wait(10)
+    process.stderr.close()
+
+
+def raw_request(port: int, line: bytes) -> bytes:
+    """Send one request line over a plain socket and read the answer to its end (HTTP/1.0 closes)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+        connection.sendall(line + b"\r\nHost: 127.0.0.1\r\n\r\n")
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    return answer
+
+
+def test_serve_jwks_escapes_control_characters_in_its_log(server: tuple[subprocess.Popen[bytes], int]) -> None:
+    process, port = server
+    lines = [
+        b"GET /\x1b]0;pwned\x07\x1b[2J HTTP/1.0",  # set the window title, clear the screen
+        b"GET /\x9b31m\x85\x7f HTTP/1.0",  # C1 CSI on its own, NEL (a space to split: 400), DEL
+        b"GET /\xe2\x80\xae HTTP/1.0",  # U+202E in UTF-8, read as Latin-1: its C1 byte is escaped
+        b"GET /\\x1b HTTP/1.0",  # a backslash sent is doubled: the log's escapes are never forged
+        b"GET / HTTP/\x1b[2J",  # a refused request: logged as an error, its line too
+    ]
+    for line in lines:
+        assert raw_request(port, line)  # a 404, or a 400 for a line the server cannot parse
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(10) == 0
+    assert process.stderr is not None
+    log = process.stderr.read()
+    text = log.decode("utf-8")
+    assert b"\x1b" not in log
+    assert b"\x07" not in log
+    assert unsafe(text) == []
+    assert r'"GET /\x1b]0;pwned\x07\x1b[2J HTTP/1.0" 404' in text
+    assert r'"GET /\x9b31m\x85\x7f HTTP/1.0" 400' in text
+    assert r'"GET /â\x80® HTTP/1.0" 404' in text
+    assert r'"GET /\\x1b HTTP/1.0" 404' in text
+    assert r'"GET / HTTP/\x1b[2J" 400' in text
+    assert text.endswith("stopped\n")

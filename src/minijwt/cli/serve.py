@@ -15,7 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import FrameType
 from typing import Any, TextIO
 
-from ._common import EXIT_OK, UsageError, emit, fail, flush_quietly
+from ._common import EXIT_OK, UsageError, emit, fail, printable
 from .keys import public_jwks
 
 SERVE_HELP = """\
@@ -58,6 +58,11 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     serve.add_argument("--issuer", metavar="URL", help="also serve an OpenID configuration for this issuer")
     serve.add_argument("--password-file", metavar="FILE", help="the password of encrypted private keys")
     serve.set_defaults(run=serve_command)
+
+
+def log_line(text: str, stream: TextIO) -> None:
+    """Write one line of the server's log, escaped by :func:`~minijwt.cli._common.printable` and flushed."""
+    emit(f"{printable(text)}\n", stream, flush=True)
 
 
 class JWKSServer(ThreadingHTTPServer):
@@ -135,8 +140,13 @@ class _Handler(BaseHTTPRequestHandler):
     sys_version = ""
 
     def log_message(self, format: str, *args: Any) -> None:
+        # This replaces BaseHTTPRequestHandler.log_message, so it escapes as
+        # that does: the request line is anyone's bytes (read as Latin-1), and
+        # a terminal acts on its ESC, BEL or C1 controls. A backslash is doubled
+        # first, so that no escape in the log is one a client typed.
         if self.server.log is not None:
-            emit(f"{self.address_string()} {format % args}\n", self.server.log, flush=True)
+            message = (format % args).replace("\\", "\\\\")
+            log_line(f"{self.address_string()} {message}", self.server.log)
 
     def do_GET(self) -> None:
         path = self.path.split("?", 1)[0]
@@ -234,10 +244,10 @@ def reload_keys(server: JWKSServer, files: KeyFiles, *, why: str | None) -> None
         jwks = files.load(interactive=False)
     except UsageError as error:
         serving = key_count(json.loads(server.jwks()[0]))
-        emit(f"{why}, but not reloaded ({error}): still serving {serving}\n", log, flush=True)
+        log_line(f"{why}, but not reloaded ({error}): still serving {serving}", log)
         return
     server.publish(jwks)
-    emit(f"{why}: reloaded, serving {key_count(jwks)}\n", log, flush=True)
+    log_line(f"{why}: reloaded, serving {key_count(jwks)}", log)
 
 
 def serve_command(args: argparse.Namespace) -> int:
@@ -274,10 +284,9 @@ def serve_command(args: argparse.Namespace) -> int:
     previous = {signal.SIGTERM: signal.signal(signal.SIGTERM, stop)}
     if hasattr(signal, "SIGHUP"):  # not on Windows
         previous[signal.SIGHUP] = signal.signal(signal.SIGHUP, hang_up)
-    emit(f"serving {len(jwks['keys'])} key(s) at {server.origin}/jwks.json\n", sys.stderr)
+    log_line(f"serving {len(jwks['keys'])} key(s) at {server.origin}/jwks.json", sys.stderr)
     if server.issuer:
-        emit(f"OpenID configuration at {server.origin}{DISCOVERY_PATH}\n", sys.stderr)
-    flush_quietly(sys.stderr)
+        log_line(f"OpenID configuration at {server.origin}{DISCOVERY_PATH}", sys.stderr)
     try:
         server.serve_forever(poll_interval=0.2)
     except KeyboardInterrupt:
@@ -286,5 +295,5 @@ def serve_command(args: argparse.Namespace) -> int:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
         server.server_close()
-    emit("stopped\n", sys.stderr)
+    log_line("stopped", sys.stderr)
     return EXIT_OK
