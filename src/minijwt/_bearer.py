@@ -15,8 +15,8 @@ here, so that they answer alike:
   challenge may carry ``realm`` and ``resource_metadata`` (RFC 9728 §5.1);
 - **how much to tell the client**: the error code always (and, for a 403,
   the scope needed); its ``error_description`` unless ``error_detail=False``;
-- **which requests pass unauthenticated**: the exempt paths and CORS
-  preflights.
+- **which requests pass unauthenticated**: the exempt paths, and CORS
+  preflights when ``cors_preflight=True`` is chosen.
 
 Every option is checked when the :class:`Guard` is built, that is, when the
 application starts.
@@ -425,6 +425,7 @@ class Guard:
         "_exact",
         "_exempt_fn",
         "_prefixes",
+        "cors_preflight",
         "error_detail",
         "get_token",
         "is_revoked",
@@ -450,6 +451,7 @@ class Guard:
         resource_metadata: str | ProtectedResource | None = None,
         get_token: TokenHook | None = None,
         error_detail: bool = True,
+        cors_preflight: bool = False,
         sync_only: bool = False,
     ) -> None:
         """Check every option.
@@ -472,6 +474,11 @@ class Guard:
                 body and the challenge). ``False`` sends the error code only,
                 and for a 403 the ``scope`` needed; the log keeps the
                 description either way.
+            cors_preflight: Let a CORS preflight (``OPTIONS`` with
+                ``Access-Control-Request-Method``) through without a token.
+                Off by default: any client can send those headers, so a
+                handler that accepts ``OPTIONS`` and does work would run
+                unauthenticated.
             sync_only: The adapter cannot await (WSGI): refuse async hooks and
                 verifiers that can only ``adecode``.
 
@@ -513,6 +520,14 @@ class Guard:
         if type(error_detail) is not bool:
             raise InvalidOptionError("error_detail must be True or False")
         self.error_detail = error_detail
+        # The Fetch standard's CORS-preflight request carries no credentials,
+        # so a browser's preflight can never hold a token; but nothing stops
+        # another client from sending the same headers. Letting them through
+        # is the application's choice (its OPTIONS handlers must do no work),
+        # and the safe default is to check them like any request.
+        if type(cors_preflight) is not bool:
+            raise InvalidOptionError("cors_preflight must be True or False")
+        self.cors_preflight = cors_preflight
         self.missing = _answer(
             401,
             self._body("missing_token", "this resource needs a bearer token"),

@@ -104,8 +104,8 @@ class JWTAuthMiddleware:
     For each HTTP request and WebSocket handshake (``lifespan`` passes
     through):
 
-    - a path in ``exempt``, a CORS preflight (``OPTIONS`` with
-      ``Access-Control-Request-Method``) and, with a
+    - a path in ``exempt``, with ``cors_preflight=True`` a CORS preflight
+      (``OPTIONS`` with ``Access-Control-Request-Method``), and, with a
       :class:`ProtectedResource`, its metadata URL pass without a token
       (the application sees ``jwt_claims`` set to ``None``);
     - the token is read from the ``Authorization`` header only (then from
@@ -127,15 +127,27 @@ class JWTAuthMiddleware:
     Every refusal is logged on the ``minijwt`` logger (INFO; a 503 at
     WARNING) with its code, the method and the path, never the token.
 
-    Example:
-        With Starlette (``app.add_middleware`` passes the keywords on)::
+    A browser sends its CORS preflight without credentials, so a preflight
+    never holds a token. Put a CORS middleware *outside* this one and it
+    answers every preflight itself, before any token is asked for; or choose
+    ``cors_preflight=True`` to let preflights reach the application, whose
+    ``OPTIONS`` handlers must then do no work.
 
-            app = Starlette(routes=routes)
-            app.add_middleware(JWTAuthMiddleware, verifier=verifier, exempt=["/health"])
+    Example:
+        With Starlette (the first middleware of the list runs first)::
+
+            app = Starlette(
+                routes=routes,
+                middleware=[
+                    Middleware(CORSMiddleware, allow_origins=["https://app.example"], allow_headers=["authorization"]),
+                    Middleware(JWTAuthMiddleware, verifier=verifier, exempt=["/health"]),
+                ],
+            )
     """
 
     __slots__ = (
         "_app",
+        "_cors_preflight",
         "_exempting",
         "_get_token",
         "_guard",
@@ -159,6 +171,7 @@ class JWTAuthMiddleware:
         resource_metadata: str | ProtectedResource | None = None,
         get_token: TokenHook | None = None,
         error_detail: bool = True,
+        cors_preflight: bool = False,
     ) -> None:
         """Check the configuration: a mistake fails here, when the application starts.
 
@@ -192,6 +205,13 @@ class JWTAuthMiddleware:
                 (``error_description``, in the body and the challenge). With
                 ``False``, a refusal carries its error code only, and a 403
                 the ``scope`` needed; the log still has the reason.
+            cors_preflight: Let a CORS preflight (``OPTIONS`` with
+                ``Access-Control-Request-Method``) reach the application
+                without a token, with ``jwt_claims`` set to ``None``. Off by
+                default: any client can send those headers, so an ``OPTIONS``
+                handler that does work would run unauthenticated. A CORS
+                middleware placed outside this one answers preflights
+                itself, and needs no such choice.
 
         Raises:
             InvalidOptionError: An option is invalid: ``verifier`` is not a
@@ -209,6 +229,7 @@ class JWTAuthMiddleware:
             resource_metadata=resource_metadata,
             get_token=get_token,
             error_detail=error_detail,
+            cors_preflight=cors_preflight,
         )
         self._verify = verifier.adecode
         self._required = guard.required_scopes
@@ -217,6 +238,7 @@ class JWTAuthMiddleware:
         self._metadata_path = guard.metadata_path
         self._starlette = _starlette_types()
         self._exempting = guard.exempts_anything
+        self._cors_preflight = guard.cors_preflight
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Check the request, then call the application or answer a refusal."""
@@ -234,9 +256,13 @@ class JWTAuthMiddleware:
             await self._app(scope, receive, send)
             return
         values = [value for name, value in scope["headers"] if name == b"authorization"]
-        if method == "OPTIONS" and any(name == b"access-control-request-method" for name, _ in scope["headers"]):
+        if (
+            self._cors_preflight
+            and method == "OPTIONS"
+            and any(name == b"access-control-request-method" for name, _ in scope["headers"])
+        ):
             self._set(scope, None)
-            await self._app(scope, receive, send)  # a CORS preflight carries no credentials
+            await self._app(scope, receive, send)  # chosen: a CORS preflight carries no credentials
             return
         if path == self._metadata_path and guard.metadata is not None and method in {"GET", "HEAD"}:
             await self._answer(scope, receive, send, guard.metadata)

@@ -61,6 +61,11 @@ class JWTAuth:
     (a :class:`~minijwt.JWKSClient`, not an ``AsyncJWKSClient``). A view
     without the decorator is not checked (nothing to exempt):
     ``flask.g.get("jwt_claims")`` is ``None`` there.
+
+    Flask answers ``OPTIONS`` itself for a view that does not list it among
+    its methods, without running the view: CORS preflights to such views
+    need no token. A decorated view that lists ``OPTIONS`` is checked on a
+    preflight too, unless ``cors_preflight=True``.
     """
 
     def __init__(
@@ -72,6 +77,7 @@ class JWTAuth:
         resource_metadata: str | ProtectedResource | None = None,
         get_token: TokenHook | None = None,
         error_detail: bool = True,
+        cors_preflight: bool = False,
     ) -> None:
         """Check the configuration: a mistake fails here, when the application starts.
 
@@ -89,6 +95,12 @@ class JWTAuth:
             error_detail: Tell the client why its token was refused
                 (``error_description``). With ``False``, a refusal carries its
                 error code only, and a 403 the ``scope`` needed.
+            cors_preflight: Let a CORS preflight (``OPTIONS`` with
+                ``Access-Control-Request-Method``) into a decorated view that
+                lists ``OPTIONS``, without a token, with ``g.jwt_claims`` set
+                to ``None``. Off by default: any client can send those
+                headers, so a view that does work on ``OPTIONS`` would run
+                unauthenticated.
 
         Raises:
             InvalidOptionError: An option is invalid, or the verifier can only ``adecode``.
@@ -100,6 +112,7 @@ class JWTAuth:
             resource_metadata=resource_metadata,
             get_token=get_token,
             error_detail=error_detail,
+            cors_preflight=cors_preflight,
             sync_only=True,
         )
         self._verify = verifier.decode
@@ -149,6 +162,9 @@ class JWTAuth:
         guard = self._guard
         request = flask.request
         method, path = request.method, request.path
+        if guard.cors_preflight and method == "OPTIONS" and "Access-Control-Request-Method" in request.headers:
+            flask.g.jwt_claims = None  # chosen: a CORS preflight carries no credentials
+            return None
         token: str | None = None
         try:
             token = token_from_headers(request.headers.getlist("Authorization"))

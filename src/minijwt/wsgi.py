@@ -67,8 +67,8 @@ class JWTAuthMiddleware:
     synchronously (a :class:`~minijwt.JWKSClient`, not an
     ``AsyncJWKSClient``). The claims go to ``environ["minijwt.claims"]``,
     which every request that reaches the application has: ``None`` on an
-    exempt path, for a CORS preflight, and for a request let through by
-    ``optional=True``.
+    exempt path, for a CORS preflight let through by ``cors_preflight=True``,
+    and for a request let through by ``optional=True``.
 
     Several ``Authorization`` headers reach a WSGI application joined into
     one (PEP 3333), which the grammar refuses: the same 400 as in ASGI.
@@ -79,7 +79,16 @@ class JWTAuthMiddleware:
             app.wsgi_app = JWTAuthMiddleware(app.wsgi_app, verifier=verifier, exempt=["/health"])
     """
 
-    __slots__ = ("_app", "_get_token", "_guard", "_metadata_path", "_optional", "_required", "_verify")
+    __slots__ = (
+        "_app",
+        "_cors_preflight",
+        "_get_token",
+        "_guard",
+        "_metadata_path",
+        "_optional",
+        "_required",
+        "_verify",
+    )
 
     def __init__(
         self,
@@ -94,12 +103,18 @@ class JWTAuthMiddleware:
         resource_metadata: str | ProtectedResource | None = None,
         get_token: TokenHook | None = None,
         error_detail: bool = True,
+        cors_preflight: bool = False,
     ) -> None:
         """Check the configuration (see :class:`minijwt.asgi.JWTAuthMiddleware` for each option).
 
         ``is_revoked`` must be a plain function here. ``error_detail=False``
         sends the client the error code only (and, for a 403, the ``scope``
-        needed), without ``error_description``.
+        needed), without ``error_description``. ``cors_preflight=True`` lets
+        a CORS preflight (``OPTIONS`` with ``Access-Control-Request-Method``)
+        reach the application without a token; off by default, since any
+        client can send those headers and an ``OPTIONS`` handler that does
+        work would run unauthenticated. A CORS middleware placed outside this
+        one answers preflights itself.
 
         Raises:
             InvalidOptionError: An option is invalid, ``is_revoked`` is a
@@ -116,6 +131,7 @@ class JWTAuthMiddleware:
             resource_metadata=resource_metadata,
             get_token=get_token,
             error_detail=error_detail,
+            cors_preflight=cors_preflight,
             sync_only=True,
         )
         self._verify = verifier.decode
@@ -123,6 +139,7 @@ class JWTAuthMiddleware:
         self._optional = guard.optional
         self._get_token = guard.get_token
         self._metadata_path = guard.metadata_path
+        self._cors_preflight = guard.cors_preflight
 
     def __call__(self, environ: dict[str, Any], start_response: _StartResponse) -> Iterable[bytes]:
         """Check the request, then call the application or answer a refusal."""
@@ -136,9 +153,9 @@ class JWTAuthMiddleware:
             # so that a handler serving several paths can read it on each.
             environ[CLAIMS_KEY] = None
             return self._app(environ, start_response)
-        if method == "OPTIONS" and "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in environ:
+        if self._cors_preflight and method == "OPTIONS" and "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in environ:
             environ[CLAIMS_KEY] = None
-            return self._app(environ, start_response)  # a CORS preflight carries no credentials
+            return self._app(environ, start_response)  # chosen: a CORS preflight carries no credentials
         if path == self._metadata_path and guard.metadata is not None and method in {"GET", "HEAD"}:
             return _respond(start_response, guard.metadata, method)
         authorization = environ.get("HTTP_AUTHORIZATION")

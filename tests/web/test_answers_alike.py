@@ -162,3 +162,10 @@ def test_keys_unavailable_tells_the_reason_to_the_log_only(
 def test_error_detail_must_be_true_or_false(kind: str, value: object, verifier: minijwt.JWTVerifier) -> None:
     with pytest.raises(minijwt.InvalidOptionError, match="error_detail"):
         _protected(kind, verifier, error_detail=value)
+
+
+@pytest.mark.parametrize("kind", ["asgi", "wsgi", "flask"])
+@pytest.mark.parametrize("value", ["yes", 0, 1, None])
+def test_cors_preflight_must_be_true_or_false(kind: str, value: object, verifier: minijwt.JWTVerifier) -> None:
+    with pytest.raises(minijwt.InvalidOptionError, match="cors_preflight"):
+        _protected(kind, verifier, cors_preflight=value)

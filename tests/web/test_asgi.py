@@ -18,6 +18,8 @@ import websockets.sync.client
 from remote.jwks_server import FakeClock, JWKSServer, Reply, jwks_reply
 from starlette.applications import Starlette
 from starlette.authentication import requires
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
@@ -227,10 +229,72 @@ def test_an_exempt_path_and_a_preflight_reach_the_application_with_claims_none(s
     with serve(exempt=["/me"]) as port:
         assert request(port, "/me").json() == anonymous
         assert request(port, "/me", token=token()).json() == anonymous  # exempt: the token is not read
-    with serve() as port:
+    # Changed on purpose: a preflight passes only when cors_preflight=True is chosen.
+    with serve(cors_preflight=True) as port:
         answer = request(port, "/me", method="OPTIONS", headers=preflight)
         assert (answer.status, answer.json()) == (200, anonymous)
         assert request(port, "/me", token=token()).json()["claims"]["sub"] == "alice"
+
+
+def _cache_app(done: list[Any], middleware: list[Middleware]) -> Starlette:
+    """``OPTIONS /cache`` does work (as a handler that accepts OPTIONS may); ``done`` records its claims."""
+
+    async def purge(request: Request) -> Response:
+        done.append(request.state.jwt_claims)
+        return JSONResponse({"purged": True})
+
+    async def read(request: Request) -> Response:
+        return JSONResponse({"sub": request.state.jwt_claims["sub"]})
+
+    return Starlette(
+        routes=[Route("/cache", purge, methods=["OPTIONS"]), Route("/cache", read, methods=["GET"])],
+        middleware=middleware,
+    )
+
+
+def test_a_preflight_reaches_the_application_only_with_cors_preflight(
+    verifier: minijwt.JWTVerifier, token: MakeToken
+) -> None:
+    """Any client may send a preflight's headers: without the choice, it needs a token like any request."""
+    preflight = [("Origin", "https://app.example"), ("Access-Control-Request-Method", "GET")]
+    done: list[Any] = []
+    with uvicorn_server(_cache_app(done, [Middleware(JWTAuthMiddleware, verifier=verifier)])) as port:
+        refused = request(port, "/cache", method="OPTIONS", headers=preflight)
+        assert refused.status == 401
+        assert refused.json()["error"] == "missing_token"
+        assert done == []
+        assert request(port, "/cache", method="OPTIONS", headers=preflight, token=token()).status == 200
+        assert [claims["sub"] for claims in done] == ["alice"]
+    done.clear()
+    chosen = [Middleware(JWTAuthMiddleware, verifier=verifier, cors_preflight=True)]
+    with uvicorn_server(_cache_app(done, chosen)) as port:
+        assert request(port, "/cache", method="OPTIONS", headers=preflight).status == 200
+        assert done == [None]
+        assert request(port, "/cache", method="OPTIONS").status == 401  # no Access-Control-Request-Method
+        assert request(port, "/cache", headers=preflight).status == 401  # not OPTIONS
+    assert done == [None]
+
+
+def test_cors_middleware_outside_answers_preflights_before_the_token_check(
+    verifier: minijwt.JWTVerifier, token: MakeToken
+) -> None:
+    """The order the how-to recommends: CORS first answers every preflight itself, the application never sees one."""
+    preflight = [("Origin", "https://app.example"), ("Access-Control-Request-Method", "GET")]
+    done: list[Any] = []
+    middleware = [
+        Middleware(CORSMiddleware, allow_origins=["https://app.example"], allow_headers=["authorization"]),
+        Middleware(JWTAuthMiddleware, verifier=verifier),
+    ]
+    with uvicorn_server(_cache_app(done, middleware)) as port:
+        answered = request(port, "/cache", method="OPTIONS", headers=preflight)
+        assert answered.status == 200
+        assert answered.headers["access-control-allow-origin"] == "https://app.example"
+        assert done == []
+        origin = [("Origin", "https://app.example")]
+        refused = request(port, "/cache", headers=origin)
+        assert refused.status == 401
+        assert refused.headers["access-control-allow-origin"] == "https://app.example"  # the browser can read why
+        assert request(port, "/cache", headers=origin, token=token()).json() == {"sub": "alice"}
 
 
 def test_a_plain_asgi_application_gets_a_state_with_claims_none_on_an_exempt_path(

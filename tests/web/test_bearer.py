@@ -222,6 +222,9 @@ def test_exempt_paths_prefixes_and_functions() -> None:
         {"error_detail": "no"},
         {"error_detail": 0},
         {"error_detail": None},
+        {"cors_preflight": "yes"},
+        {"cors_preflight": 1},
+        {"cors_preflight": None},
     ],
 )
 def test_configuration_mistakes_fail_at_construction(options: dict[str, Any]) -> None:
@@ -272,7 +275,9 @@ class _Recorder:
 
 def test_preflight_passes_but_a_bare_options_does_not() -> None:
     recorder = _Recorder()
-    middleware = JWTAuthMiddleware(recorder.app, verifier=VERIFIER)
+    # Changed on purpose: preflights used to pass by default; the pass-through
+    # is now chosen with cors_preflight=True.
+    middleware = JWTAuthMiddleware(recorder.app, verifier=VERIFIER, cors_preflight=True)
 
     def call(method: str, headers: list[tuple[bytes, bytes]]) -> None:
         scope = {"type": "http", "method": method, "path": "/x", "headers": headers}
@@ -284,6 +289,26 @@ def test_preflight_passes_but_a_bare_options_does_not() -> None:
     call("GET", [(b"access-control-request-method", b"POST")])
     assert len(recorder.reached) == 1
     assert [message["status"] for message in recorder.sent if "status" in message] == [401, 401]
+
+
+def test_a_preflight_needs_a_token_unless_cors_preflight_is_chosen() -> None:
+    """Anyone may send ``OPTIONS`` with ``Access-Control-Request-Method``; by default it is checked like any request."""
+    preflight = [(b"origin", b"https://a.example"), (b"access-control-request-method", b"DELETE")]
+    assert Guard(VERIFIER).cors_preflight is False
+    assert Guard(VERIFIER, cors_preflight=True).cors_preflight is True
+    recorder = _Recorder()
+    middleware = JWTAuthMiddleware(recorder.app, verifier=VERIFIER)
+
+    def call(headers: list[tuple[bytes, bytes]]) -> None:
+        scope = {"type": "http", "method": "OPTIONS", "path": "/cache", "headers": headers}
+        asyncio.run(middleware(scope, None, recorder.send))  # type: ignore[arg-type]
+
+    call(preflight)
+    assert recorder.reached == []
+    assert [message["status"] for message in recorder.sent if "status" in message] == [401]
+    token = minijwt.encode({"sub": "alice"}, SECRET)
+    call([*preflight, (b"authorization", f"Bearer {token}".encode())])
+    assert [scope["state"]["jwt_claims"] for scope in recorder.reached] == [{"sub": "alice"}]
 
 
 @pytest.mark.parametrize("around", [" ", "\t", " \t "])

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from fastapi import Depends, FastAPI, Request, Security
+from fastapi.middleware.cors import CORSMiddleware
 from remote.jwks_server import JWKSServer, Reply
 
 import minijwt
@@ -87,6 +88,45 @@ def test_fastapi_revocation(verifier: minijwt.JWTVerifier, token: MakeToken) -> 
     with uvicorn_server(fastapi_app(auth)) as port:
         assert request(port, "/me", token=token()).status == 200
         assert request(port, "/me", token=token(sub="mallory")).json()["detail"]["error_description"] == "token revoked"
+
+
+def test_fastapi_preflights_are_answered_by_cors_middleware_before_any_dependency(
+    verifier: minijwt.JWTVerifier, token: MakeToken
+) -> None:
+    """JWTBearer lets no preflight through: CORSMiddleware answers them before routing; else they are checked."""
+    auth = JWTBearer(verifier)
+    done: list[str] = []
+
+    def app(cors: bool) -> FastAPI:
+        application = fastapi_app(auth)
+
+        @application.options("/cache")
+        async def purge(claims: dict[str, Any] = Depends(auth)) -> dict[str, bool]:  # noqa: B008
+            done.append(claims["sub"])
+            return {"purged": True}
+
+        if cors:
+            application.add_middleware(
+                CORSMiddleware,
+                allow_origins=["https://app.example"],
+                allow_methods=["GET", "DELETE"],
+                allow_headers=["authorization"],
+            )
+        return application
+
+    preflight = [("Origin", "https://app.example"), ("Access-Control-Request-Method", "DELETE")]
+    with uvicorn_server(app(cors=True)) as port:
+        for path in ("/me", "/cache"):
+            answered = request(port, path, method="OPTIONS", headers=preflight)
+            assert answered.status == 200, path
+            assert answered.headers["access-control-allow-origin"] == "https://app.example", path
+        assert request(port, "/me", headers=preflight[:1]).status == 401
+    with uvicorn_server(app(cors=False)) as port:
+        refused = request(port, "/cache", method="OPTIONS", headers=preflight)
+        assert refused.status == 401
+        assert refused.json()["detail"]["error"] == "missing_token"
+        assert request(port, "/cache", method="OPTIONS", headers=preflight, token=token()).status == 200
+    assert done == ["alice"]
 
 
 def test_openapi_shows_a_bearer_jwt_scheme(verifier: minijwt.JWTVerifier) -> None:

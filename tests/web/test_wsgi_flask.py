@@ -88,7 +88,9 @@ def test_wsgi_middleware_answers(
         ):
             assert request(port, "/me", headers=headers).status == 400, headers
         preflight = [("Origin", "https://app.example"), ("Access-Control-Request-Method", "GET")]
-        assert request(port, "/me", method="OPTIONS", headers=preflight).status == 200
+        # Changed on purpose: a preflight needs a token unless cors_preflight=True
+        # is chosen (test_wsgi_a_preflight_reaches_the_application_only_with_cors_preflight).
+        assert request(port, "/me", method="OPTIONS", headers=preflight).status == 401
 
 
 def test_wsgi_scopes_revocation_and_metadata(verifier: minijwt.JWTVerifier, token: MakeToken) -> None:
@@ -154,7 +156,8 @@ def test_wsgi_an_exempt_path_and_a_preflight_reach_the_application_with_claims_n
         return [b"none" if claims is None else claims["sub"].encode()]
 
     preflight = [("Origin", "https://app.example"), ("Access-Control-Request-Method", "GET")]
-    with waitress_server(JWTAuthMiddleware(app, verifier=verifier, exempt=["/health"])) as port:
+    # Changed on purpose: a preflight passes only when cors_preflight=True is chosen.
+    with waitress_server(JWTAuthMiddleware(app, verifier=verifier, exempt=["/health"], cors_preflight=True)) as port:
         assert request(port, "/health").body == b"none"
         assert request(port, "/health", token=token()).body == b"none"  # exempt: the token is not read
         assert request(port, "/orders", method="OPTIONS", headers=preflight).body == b"none"
@@ -179,6 +182,73 @@ def test_wsgi_an_exempt_prefix_holds_on_a_segment_boundary_under_waitress(verifi
             assert answer.status == 401, path
             assert answer.json()["error"] == "missing_token", path
     assert len(reached) == len(BELOW_DOCS)
+
+
+def test_wsgi_a_preflight_reaches_the_application_only_with_cors_preflight(
+    verifier: minijwt.JWTVerifier, token: MakeToken
+) -> None:
+    """Any client may send a preflight's headers: without the choice, it needs a token like any request."""
+    done: list[Any] = []
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        done.append(environ["minijwt.claims"])  # an OPTIONS handler that does work
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"done"]
+
+    preflight = [("Origin", "https://app.example"), ("Access-Control-Request-Method", "DELETE")]
+    with waitress_server(JWTAuthMiddleware(app, verifier=verifier)) as port:
+        refused = request(port, "/cache", method="OPTIONS", headers=preflight)
+        assert refused.status == 401
+        assert refused.json()["error"] == "missing_token"
+        assert done == []
+        assert request(port, "/cache", method="OPTIONS", headers=preflight, token=token()).status == 200
+        assert [claims["sub"] for claims in done] == ["alice"]
+    done.clear()
+    with waitress_server(JWTAuthMiddleware(app, verifier=verifier, cors_preflight=True)) as port:
+        assert request(port, "/cache", method="OPTIONS", headers=preflight).body == b"done"
+        assert request(port, "/cache", method="OPTIONS").status == 401  # no Access-Control-Request-Method
+        assert request(port, "/cache", method="DELETE", headers=preflight).status == 401  # not OPTIONS
+    assert done == [None]
+
+
+def test_flask_a_preflight_reaches_a_view_that_accepts_options_only_with_cors_preflight(
+    verifier: minijwt.JWTVerifier, token: MakeToken
+) -> None:
+    """Flask answers OPTIONS itself for a view that does not list it; a view that lists it runs, checked by default."""
+
+    def cache_app(jwt_auth: JWTAuth, done: list[Any]) -> flask.Flask:
+        app = flask.Flask("cache")
+
+        @app.route("/cache", methods=["OPTIONS", "DELETE"])
+        @jwt_auth.required
+        def purge() -> Any:
+            done.append(flask.g.jwt_claims)
+            return {"purged": True}
+
+        @app.get("/orders")
+        @jwt_auth.required
+        def orders() -> Any:
+            done.append("orders")
+            return {"orders": []}
+
+        return app
+
+    preflight = [("Origin", "https://app.example"), ("Access-Control-Request-Method", "DELETE")]
+    done: list[Any] = []
+    with waitress_server(cache_app(JWTAuth(verifier), done)) as port:
+        refused = request(port, "/cache", method="OPTIONS", headers=preflight)
+        assert refused.status == 401
+        assert refused.json()["error"] == "missing_token"
+        assert request(port, "/cache", method="OPTIONS", headers=preflight, token=token()).status == 200
+        assert request(port, "/orders", method="OPTIONS", headers=preflight).status == 200  # Flask's own answer
+        assert [claims["sub"] for claims in done] == ["alice"]
+    done.clear()
+    with waitress_server(cache_app(JWTAuth(verifier, cors_preflight=True), done)) as port:
+        assert request(port, "/cache", method="OPTIONS", headers=preflight).json() == {"purged": True}
+        assert request(port, "/cache", method="OPTIONS").status == 401  # no Access-Control-Request-Method
+        assert request(port, "/cache", method="DELETE", headers=preflight).status == 401  # not OPTIONS
+        assert request(port, "/orders", method="OPTIONS", headers=preflight).status == 200
+    assert done == [None]
 
 
 def test_flask_a_view_without_the_decorator_reads_no_claims(verifier: minijwt.JWTVerifier, token: MakeToken) -> None:
