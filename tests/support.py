@@ -8,10 +8,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
 from minijwt import ALGORITHMS
+from minijwt._curves import CURVES
 
 VECTORS = Path(__file__).parent / "vectors"
 
@@ -52,7 +53,8 @@ def jwk_to_key(jwk: dict[str, Any]) -> Any:
             public_numbers=public,
         ).private_key()
     if kty == "EC":
-        curve = {"P-256": ec.SECP256R1(), "P-384": ec.SECP384R1(), "P-521": ec.SECP521R1()}[jwk["crv"]]
+        curve = CURVES[jwk["crv"]].ec_curve
+        assert curve is not None
         if "d" in jwk:
             return ec.derive_private_key(b64u_int(jwk["d"]), curve)
         return ec.EllipticCurvePublicNumbers(b64u_int(jwk["x"]), b64u_int(jwk["y"]), curve).public_key()
@@ -69,12 +71,8 @@ def private_key_for(alg: str) -> PrivateKeyTypes:
     row = ALGORITHMS[alg]
     if row.kty == "RSA":
         return rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    if row.kty == "EC":
-        curve = {"P-256": ec.SECP256R1(), "P-384": ec.SECP384R1(), "P-521": ec.SECP521R1()}[min(row.curves)]
-        return ec.generate_private_key(curve)
-    if "Ed25519" in row.curves:
-        return ed25519.Ed25519PrivateKey.generate()
-    return ed448.Ed448PrivateKey.generate()
+    key: PrivateKeyTypes = CURVES[min(row.curves)].generate()  # "EdDSA": Ed25519
+    return key
 
 
 def secret_for(alg: str) -> bytes:

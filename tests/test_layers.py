@@ -34,7 +34,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "src" / "minijwt"
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("errors", ("errors",)),
     ("text", ("_base64url", "_json", "_cache")),
-    ("keys", ("_keytext", "_keys", "_keyload", "_algorithms", "_resolve", "_jwk_members", "jwk")),
+    ("keys", ("_curves", "_keytext", "_keys", "_keyload", "_algorithms", "_resolve", "_jwk_members", "jwk")),
     ("JWS", ("_header", "_compact", "_jws_json", "jws")),
     ("JWT", ("_claims", "jwt")),
     ("remote keys", ("_http", "_jwks_state", "jwks_client")),

@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 
 from ._cache import memoize
+from ._curves import CURVES
 from ._keys import MIN_RSA_BITS, ECKey, Key, OKPKey, RSAKey, SecretKey
 from .errors import EncodeError, InvalidAlgorithmError, InvalidKeyError, InvalidOptionError
 
@@ -214,23 +215,52 @@ def _build() -> dict[str, Algorithm]:
             table.append(
                 Algorithm(f"{prefix}{bits}", RSAKey, "RSA", frozenset(), f"SHA-{bits}", MIN_RSA_BITS, 0, sign, verify)
             )
-    # ES512 uses P-521 (not 512): its R and S are 66 bytes each.
-    for bits, crv, curve_bits, hash_alg, size in (
-        (256, "P-256", 256, hashes.SHA256(), 32),
-        (384, "P-384", 384, hashes.SHA384(), 48),
-        (512, "P-521", 521, hashes.SHA512(), 66),
+    # RFC 7518 §3.4: each ES algorithm is bound to one curve (ES512 to P-521,
+    # not 512), whose size and strength come from the curve table.
+    for bits, crv, hash_alg in (
+        (256, "P-256", hashes.SHA256()),
+        (384, "P-384", hashes.SHA384()),
+        (512, "P-521", hashes.SHA512()),
     ):
-        sign, verify = _ecdsa(hash_alg, size)
+        curve = CURVES[crv]
+        sign, verify = _ecdsa(hash_alg, curve.size)
         table.append(
-            Algorithm(f"ES{bits}", ECKey, "EC", frozenset({crv}), f"SHA-{bits}", curve_bits, 2 * size, sign, verify)
+            Algorithm(
+                f"ES{bits}",
+                ECKey,
+                "EC",
+                frozenset({crv}),
+                f"SHA-{bits}",
+                curve.bits,
+                curve.signature_size,
+                sign,
+                verify,
+            )
         )
-    # "EdDSA" (RFC 8037) takes either curve; "Ed25519" and "Ed448" are the
-    # fully-specified names of RFC 9864, each bound to one curve.
+    # "EdDSA" (RFC 8037) takes either Edwards curve (its sizes vary: 0 means
+    # "the key's"); "Ed25519" and "Ed448" are the fully-specified names of
+    # RFC 9864, each bound to one curve.
+    edwards = [row for row in CURVES.values() if row.kty == "OKP"]
+    weakest = min(row.bits for row in edwards)
     table.append(
-        Algorithm("EdDSA", OKPKey, "OKP", frozenset({"Ed25519", "Ed448"}), "", 256, 0, _eddsa_sign, _eddsa_verify)
+        Algorithm(
+            "EdDSA", OKPKey, "OKP", frozenset(row.crv for row in edwards), "", weakest, 0, _eddsa_sign, _eddsa_verify
+        )
     )
-    table.append(Algorithm("Ed25519", OKPKey, "OKP", frozenset({"Ed25519"}), "", 256, 64, _eddsa_sign, _eddsa_verify))
-    table.append(Algorithm("Ed448", OKPKey, "OKP", frozenset({"Ed448"}), "", 456, 114, _eddsa_sign, _eddsa_verify))
+    for row in edwards:
+        table.append(
+            Algorithm(
+                row.crv,
+                OKPKey,
+                "OKP",
+                frozenset({row.crv}),
+                "",
+                row.bits,
+                row.signature_size,
+                _eddsa_sign,
+                _eddsa_verify,
+            )
+        )
     return {alg.name: alg for alg in table}
 
 

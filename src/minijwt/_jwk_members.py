@@ -7,24 +7,37 @@ parts consistent with public ones, and known-weak RSA moduli.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from ._base64url import b64decode, b64encode
+from ._curves import CURVES
 from ._keys import ECKey, Key, OKPKey, RSAKey, SecretKey, check_rsa_public
 from .errors import DecodeError, InvalidKeyError
 
-__all__ = ["key_from_members", "key_to_members", "thumbprint_members"]
+__all__ = [
+    "KEY_MEMBERS",
+    "PRIVATE_MEMBERS",
+    "RSA_CRT_MEMBERS",
+    "key_from_members",
+    "key_to_members",
+    "thumbprint",
+    "thumbprint_members",
+]
 
-_EC_CURVES: dict[str, tuple[ec.EllipticCurve, int]] = {
-    "P-256": (ec.SECP256R1(), 32),
-    "P-384": (ec.SECP384R1(), 48),
-    "P-521": (ec.SECP521R1(), 66),
-}
-_OKP_SIZES = {"Ed25519": 32, "Ed448": 57}
-_RSA_PRIVATE = ("p", "q", "dp", "dq", "qi")
+# The member names, each written once (RFC 7518 §6, RFC 8037 §2).
+#: RSA's CRT members, which come all together or not at all (RFC 7518 §6.3.2).
+RSA_CRT_MEMBERS = ("p", "q", "dp", "dq", "qi")
+#: Members that hold private key material, in the RFCs' order: never in a
+#: published set or a message.
+PRIVATE_MEMBERS = ("d", *RSA_CRT_MEMBERS, "oth", "k")
+#: Every member that is key material, public or private.
+KEY_MEMBERS = frozenset({"kty", "crv", "x", "y", "n", "e", *PRIVATE_MEMBERS})
+_RSA_PRIVATE = RSA_CRT_MEMBERS
 
 
 def _bytes(jwk: Mapping[str, Any], name: str, *, size: int | None = None) -> bytes:
@@ -122,9 +135,10 @@ def _ec(jwk: Mapping[str, Any]) -> ECKey:
     crv = jwk.get("crv")
     if not isinstance(crv, str):
         raise InvalidKeyError("EC JWK member 'crv' is missing or not a string")
-    if crv not in _EC_CURVES:
+    row = CURVES.get(crv)
+    if row is None or row.ec_curve is None:
         raise InvalidKeyError(f"EC curve {crv[:16]!r} is not supported")
-    curve, size = _EC_CURVES[crv]
+    curve, size = row.ec_curve, row.size
     x = int.from_bytes(_bytes(jwk, "x", size=size), "big")
     y = int.from_bytes(_bytes(jwk, "y", size=size), "big")
     try:
@@ -147,19 +161,18 @@ def _okp(jwk: Mapping[str, Any]) -> OKPKey:
     crv = jwk.get("crv")
     if not isinstance(crv, str):
         raise InvalidKeyError("OKP JWK member 'crv' is missing or not a string")
-    if crv not in _OKP_SIZES:
+    row = CURVES.get(crv)
+    if row is None or row.kty != "OKP":
         raise InvalidKeyError(f"OKP curve {crv[:16]!r} is not supported for signatures")
-    size = _OKP_SIZES[crv]
+    size = row.size
     x = _bytes(jwk, "x", size=size)
-    public_cls = ed25519.Ed25519PublicKey if crv == "Ed25519" else ed448.Ed448PublicKey
-    private_cls = ed25519.Ed25519PrivateKey if crv == "Ed25519" else ed448.Ed448PrivateKey
     try:
-        public = public_cls.from_public_bytes(x)
+        public = row.public_type.from_public_bytes(x)
     except ValueError:
         raise InvalidKeyError(f"OKP public key 'x' is not a valid {crv} key") from None
     if "d" not in jwk:
         return OKPKey(public=public)
-    private = private_cls.from_private_bytes(_bytes(jwk, "d", size=size))
+    private = row.private_type.from_private_bytes(_bytes(jwk, "d", size=size))
     if private.public_key().public_bytes_raw() != x:
         raise InvalidKeyError("OKP private key 'd' does not match the public key 'x'")
     return OKPKey(public=private.public_key(), private=private)
@@ -184,7 +197,7 @@ def key_to_members(key: Key, *, private: bool) -> dict[str, str]:
             )
         return out
     if isinstance(key, ECKey):
-        size = _EC_CURVES[key.crv][1]
+        size = CURVES[key.crv].size
         point = key.public.public_numbers()
         out = {"kty": "EC", "crv": key.crv, "x": _uint_bytes(point.x, size), "y": _uint_bytes(point.y, size)}
         if private and key.private is not None:
@@ -204,3 +217,14 @@ def thumbprint_members(key: Key) -> dict[str, str]:
     """The required members in lexicographic order (RFC 7638 §3.2-3.3)."""
     members = key_to_members(key, private=True)
     return {name: members[name] for name in _REQUIRED[key.kty]}
+
+
+def thumbprint(key: Key, hash_name: str = "sha256") -> str:
+    """The RFC 7638 thumbprint of a key, base64url: the hash of its required members' canonical JSON.
+
+    Args:
+        key: The key.
+        hash_name: A ``hashlib`` name; the caller has checked it.
+    """
+    canonical = json.dumps(thumbprint_members(key), separators=(",", ":")).encode("ascii")
+    return b64encode(hashlib.new(hash_name, canonical).digest())

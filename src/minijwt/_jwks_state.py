@@ -41,7 +41,21 @@ from dataclasses import dataclass, field, replace
 from ._keys import Key
 from .jwk import JWKSet
 
-__all__ = ["EMPTY", "Action", "Failure", "JWKSStatus", "Policy", "State", "abandoned", "decide", "status"]
+__all__ = [
+    "DEFAULT_CACHE_TTL",
+    "DEFAULT_MAX_STALE",
+    "DEFAULT_MIN_REFRESH_INTERVAL",
+    "DEFAULT_REFRESH_AHEAD",
+    "EMPTY",
+    "Action",
+    "Failure",
+    "JWKSStatus",
+    "Policy",
+    "State",
+    "abandoned",
+    "decide",
+    "status",
+]
 
 #: The key set held before any fetch: it answers nothing.
 EMPTY = JWKSet(())
@@ -64,6 +78,15 @@ class Action(enum.Enum):
     """Nothing usable is held and no fetch may be made yet: repeat the last failure."""
 
 
+#: The defaults of the timing options, each written once (the clients'
+#: signatures and the middleware's ``Retry-After`` read them from here).
+DEFAULT_CACHE_TTL = 300.0
+#: The cooldown: at most one fetch per this many seconds.
+DEFAULT_MIN_REFRESH_INTERVAL = 30.0
+DEFAULT_MAX_STALE = 86_400.0
+DEFAULT_REFRESH_AHEAD = 30.0
+
+
 @dataclass(frozen=True, slots=True)
 class Policy:
     """The timing options of a client, in seconds.
@@ -78,10 +101,10 @@ class Policy:
             a background refresh (at most half the freshness).
     """
 
-    cache_ttl: float = 300.0
-    min_refresh_interval: float = 30.0
-    max_stale: float = 86_400.0
-    refresh_ahead: float = 30.0
+    cache_ttl: float = DEFAULT_CACHE_TTL
+    min_refresh_interval: float = DEFAULT_MIN_REFRESH_INTERVAL
+    max_stale: float = DEFAULT_MAX_STALE
+    refresh_ahead: float = DEFAULT_REFRESH_AHEAD
 
 
 @dataclass(frozen=True, slots=True)

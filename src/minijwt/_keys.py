@@ -19,6 +19,7 @@ from typing import Any, ClassVar, Literal, TypeAlias
 
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 
+from ._curves import CURVES, EC_BY_OPENSSL_NAME, curve_names, okp_curve_of
 from ._keytext import refuse_key_text
 from .errors import InvalidKeyError
 
@@ -41,10 +42,7 @@ MAX_RSA_BITS = 16384
 # RSA public exponents outside [3, 2**256) are refused: 1 is no encryption at
 # all, and FIPS 186-5 §A.1.1 bounds e below 2**256. Even values are not RSA.
 _MAX_RSA_E_BITS = 256
-
-# Names of the curves JOSE defines for ECDSA (RFC 7518 §6.2.1.1), by the
-# name `cryptography` gives them.
-_EC_CURVES: dict[str, str] = {"secp256r1": "P-256", "secp384r1": "P-384", "secp521r1": "P-521"}
+_EC_NAMES = curve_names("EC")  # for messages: "P-256, P-384 or P-521"
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -164,11 +162,10 @@ class ECKey:
     def __post_init__(self) -> None:
         if not isinstance(self.public, ec.EllipticCurvePublicKey):
             raise InvalidKeyError("ECKey.public must be an EC public key")
-        crv = _EC_CURVES.get(self.public.curve.name)
-        if crv is None:
-            raise InvalidKeyError(
-                f"EC curve {self.public.curve.name} is not used by JOSE signing; use P-256, P-384 or P-521"
-            )
+        curve = EC_BY_OPENSSL_NAME.get(self.public.curve.name)
+        if curve is None:
+            raise InvalidKeyError(f"EC curve {self.public.curve.name} is not used by JOSE signing; use {_EC_NAMES}")
+        crv = curve.crv
         if self.private is not None and (
             not isinstance(self.private, ec.EllipticCurvePrivateKey)
             or self.private.public_key().public_numbers() != self.public.public_numbers()
@@ -202,14 +199,12 @@ class OKPKey:
     crv: str = field(init=False)
 
     def __post_init__(self) -> None:
-        if isinstance(self.public, ed25519.Ed25519PublicKey):
-            crv, private_type = "Ed25519", ed25519.Ed25519PrivateKey
-        elif isinstance(self.public, ed448.Ed448PublicKey):
-            crv, private_type = "Ed448", ed448.Ed448PrivateKey  # type: ignore[assignment]
-        else:
+        curve = okp_curve_of(self.public)
+        if curve is None:
             raise InvalidKeyError("OKPKey.public must be an Ed25519 or Ed448 public key")
+        crv = curve.crv
         if self.private is not None and (
-            not isinstance(self.private, private_type)
+            not isinstance(self.private, curve.private_type)
             or self.private.public_key().public_bytes_raw() != self.public.public_bytes_raw()
         ):
             raise InvalidKeyError("the Edwards private key does not match the public key")
@@ -221,7 +216,7 @@ class OKPKey:
     @property
     def size(self) -> int:
         """The curve size in bits (256 for Ed25519, 456 for Ed448)."""
-        return 256 if self.crv == "Ed25519" else 456
+        return CURVES[self.crv].bits
 
 
 #: A key after classification.

@@ -20,18 +20,16 @@ Example:
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import json
 from collections.abc import Iterable, Iterator, Mapping
 from types import MappingProxyType
 from typing import Any, ClassVar
 
-from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from ._algorithms import ALGORITHMS, Algorithm, check_key, fits, named_algorithm
-from ._base64url import b64encode
+from ._curves import CURVES
 from ._json import dumps, loads_object
-from ._jwk_members import key_from_members, key_to_members, thumbprint_members
+from ._jwk_members import KEY_MEMBERS, key_from_members, key_to_members, thumbprint
 from ._keyload import from_crypto_object, load_key, prepare_key
 from ._keys import ECKey, Key, OKPKey, RSAKey, SecretKey
 from ._resolve import KeyInput
@@ -41,7 +39,6 @@ __all__ = ["JWK", "JWKSet", "SkippedKey"]
 
 _META = ("kid", "use", "key_ops", "alg")
 _KEY_CLASSES = (SecretKey, RSAKey, ECKey, OKPKey)
-_KEY_MEMBERS = frozenset({"kty", "crv", "x", "y", "n", "e", "k", "d", "p", "q", "dp", "dq", "qi", "oth"})
 _SIG_OPS = frozenset({"sign", "verify"})
 _HASHES = {"sha256": "sha-256", "sha384": "sha-384", "sha512": "sha-512"}
 
@@ -131,7 +128,7 @@ class JWK:
         extra = {
             name: value
             for name, value in data.items()
-            if name not in _KEY_MEMBERS and name not in _META and isinstance(name, str)
+            if name not in KEY_MEMBERS and name not in _META and isinstance(name, str)
         }
         return cls(
             key=key,
@@ -314,8 +311,7 @@ class JWK:
         name = hash.lower().replace("-", "") if isinstance(hash, str) else ""
         if name not in _HASHES:
             raise InvalidKeyError(f"unsupported thumbprint hash {hash!r}; use sha256, sha384 or sha512")
-        canonical = json.dumps(thumbprint_members(self.key), separators=(",", ":")).encode("ascii")
-        return b64encode(hashlib.new(name, canonical).digest())
+        return thumbprint(self.key, name)
 
     def thumbprint_uri(self, hash: str = "sha256") -> str:
         """The RFC 9278 JWK thumbprint URI, e.g. ``urn:ietf:params:oauth:jwk-thumbprint:sha-256:...``."""
@@ -390,12 +386,8 @@ def _generate(row: Algorithm) -> Key:
         return SecretKey(secrets.token_bytes(row.min_key_size // 8))
     if row.kty == "RSA":
         return from_crypto_object(rsa.generate_private_key(public_exponent=65537, key_size=2048))
-    if row.kty == "EC":
-        curve = {"P-256": ec.SECP256R1(), "P-384": ec.SECP384R1(), "P-521": ec.SECP521R1()}[min(row.curves)]
-        return from_crypto_object(ec.generate_private_key(curve))
-    if row.name == "Ed448":
-        return from_crypto_object(ed448.Ed448PrivateKey.generate())
-    return from_crypto_object(ed25519.Ed25519PrivateKey.generate())
+    # The algorithm's curve; "EdDSA" takes either, and Ed25519 is the one to make.
+    return from_crypto_object(CURVES[min(row.curves)].generate())
 
 
 def _parse_json(text: str | bytes, what: str) -> dict[str, Any]:

@@ -52,7 +52,18 @@ from . import _jwks_state as rules
 from ._algorithms import ALGORITHMS, Algorithm, get_algorithm
 from ._http import FetchResult, cache_lifetime, check_url, safe_url, stdlib_fetch
 from ._json import loads
-from ._jwks_state import EMPTY, Action, JWKSStatus, Policy, State
+from ._jwk_members import PRIVATE_MEMBERS
+from ._jwks_state import (
+    DEFAULT_CACHE_TTL,
+    DEFAULT_MAX_STALE,
+    DEFAULT_MIN_REFRESH_INTERVAL,
+    DEFAULT_REFRESH_AHEAD,
+    EMPTY,
+    Action,
+    JWKSStatus,
+    Policy,
+    State,
+)
 from ._keys import Key
 from .errors import DecodeError, InvalidKeyError, InvalidOptionError, JWKSFetchError, KeyNotFoundError
 from .jwk import JWK, JWKSet, SkippedKey
@@ -65,7 +76,6 @@ _log = logging.getLogger("minijwt")
 T = TypeVar("T")
 
 # Members that only a private or symmetric JWK has (RFC 7518 §6.2.2, §6.3.2, §6.4; RFC 8037 §2).
-_PRIVATE_MEMBERS = ("d", "p", "q", "dp", "dq", "qi", "oth", "k")
 # RFC 9110 §5.1: a header name is a token.
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 # A joiner's wait beyond the fetch's own timeouts, in seconds, before giving up.
@@ -226,7 +236,7 @@ def _private_problem(member: object) -> str | None:
         return None  # JWKSet skips it
     if member.get("kty") == "oct":
         return "a symmetric (oct) key must never be published"
-    private = [name for name in _PRIVATE_MEMBERS if name in member]
+    private = [name for name in PRIVATE_MEMBERS if name in member]
     if private:
         return f"it carries private members ({', '.join(private)}); a published set holds public keys only"
     return None
@@ -440,12 +450,12 @@ class _ClientBase:
         url: str | None,
         *,
         issuer: str | None,
-        cache_ttl: float = 300,
-        min_refresh_interval: float = 30,
+        cache_ttl: float = DEFAULT_CACHE_TTL,
+        min_refresh_interval: float = DEFAULT_MIN_REFRESH_INTERVAL,
         timeout: float = 5,
         max_bytes: int = 1_048_576,
-        max_stale: float = 86_400,
-        refresh_ahead: float = 30,
+        max_stale: float = DEFAULT_MAX_STALE,
+        refresh_ahead: float = DEFAULT_REFRESH_AHEAD,
         max_keys: int = 100,
         headers: Mapping[str, str] | None = None,
         allow_http: bool = False,
@@ -727,12 +737,12 @@ class JWKSClient(_ClientBase):
         self,
         url: str,
         *,
-        cache_ttl: float = 300,
-        min_refresh_interval: float = 30,
+        cache_ttl: float = DEFAULT_CACHE_TTL,
+        min_refresh_interval: float = DEFAULT_MIN_REFRESH_INTERVAL,
         timeout: float = 5,
         max_bytes: int = 1_048_576,
-        max_stale: float = 86_400,
-        refresh_ahead: float = 30,
+        max_stale: float = DEFAULT_MAX_STALE,
+        refresh_ahead: float = DEFAULT_REFRESH_AHEAD,
         max_keys: int = 100,
         headers: Mapping[str, str] | None = None,
         allow_http: bool = False,
@@ -1026,12 +1036,12 @@ class AsyncJWKSClient(_ClientBase):
         self,
         url: str,
         *,
-        cache_ttl: float = 300,
-        min_refresh_interval: float = 30,
+        cache_ttl: float = DEFAULT_CACHE_TTL,
+        min_refresh_interval: float = DEFAULT_MIN_REFRESH_INTERVAL,
         timeout: float = 5,
         max_bytes: int = 1_048_576,
-        max_stale: float = 86_400,
-        refresh_ahead: float = 30,
+        max_stale: float = DEFAULT_MAX_STALE,
+        refresh_ahead: float = DEFAULT_REFRESH_AHEAD,
         max_keys: int = 100,
         headers: Mapping[str, str] | None = None,
         allow_http: bool = False,

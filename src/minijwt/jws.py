@@ -17,15 +17,12 @@ Example:
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import KW_ONLY, dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from . import _compact
 from ._algorithms import ALGORITHMS, Algorithm, allowlist
-from ._base64url import b64encode
 from ._header import (
     check_understood,
     decode_header,
@@ -138,7 +135,6 @@ class Signer:
 
 
 # Members that only a private (or symmetric) JWK has.
-_PRIVATE_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
 
 
 class EmbeddedJWK:
@@ -209,10 +205,12 @@ class EmbeddedJWK:
             raise KeyNotFoundError("the protected header has no 'jwk' to verify with")
         if not isinstance(member, Mapping):
             raise DecodeError("header 'jwk' must be a JSON object")
+        from ._jwk_members import PRIVATE_MEMBERS  # only for embedded keys: not loaded with minijwt
+
         members = mutable_copy(member)
         if members.get("kty") == "oct":
             raise KeyNotFoundError("header 'jwk' is a symmetric key, which is never accepted from a message")
-        if not _PRIVATE_MEMBERS.isdisjoint(members):
+        if any(name in members for name in PRIVATE_MEMBERS):
             raise KeyNotFoundError("header 'jwk' holds a private key, which a message must never carry")
         try:
             from .jwk import JWK  # only for embedded keys: not loaded with minijwt
@@ -234,10 +232,9 @@ class EmbeddedJWK:
 
 
 def _thumbprint(key: Key) -> str:
-    from ._jwk_members import thumbprint_members  # only for embedded keys
+    from ._jwk_members import thumbprint  # only for embedded keys
 
-    canonical = json.dumps(thumbprint_members(key), separators=(",", ":")).encode("ascii")
-    return b64encode(hashlib.sha256(canonical).digest())
+    return thumbprint(key)
 
 
 def _detached(payload: object) -> bytes | None:
