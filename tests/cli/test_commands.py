@@ -235,6 +235,41 @@ def test_usage_file_key_and_option_errors_exit_2(keys: Path, args: list[str]) ->
         assert one_line(result.stderr)
 
 
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["verify", "{token}", "--issuer", "http://example.com"], "issuer: refusing to fetch keys over plain http"),
+        (["verify", "{token}", "--issuer", "https://user:pw@example.com"], "issuer: the URL must not contain user"),
+        (["verify", "{token}", "--issuer", "https://example.com/?q=1"], "issuer: an issuer identifier has no query"),
+        (["verify", "{token}", "--issuer", ""], "issuer: "),
+        (["verify", "{token}", "--key", ""], "--key is empty"),
+        (["serve-jwks", "--key", "{keys}/ec.pub", "--port", "70000"], "argument --port: "),
+        (["serve-jwks", "--key", "{keys}/ec.pub", "--port", "-1"], "argument --port: "),
+        (["serve-jwks", "--key", "{keys}/ec.pub", "--port", "0", "--max-age", "-1"], "argument --max-age: "),
+    ],
+)
+def test_a_refused_option_is_one_line_and_exit_2(keys: Path, args: list[str], said: str) -> None:
+    # Exit 1 says the token was rejected; an option the library or the command
+    # refuses says nothing of the token. (A refusal the server never reached
+    # would listen forever: the timeout ends it.)
+    token = sign(keys, "ec.key", "ES256", "--aud", "api")
+    given = [arg.replace("{keys}", str(keys)).replace("{token}", token) for arg in args]
+    extra = ["--alg", "ES256", "--aud", "api"] if args[0] == "verify" else []
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "minijwt", *given, *extra],
+        capture_output=True,
+        text=True,
+        timeout=15,
+        check=False,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+    assert result.returncode == 2, result.stderr
+    line = one_line(result.stderr)
+    assert line.startswith(f"minijwt {args[0]}: ")
+    assert said in line
+    assert token not in result.stderr
+
+
 def test_keygen_files_are_private_and_never_overwritten(tmp_path: Path) -> None:
     assert run("keygen", "--alg", "ES384", "--out", "k.pem", "--pub", "k.pub", cwd=tmp_path).returncode == 0
     assert stat.S_IMODE((tmp_path / "k.pem").stat().st_mode) == 0o600

@@ -91,6 +91,14 @@ def _run(argv: Sequence[str] | None) -> int:
             return _say(f"rejected: {rejected.error.code}: {rejected.error.message}", EXIT_REJECTED)
         except UsageError as error:
             return _say(f"minijwt {args.command}: {error}", EXIT_USAGE)
+        except minijwt.InvalidTokenError as error:  # pragma: no cover - each command that decodes catches it
+            return _say(f"rejected: {error.code}: {error.message}", EXIT_REJECTED)
+        except minijwt.MiniJWTError as error:
+            # Whatever a command configures the library with (an --issuer the
+            # JWKS client refuses, say) may be refused with InvalidOptionError
+            # or InvalidKeyError: the input's fault, not the token's, so one
+            # line and exit 2 here for every option of every command.
+            return _say(f"minijwt {args.command}: {error.message}", EXIT_USAGE)
         except KeyboardInterrupt:
             return 130
     # An error is one line: what the library logged on the way (a failed key

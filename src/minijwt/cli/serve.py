@@ -53,11 +53,33 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     )
     serve.add_argument("--key", metavar="FILE", action="append", required=True, help="a key file (repeatable)")
     serve.add_argument("--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=4000, help="the port (default 4000; 0 picks a free one)")
-    serve.add_argument("--max-age", type=int, default=300, help="Cache-Control max-age, in seconds (default 300)")
+    serve.add_argument("--port", type=port, default=4000, help="the port (default 4000; 0 picks a free one)")
+    serve.add_argument("--max-age", type=max_age, default=300, help="Cache-Control max-age, in seconds (default 300)")
     serve.add_argument("--issuer", metavar="URL", help="also serve an OpenID configuration for this issuer")
     serve.add_argument("--password-file", metavar="FILE", help="the password of encrypted private keys")
     serve.set_defaults(run=serve_command)
+
+
+def port(text: str) -> int:
+    """A TCP port, 0 to 65535 (argparse type): outside it, bind() raises OverflowError, not OSError."""
+    try:
+        number = int(text)
+    except ValueError:
+        number = -1
+    if not 0 <= number <= 65535:
+        raise argparse.ArgumentTypeError(f"not a port from 0 to 65535: {text!r}")
+    return number
+
+
+def max_age(text: str) -> int:
+    """Seconds for Cache-Control max-age (argparse type): RFC 9111 section 1.2.2 delta-seconds, not negative."""
+    try:
+        seconds = int(text)
+    except ValueError:
+        seconds = -1
+    if seconds < 0:
+        raise argparse.ArgumentTypeError(f"not a number of seconds (0 or more): {text!r}")
+    return seconds
 
 
 def log_line(text: str, stream: TextIO) -> None:

@@ -181,10 +181,18 @@ def sign_command(args: argparse.Namespace) -> int:
 
 
 def _verification_key(args: argparse.Namespace) -> Any:
-    if args.key:
+    # Which source was given is whichever is not None: an empty value is a
+    # refused option (exit 2), not a reason to look at the next source.
+    if args.key is not None:
+        if not args.key:
+            fail("--key is empty: give a key file")
         return load_key_file(args.key, password_file=args.password_file)
-    if args.issuer:
+    if args.issuer is not None:
+        # A URL the client refuses is an InvalidOptionError, said in one line
+        # with exit status 2 by the command line's entry point.
         return minijwt.JWKSClient.from_issuer(args.issuer)
+    if not args.jwks:
+        fail("--jwks is empty: give a URL or a file")
     if args.jwks.startswith(("https://", "http://")):
         try:
             return minijwt.JWKSClient(args.jwks)
