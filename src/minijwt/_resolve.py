@@ -19,7 +19,7 @@ It is the only step that may do I/O, so the async path
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, runtime_checkable
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeAlias, runtime_checkable
 
 from ._algorithms import ALGORITHMS, Algorithm, check_key, misfit
 from ._cache import IdentityCache
@@ -36,9 +36,11 @@ __all__ = [
     "KeyInput",
     "KeySource",
     "Resolver",
-    "StaticKey",
+    "ServesAlgorithms",
+    "SingleKeyResolver",
     "async_resolver_for",
     "check_fits_any",
+    "fitting_resolver",
     "resolver_for",
     "signing_key",
 ]
@@ -67,6 +69,11 @@ class KeySource(Protocol):
         >>> token = minijwt.encode({"sub": "a"}, secret, headers={"kid": "k1"})
         >>> minijwt.decode(token, ByKid({"k1": secret}), algorithms=["HS256"])
         {'sub': 'a'}
+
+    A source may also have ``can_serve(allowed) -> bool``: whether any of its
+    keys fits one of the allowed algorithm names. A verifier built with the source then asks it
+    once, at start-up, and refuses a source that can serve none
+    (:class:`~minijwt.InvalidKeyError`), as it does for a single key.
     """
 
     def resolve_key(self, header: Mapping[str, Any], alg: Algorithm) -> Key:
@@ -95,6 +102,55 @@ class AsyncKeySource(Protocol):
         ...
 
 
+@runtime_checkable
+class ServesAlgorithms(Protocol):
+    """The optional method of a key source that takes part in the start-up fit check.
+
+    Example:
+        >>> import minijwt
+        >>> class OnlyES256:
+        ...     def resolve_key(self, header, alg):
+        ...         raise minijwt.KeyNotFoundError("none yet")
+        ...     def can_serve(self, allowed):
+        ...         return "ES256" in allowed
+        >>> minijwt.JWTVerifier(OnlyES256(), algorithms=["HS256"])
+        Traceback (most recent call last):
+        ...
+        minijwt.errors.InvalidKeyError: no key fits any of the allowed algorithms (HS256)
+    """
+
+    def can_serve(self, allowed: frozenset[str]) -> bool:
+        """Whether some key of the source fits one of ``allowed`` (algorithm names)."""
+        ...
+
+
+class _BuiltinKeySource:
+    """The base of minijwt's own key sources, declaring the hooks the verifiers use.
+
+    :class:`~minijwt.JWK`, :class:`~minijwt.JWKSet`,
+    :class:`~minijwt.jws.EmbeddedJWK` and the JWKS clients derive from it;
+    each overrides what it knows.
+    """
+
+    __slots__ = ()
+
+    #: Every key ``resolve_key`` answers with already fits the token's
+    #: algorithm (``JWKSet.select`` chose it), so it is not checked again.
+    answers_fitting_keys: ClassVar[bool] = False
+
+    def can_serve(self, allowed: frozenset[str]) -> bool:
+        """Whether some key of the source fits one of ``allowed``; True when that is known only per token."""
+        return True
+
+    def signing_key_for(self, alg: Algorithm) -> Key:
+        """The key to sign with ``alg``, checked as the source's own rules say.
+
+        Raises:
+            InvalidKeyError: The source cannot sign.
+        """
+        raise InvalidKeyError(f"cannot sign with {type(self).__name__}")
+
+
 #: Everything accepted where a verification key is expected.
 KeyInput: TypeAlias = (
     "Key | KeySource | AsyncKeySource | str | bytes | PrivateKeyTypes | PublicKeyTypes | x509.Certificate"
@@ -108,7 +164,7 @@ AsyncResolver = Callable[[Mapping[str, Any], Algorithm], Awaitable[Key]]
 RESOLVER_CACHE_SIZE = 128
 
 
-class StaticKey:
+class SingleKeyResolver:
     """The resolver of a single key: always that key, for the algorithms it serves.
 
     Which algorithms the key serves is worked out once per key, not per token.
@@ -136,16 +192,16 @@ class StaticKey:
         return self.key
 
 
-def _static_resolver(key: Key) -> StaticKey:
+def _single_key_resolver(key: Key) -> SingleKeyResolver:
     """The (cached) resolver that always answers with ``key``."""
-    cached = _STATIC.get(key)
+    cached = _SINGLE.get(key)
     if cached is None:
-        cached = StaticKey(key)
-        _STATIC.put(key, cached)
+        cached = SingleKeyResolver(key)
+        _SINGLE.put(key, cached)
     return cached
 
 
-_STATIC: IdentityCache[StaticKey] = IdentityCache("resolve.static", RESOLVER_CACHE_SIZE)
+_SINGLE: IdentityCache[SingleKeyResolver] = IdentityCache("resolve.static", RESOLVER_CACHE_SIZE)
 
 
 def _is_source(key: object) -> bool:
@@ -163,15 +219,16 @@ def resolver_for(key: object) -> Resolver:
         # A long text key is not cached as text, so its typed key is new on
         # every call: caching a resolver by it would only pin it in memory.
         typed = text_key(key)
-        return _static_resolver(typed) if is_cacheable_text(key) else StaticKey(typed)
+        return _single_key_resolver(typed) if is_cacheable_text(key) else SingleKeyResolver(typed)
     if _is_source(key):
         lookup: Resolver = key.resolve_key  # type: ignore[attr-defined]
         # minijwt's own sources (JWK, JWKSet, the JWKS clients) already answer
         # only with keys that fit; anyone else's answer is checked.
-        return lookup if getattr(key, "_answers_fitting_keys", False) else _checked(lookup)
+        trusted = isinstance(key, _BuiltinKeySource) and key.answers_fitting_keys
+        return lookup if trusted else _checked(lookup)
     if callable(getattr(key, "aresolve_key", None)):
         raise InvalidKeyError(f"{type(key).__name__} looks keys up asynchronously: use minijwt.adecode (await it)")
-    return _static_resolver(prepare_key(key))
+    return _single_key_resolver(prepare_key(key))
 
 
 def _checked(lookup: Resolver) -> Resolver:
@@ -213,26 +270,46 @@ def async_resolver_for(key: object) -> AsyncResolver:
     return resolve_now
 
 
-def check_fits_any(key: object, allowed: frozenset[str]) -> None:
+def fitting_resolver(key: object, allowed: frozenset[str]) -> Resolver:
+    """The resolver of ``key``, refused at once if no allowed algorithm can ever use it.
+
+    One pass: the key is loaded once, its fit to every algorithm worked out
+    once (:class:`SingleKeyResolver`), and that answer is what the check reads.
+
+    Raises:
+        InvalidKeyError: The key input is unusable, is an async-only key
+            source, or fits none of ``allowed``.
+    """
+    resolve = resolver_for(key)
+    check_fits_any(key, allowed, resolve)
+    return resolve
+
+
+def check_fits_any(key: object, allowed: frozenset[str], resolve: object = None) -> None:
     """Refuse, when a verifier is built, a key that fits none of the allowed algorithms.
 
     A server configured so that no token can ever verify has a bug; saying so
     at start-up beats failing every request.
 
+    Args:
+        key: The key input.
+        allowed: The allowed algorithm names.
+        resolve: Its resolver, when already made (:func:`resolver_for`).
+
     Raises:
         InvalidKeyError: The key (or every key of a key source that can say)
             fits none of ``allowed``.
     """
-    can_serve = getattr(key, "_can_serve", None)
-    if callable(can_serve):  # JWK and JWKSet know their keys
-        if not can_serve(allowed):
+    if isinstance(key, ServesAlgorithms):  # JWK, JWKSet, and any source that can say
+        if not key.can_serve(allowed):
             raise InvalidKeyError(f"no key fits any of the allowed algorithms ({', '.join(sorted(allowed))})")
         return
     if _is_source(key) or callable(getattr(key, "aresolve_key", None)):
         return  # another source's keys are known only per token
-    typed = text_key(key) if type(key) is str or type(key) is bytes else prepare_key(key)
-    problems = [misfit(ALGORITHMS[name], typed) for name in sorted(allowed)]
-    if all(problems):
+    single = resolve if isinstance(resolve, SingleKeyResolver) else resolver_for(key)
+    assert isinstance(single, SingleKeyResolver)
+    if single.serves.isdisjoint(allowed):
+        problems = [misfit(ALGORITHMS[name], single.key) for name in sorted(allowed)]
         raise InvalidKeyError(f"the key fits none of the allowed algorithms: {'; '.join(p for p in problems if p)}")
 
 
@@ -245,8 +322,9 @@ def signing_key(key: object, alg: Algorithm) -> Key:
     """
     if type(key) is bytes or type(key) is str:  # the common case, straight to the parse cache
         typed = text_key(key)
+    elif isinstance(key, _BuiltinKeySource):
+        typed = key.signing_key_for(alg)  # a JWK's use and key_ops rules apply
     else:
-        for_signing = getattr(key, "_signing_key", None)
-        typed = for_signing(alg) if callable(for_signing) else prepare_key(key)
+        typed = prepare_key(key)
     check_key(alg, typed, signing=True)
     return typed

@@ -32,7 +32,7 @@ from ._json import dumps, loads_object
 from ._jwk_members import KEY_MEMBERS, key_from_members, key_to_members, thumbprint
 from ._keyload import from_crypto_object, load_key, prepare_key
 from ._keys import ECKey, Key, OKPKey, RSAKey, SecretKey
-from ._resolve import KeyInput
+from ._resolve import KeyInput, _BuiltinKeySource
 from .errors import DecodeError, InvalidKeyError, KeyNotFoundError, MiniJWTError
 
 __all__ = ["JWK", "JWKSet", "SkippedKey"]
@@ -44,7 +44,7 @@ _HASHES = {"sha256": "sha-256", "sha384": "sha-384", "sha512": "sha-512"}
 
 
 @dataclasses.dataclass(frozen=True, slots=True, eq=False)
-class JWK:
+class JWK(_BuiltinKeySource):
     """An immutable, validated JSON Web Key.
 
     Build one with :meth:`from_dict`, :meth:`from_json`, :meth:`from_pem`,
@@ -72,7 +72,7 @@ class JWK:
     _verifies: frozenset[str] = dataclasses.field(init=False, repr=False, compare=False)
 
     #: The keys this source answers with always fit the token's algorithm.
-    _answers_fitting_keys: ClassVar[bool] = True
+    answers_fitting_keys: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
         if not isinstance(self.key, _KEY_CLASSES):
@@ -367,10 +367,23 @@ class JWK:
         problem = self._use_problem(alg.name, signing=False) or f"the key cannot verify {alg.name}"
         raise KeyNotFoundError(f"no key for this token: {problem}")
 
-    def _can_serve(self, allowed: frozenset[str]) -> bool:
+    def can_serve(self, allowed: frozenset[str]) -> bool:
+        """Whether this key can verify one of the ``allowed`` algorithms (its ``use``, ``key_ops`` and ``alg`` too).
+
+        Example:
+            >>> from minijwt import JWK
+            >>> key = JWK.generate("ES256")
+            >>> key.can_serve(frozenset({"ES256", "RS256"})), key.can_serve(frozenset({"RS256"}))
+            (True, False)
+        """
         return not self._verifies.isdisjoint(allowed)
 
-    def _signing_key(self, alg: Algorithm) -> Key:
+    def signing_key_for(self, alg: Algorithm) -> Key:
+        """The key to sign with ``alg``, after the ``use``, ``key_ops`` and ``alg`` rules.
+
+        Raises:
+            InvalidKeyError: The JWK may not sign with ``alg``, or is public.
+        """
         self.check_use(alg.name, signing=True)
         return self.key
 
@@ -416,7 +429,7 @@ class SkippedKey:
     reason: str
 
 
-class JWKSet:
+class JWKSet(_BuiltinKeySource):
     """An immutable JWK Set: keys by ``kid``, and the rules for choosing one.
 
     Keys that cannot be used (unknown ``kty``, unsupported curve, malformed or
@@ -432,7 +445,7 @@ class JWKSet:
     __slots__ = ("_by_alg", "_by_kid", "_keys", "skipped")
 
     #: The keys this source answers with always fit the token's algorithm.
-    _answers_fitting_keys: ClassVar[bool] = True
+    answers_fitting_keys: ClassVar[bool] = True
 
     def __init__(self, keys: Iterable[JWK], *, skipped: Iterable[SkippedKey] = ()) -> None:
         """Build a set from keys.
@@ -591,10 +604,22 @@ class JWKSet:
                 return keys[0].key
         return self.select(header, alg).key
 
-    def _can_serve(self, allowed: frozenset[str]) -> bool:
+    def can_serve(self, allowed: frozenset[str]) -> bool:
+        """Whether some key of the set can verify one of the ``allowed`` algorithms.
+
+        Example:
+            >>> from minijwt import JWK, JWKSet
+            >>> JWKSet([JWK.generate("ES256")]).can_serve(frozenset({"RS256"}))
+            False
+        """
         return any(self._by_alg[name] for name in allowed)
 
-    def _signing_key(self, alg: Algorithm) -> Key:
+    def signing_key_for(self, alg: Algorithm) -> Key:
+        """A set does not sign: pick one key.
+
+        Raises:
+            InvalidKeyError: Always.
+        """
         raise InvalidKeyError("cannot sign with a JWK Set; pick one key with .get(kid)")
 
 

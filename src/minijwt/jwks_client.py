@@ -65,6 +65,7 @@ from ._jwks_state import (
     State,
 )
 from ._keys import Key
+from ._resolve import _BuiltinKeySource
 from .errors import DecodeError, InvalidKeyError, InvalidOptionError, JWKSFetchError, KeyNotFoundError
 from .jwk import JWK, JWKSet, SkippedKey
 from .jws import get_unverified_header
@@ -435,12 +436,12 @@ def _discovery_urls(issuer: str) -> tuple[str, ...]:
 # --- what both clients share ----------------------------------------------------------------
 
 
-class _ClientBase:
+class _ClientBase(_BuiltinKeySource):
     """Options, parsing, the fetch plan and the state: everything but the I/O."""
 
     #: The keys these sources answer with always fit the token's algorithm
     #: (JWKSet.select chose them).
-    _answers_fitting_keys: ClassVar[bool] = True
+    answers_fitting_keys: ClassVar[bool] = True
 
     _state: State
     _clock: Callable[[], float]

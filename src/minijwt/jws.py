@@ -32,7 +32,7 @@ from ._header import (
     understood_extensions,
 )
 from ._keys import Key, SecretKey
-from ._resolve import KeyInput, Resolver, check_fits_any, resolver_for, signing_key
+from ._resolve import KeyInput, Resolver, _BuiltinKeySource, check_fits_any, fitting_resolver, resolver_for, signing_key
 
 if TYPE_CHECKING:
     from ._jws_json import ParsedSignature
@@ -137,7 +137,7 @@ class Signer:
 # Members that only a private (or symmetric) JWK has.
 
 
-class EmbeddedJWK:
+class EmbeddedJWK(_BuiltinKeySource):
     """A key source that verifies with the public key in the protected header's ``jwk``.
 
     For protocols whose messages carry their own key and prove its possession:
@@ -224,7 +224,8 @@ class EmbeddedJWK:
             raise KeyNotFoundError(f"header 'jwk' may not verify {alg.name}")
         return jwk.key
 
-    def _can_serve(self, allowed: frozenset[str]) -> bool:
+    def can_serve(self, allowed: frozenset[str]) -> bool:
+        """Whether an embedded key may be used with one of the ``allowed`` algorithms."""
         return not self._algorithms.isdisjoint(allowed)
 
     def __repr__(self) -> str:
@@ -334,7 +335,7 @@ def _verify_compact(  # noqa: PLR0917 - private; the public signatures are keywo
         # No key for this token. If no key could serve any allowed algorithm,
         # no token ever could: that is the caller's configuration, said as
         # such (a verifier built ahead says it when it is built).
-        check_fits_any(key, allowed)
+        check_fits_any(key, allowed, resolve)
         raise
     _compact.check_signature(parsed, found)
     return parsed, found
@@ -589,8 +590,7 @@ def verify_json(
     if type(max_signatures) is not int or max_signatures < 1:
         raise InvalidOptionError("max_signatures must be a positive int")
     detached = _detached(payload)
-    resolve = resolver_for(key)
-    check_fits_any(key, allowed)
+    resolve = fitting_resolver(key, allowed)
     embedded = isinstance(key, EmbeddedJWK)
     parsed = _jws_json.parse(jws, max_size, form, detached, max_signatures)
     if embedded and any("jwk" in signature.header for signature in parsed.signatures):

@@ -33,10 +33,10 @@ from ._resolve import (
     AsyncResolver,
     KeyInput,
     Resolver,
-    StaticKey,
+    SingleKeyResolver,
     async_resolver_for,
     check_fits_any,
-    resolver_for,
+    fitting_resolver,
     signing_key,
 )
 from .errors import EncodeError, InvalidKeyError, InvalidOptionError
@@ -239,16 +239,19 @@ class JWTVerifier:
         )
         self._max_token_size = _compact.check_max_token_size(max_token_size)
         self._crit = understood_extensions(crit)
-        check_fits_any(key, self._allowed)
         self._key = key
         self._resolve: Resolver | None = None
         self._aresolve: AsyncResolver | None = None
         if callable(getattr(key, "aresolve_key", None)):
             self._aresolve = async_resolver_for(key)
-        if not callable(getattr(key, "aresolve_key", None)) or callable(getattr(key, "resolve_key", None)):
-            self._resolve = resolver_for(key)
+        if self._aresolve is None or callable(getattr(key, "resolve_key", None)):
+            # The key is loaded, its fit worked out and checked, and its
+            # resolver made, once.
+            self._resolve = fitting_resolver(key, self._allowed)
+        else:
+            check_fits_any(key, self._allowed)  # an async-only source: only it can say
         # A single key: the resolve step is a set lookup, done inline.
-        static = self._resolve if isinstance(self._resolve, StaticKey) else None
+        static = self._resolve if isinstance(self._resolve, SingleKeyResolver) else None
         # What decode() reads for every token, in one tuple: one attribute
         # load instead of seven.
         self._hot = (
