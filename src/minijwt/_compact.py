@@ -228,13 +228,12 @@ def parse_jws(
     return header, alg, data, signature, payload
 
 
-def check_signature(parsed: ParsedCompact, key: Key) -> None:
-    """Verify the signature of a parsed token with a key that fits its ``alg``.
+def check_signature(alg: Algorithm, key: Key, signing_input: bytes, signature: bytes) -> None:
+    """Check one signature with a key that fits ``alg``: the step both serializations share.
 
     Raises:
         InvalidSignatureError: The signature does not verify.
     """
-    _, alg, signing_input, signature, _ = parsed
     if not alg.verify(key, signing_input, signature):
         raise bad_signature()
 

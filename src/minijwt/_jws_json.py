@@ -13,18 +13,29 @@ because with several signatures the application decides how many must verify.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from ._algorithms import Algorithm, get_algorithm
 from ._base64url import b64decode, b64encode
-from ._header import EncodedHeader, check_b64, check_crit, decode_header, freeze, payload_part, signing_input
+from ._compact import check_signature
+from ._header import (
+    EncodedHeader,
+    check_b64,
+    check_crit,
+    check_understood,
+    decode_header,
+    freeze,
+    payload_part,
+    signing_input,
+)
 from ._json import dumps, loads_object
 from ._keys import Key
-from .errors import DecodeError, EncodeError, InvalidAlgorithmError
+from .errors import DecodeError, EncodeError, InvalidAlgorithmError, InvalidTokenError
 
 __all__ = [
     "FORMS",
+    "Outcomes",
     "ParsedJSON",
     "ParsedSignature",
     "PreparedSigner",
@@ -32,6 +43,7 @@ __all__ = [
     "sign",
     "signature_alg",
     "unprotected_header",
+    "verify_each",
 ]
 
 #: The values of ``form=``: which syntax a JWS must use.
@@ -300,3 +312,61 @@ def sign(payload: bytes, signers: Sequence[PreparedSigner], *, detached: bool, f
     else:
         out["signatures"] = entries
     return out
+
+
+class Outcomes(NamedTuple):
+    """What verifying each signature of a JWS found.
+
+    Attributes:
+        results: Each signature with the key that verified it, or ``None``.
+        first_verified: The first signature that verified, if any.
+        first_error: Why the first that failed did, if any.
+    """
+
+    results: tuple[tuple[ParsedSignature, Key | None], ...]
+    first_verified: ParsedSignature | None
+    first_error: InvalidTokenError | None
+
+
+def verify_each(
+    parsed: ParsedJSON,
+    resolve: Callable[[Mapping[str, Any], Algorithm], Key],
+    allowed: frozenset[str],
+    understood: frozenset[str],
+    allow_unprotected_alg: bool,
+    *,
+    stop_early: bool,
+) -> Outcomes:
+    """Verify every signature in turn (RFC 7515 §7.2: the application decides how many must).
+
+    Args:
+        parsed: The checked structure.
+        resolve: The key lookup.
+        allowed: The allowed algorithm names.
+        understood: The extensions understood (``crit``).
+        allow_unprotected_alg: Whether ``alg`` may come from an unprotected header.
+        stop_early: Raise the first failure (every signature must verify).
+
+    Raises:
+        InvalidTokenError: With ``stop_early``, the first signature that failed.
+    """
+    results: list[tuple[ParsedSignature, Key | None]] = []
+    first_verified: ParsedSignature | None = None
+    first_error: InvalidTokenError | None = None
+    for signature in parsed.signatures:
+        try:
+            check_understood(signature.extensions, understood)
+            alg = signature_alg(signature, allowed, allow_unprotected_alg)
+            found = resolve(signature.joint, alg)
+            check_signature(
+                alg, found, signing_input(signature.protected_segment, parsed.payload_part), signature.signature
+            )
+        except InvalidTokenError as exc:
+            if stop_early:
+                raise
+            first_error = first_error or exc
+            results.append((signature, None))
+            continue
+        first_verified = first_verified or signature
+        results.append((signature, found))
+    return Outcomes(tuple(results), first_verified, first_error)

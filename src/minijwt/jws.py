@@ -22,28 +22,25 @@ from dataclasses import KW_ONLY, dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from . import _compact
-from ._algorithms import ALGORITHMS, Algorithm, allowlist
+from ._algorithms import allowlist
+from ._embedded import EmbeddedJWK, embedded_thumbprint
 from ._header import (
-    check_understood,
     decode_header,
     encode_protected,
     mutable_copy,
-    signing_input,
     understood_extensions,
 )
-from ._keys import Key, SecretKey
-from ._resolve import KeyInput, Resolver, _BuiltinKeySource, check_fits_any, fitting_resolver, resolver_for, signing_key
+from ._keys import Key
+from ._resolve import KeyInput, check_fits_any, fitting_resolver, resolver_for, signing_key
 
 if TYPE_CHECKING:
-    from ._jws_json import ParsedSignature
+    pass
 
 from .errors import (
     DecodeError,
     EncodeError,
     InvalidAlgorithmError,
-    InvalidKeyError,
     InvalidOptionError,
-    InvalidTokenError,
     KeyNotFoundError,
 )
 
@@ -132,110 +129,6 @@ class Signer:
     _: KW_ONLY
     protected: Mapping[str, Any] | None = None
     header: Mapping[str, Any] | None = None
-
-
-# Members that only a private (or symmetric) JWK has.
-
-
-class EmbeddedJWK(_BuiltinKeySource):
-    """A key source that verifies with the public key in the protected header's ``jwk``.
-
-    For protocols whose messages carry their own key and prove its possession:
-    ACME (RFC 8555 §6.2) account requests, DPoP proofs (RFC 9449). The
-    signature then only shows that whoever sent the message holds the
-    embedded key: the caller decides what that key may do, usually by its
-    thumbprint, which every verify function returns with the result (the
-    ``thumbprint`` of each :class:`SignatureResult`).
-
-    Never a default: pass one explicitly, wherever a key is expected. Refused,
-    as a token problem: a header without ``jwk``, a ``jwk`` in the unprotected
-    header of a JSON serialization, a private or symmetric key, a malformed or
-    weak one, one whose ``use``, ``key_ops`` or ``alg`` forbid verifying with
-    the token's algorithm, and an algorithm not in :attr:`algorithms`.
-
-    Example:
-        >>> from minijwt import JWK, jws
-        >>> account = JWK.generate("ES256")
-        >>> token = jws.sign(b"{}", account, "ES256", headers={"jwk": account.public().to_dict()})
-        >>> result = jws.verify_complete(token, jws.EmbeddedJWK(algorithms=["ES256"]), algorithms=["ES256"])
-        >>> result.signatures[0].thumbprint == account.thumbprint()
-        True
-    """
-
-    __slots__ = ("_algorithms",)
-
-    def __init__(self, *, algorithms: str | Collection[str]) -> None:
-        """Accept embedded keys for these algorithms.
-
-        Args:
-            algorithms: The asymmetric algorithms an embedded key may be used
-                with (the verify call's ``algorithms`` still apply too).
-
-        Raises:
-            InvalidOptionError: ``algorithms`` is invalid or names an HMAC
-                algorithm: a key that travels with the message cannot be a
-                shared secret.
-        """
-        allowed = allowlist(algorithms)
-        symmetric = sorted(name for name in allowed if ALGORITHMS[name].key_type is SecretKey)
-        if symmetric:
-            raise InvalidOptionError(
-                f"EmbeddedJWK takes asymmetric algorithms only: {', '.join(symmetric)} would need the secret "
-                "to travel with the message"
-            )
-        self._algorithms = allowed
-
-    @property
-    def algorithms(self) -> frozenset[str]:
-        """The algorithms an embedded key may be used with."""
-        return self._algorithms
-
-    def resolve_key(self, header: Mapping[str, Any], alg: Algorithm) -> Key:
-        """The :class:`~minijwt.KeySource` method: the public key of the header's ``jwk``.
-
-        Raises:
-            KeyNotFoundError: No ``jwk``, a private or symmetric one, one that
-                may not verify ``alg``, or ``alg`` not accepted here.
-            DecodeError: The ``jwk`` is not a JSON object or not a valid key.
-        """
-        if alg.name not in self._algorithms:
-            raise KeyNotFoundError(f"an embedded key is not accepted for {alg.name}")
-        member = header.get("jwk")
-        if member is None:
-            raise KeyNotFoundError("the protected header has no 'jwk' to verify with")
-        if not isinstance(member, Mapping):
-            raise DecodeError("header 'jwk' must be a JSON object")
-        from ._jwk_members import PRIVATE_MEMBERS  # only for embedded keys: not loaded with minijwt
-
-        members = mutable_copy(member)
-        if members.get("kty") == "oct":
-            raise KeyNotFoundError("header 'jwk' is a symmetric key, which is never accepted from a message")
-        if any(name in members for name in PRIVATE_MEMBERS):
-            raise KeyNotFoundError("header 'jwk' holds a private key, which a message must never carry")
-        try:
-            from .jwk import JWK  # only for embedded keys: not loaded with minijwt
-
-            jwk = JWK.from_dict(members)
-        except InvalidKeyError as exc:
-            raise DecodeError(f"header 'jwk' is not a usable public key: {exc.message}") from None
-        if jwk.is_private:  # pragma: no cover - excluded by the member check above
-            raise KeyNotFoundError("header 'jwk' holds a private key, which a message must never carry")
-        if not jwk.can_verify(alg):
-            raise KeyNotFoundError(f"header 'jwk' may not verify {alg.name}")
-        return jwk.key
-
-    def can_serve(self, allowed: frozenset[str]) -> bool:
-        """Whether an embedded key may be used with one of the ``allowed`` algorithms."""
-        return not self._algorithms.isdisjoint(allowed)
-
-    def __repr__(self) -> str:
-        return f"EmbeddedJWK(algorithms={sorted(self._algorithms)!r})"
-
-
-def _thumbprint(key: Key) -> str:
-    from ._jwk_members import thumbprint  # only for embedded keys
-
-    return thumbprint(key)
 
 
 def _detached(payload: object) -> bytes | None:
@@ -337,7 +230,7 @@ def _verify_compact(  # noqa: PLR0917 - private; the public signatures are keywo
         # such (a verifier built ahead says it when it is built).
         check_fits_any(key, allowed, resolve)
         raise
-    _compact.check_signature(parsed, found)
+    _compact.check_signature(parsed[1], found, parsed[2], parsed[3])
     return parsed, found
 
 
@@ -367,7 +260,7 @@ def verify_complete(
         {'alg': 'HS256'}
     """
     parsed, found = _verify_compact(token, key, algorithms, max_token_size, payload, crit)
-    thumbprint = _thumbprint(found) if isinstance(key, EmbeddedJWK) else None
+    thumbprint = embedded_thumbprint(found) if isinstance(key, EmbeddedJWK) else None
     header, _, _, _, payload = parsed
     result = SignatureResult(mutable_copy(header), {}, True, thumbprint)
     return VerifiedJWS(mutable_copy(header), payload, (result,))
@@ -595,47 +488,22 @@ def verify_json(
     parsed = _jws_json.parse(jws, max_size, form, detached, max_signatures)
     if embedded and any("jwk" in signature.header for signature in parsed.signatures):
         raise DecodeError("header 'jwk' is in an unprotected header; an embedded key must be integrity protected")
-    results: list[SignatureResult] = []
-    first_error: InvalidTokenError | None = None
-    first_verified = None
-    for signature in parsed.signatures:
-        try:
-            found = _verify_signature(
-                signature, parsed.payload_part, allowed, understood, allow_unprotected_alg, resolve
-            )
-        except InvalidTokenError as exc:
-            if require == "all":
-                raise
-            first_error = first_error or exc
-            results.append(SignatureResult(mutable_copy(signature.protected), mutable_copy(signature.header), False))
-            continue
-        first_verified = first_verified or signature
-        thumbprint = _thumbprint(found) if embedded else None
-        results.append(
-            SignatureResult(mutable_copy(signature.protected), mutable_copy(signature.header), True, thumbprint)
+    outcomes = _jws_json.verify_each(
+        parsed, resolve, allowed, understood, allow_unprotected_alg, stop_early=require == "all"
+    )
+    results = tuple(
+        SignatureResult(
+            mutable_copy(signature.protected),
+            mutable_copy(signature.header),
+            found is not None,
+            embedded_thumbprint(found) if embedded and found is not None else None,
         )
-    if first_verified is None:
-        assert first_error is not None
-        raise first_error
-    return VerifiedJWS(mutable_copy(first_verified.protected), parsed.payload, tuple(results))
-
-
-def _verify_signature(  # noqa: PLR0917 - private, called once
-    signature: ParsedSignature,
-    payload_part: bytes,
-    allowed: frozenset[str],
-    understood: frozenset[str],
-    allow_unprotected_alg: bool,
-    resolve: Resolver,
-) -> Key:
-    from . import _jws_json  # the JSON serialization loads on first use
-
-    check_understood(signature.extensions, understood)
-    alg = _jws_json.signature_alg(signature, allowed, allow_unprotected_alg)
-    found = resolve(signature.joint, alg)
-    if not alg.verify(found, signing_input(signature.protected_segment, payload_part), signature.signature):
-        raise _compact.bad_signature()
-    return found
+        for signature, found in outcomes.results
+    )
+    if outcomes.first_verified is None:
+        assert outcomes.first_error is not None
+        raise outcomes.first_error
+    return VerifiedJWS(mutable_copy(outcomes.first_verified.protected), parsed.payload, results)
 
 
 def get_unverified_header(token: str | bytes, *, max_token_size: int = DEFAULT_MAX_TOKEN_SIZE) -> dict[str, Any]:

@@ -28,7 +28,7 @@ from ._cache import BoundedCache, memoize
 from ._claims import ClaimRules, check_claims, check_typ, is_number, numeric_date, to_seconds, to_timestamp
 from ._header import encode_header, mutable_copy, understood_extensions
 from ._json import dumps, loads_object
-from ._keyload import is_cacheable_text
+from ._memo import VERIFIER_CACHE_SIZE, VERIFIERS, recall, remember, snapshot  # noqa: F401 - VERIFIER_CACHE_SIZE is read as minijwt.jwt's
 from ._resolve import (
     AsyncResolver,
     KeyInput,
@@ -319,7 +319,7 @@ class JWTVerifier:
             raise _needs_adecode(self._key)
         parsed = _compact.parse(token, self._allowed, self._max_token_size, self._crit)
         header, alg = parsed[0], parsed[1]
-        _compact.check_signature(parsed, resolve(header, alg))
+        _compact.check_signature(alg, resolve(header, alg), parsed[2], parsed[3])
         return VerifiedJWT(mutable_copy(header), self._claims(parsed, now))
 
     async def adecode(self, token: str | bytes, *, now: float | dt.datetime | None = None) -> dict[str, Any]:
@@ -343,7 +343,7 @@ class JWTVerifier:
             key = await aresolve(header, alg)
         else:
             key = self._resolve(header, alg)  # type: ignore[misc]
-        _compact.check_signature(parsed, key)
+        _compact.check_signature(parsed[1], key, parsed[2], parsed[3])
         return self._claims(parsed, now)
 
     def _claims(self, parsed: _compact.ParsedCompact, now: float | dt.datetime | None) -> dict[str, Any]:
@@ -604,37 +604,11 @@ def _verifier(  # noqa: PLR0917 - positional: the hot path of decode()
     max_token_size: object,
     crit: object,
 ) -> JWTVerifier:
-    """The prepared verifier for a configuration, from the cache or new.
-
-    Looked up by the key (by value for text, by identity otherwise) and a
-    snapshot of every option, with the types of the numbers: leeway=True must
-    not find leeway=1's verifier.
-    """
-    text_key = type(key) is str or type(key) is bytes
-    try:
-        cache_key: tuple[object, ...] | None = (
-            key if text_key else id(key),
-            tuple(algorithms) if type(algorithms) is list else _freeze(algorithms),
-            audience if type(audience) is str or audience is None else _freeze(audience),
-            issuer if type(issuer) is str or issuer is None else _freeze(issuer),
-            subject,
-            require if type(require) is tuple else _freeze(require),
-            typ,
-            crit if type(crit) is tuple else _freeze(crit),
-            leeway,
-            max_age,
-            max_token_size,
-            type(leeway),
-            type(max_age),
-            type(max_token_size),
-        )
-        entry = _VERIFIERS.get(cache_key)
-    except TypeError:  # unhashable however frozen (a deque ...): no cache
-        cache_key, entry = None, None
-    # A text key is part of the cache key by value; any other key by id, which
-    # is only valid while the cached object is that very object.
-    if entry is not None and (text_key or entry[0] is key):
-        return entry[1]
+    """The prepared verifier for a configuration, from the memo or new (see ``_memo``)."""
+    snap = snapshot(key, algorithms, audience, issuer, subject, leeway, require, max_age, typ, max_token_size, crit)
+    found: JWTVerifier | None = recall(snap, key)
+    if found is not None:
+        return found
     verifier = JWTVerifier(
         key,  # type: ignore[arg-type]
         algorithms=algorithms,  # type: ignore[arg-type]
@@ -648,25 +622,12 @@ def _verifier(  # noqa: PLR0917 - positional: the hot path of decode()
         max_token_size=max_token_size,  # type: ignore[arg-type]
         crit=crit,  # type: ignore[arg-type]
     )
-    # A very long text key is never stored: the cache would pin it in memory.
-    if cache_key is not None and ((type(key) is not str and type(key) is not bytes) or is_cacheable_text(key)):
-        _VERIFIERS.put(cache_key, (key, verifier))
+    remember(snap, key, verifier)
     return verifier
 
 
 _parse = _compact.parse
 
 
-def _freeze(option: object) -> object:
-    # A snapshot of a list or set of names, so that the cache never sees a
-    # container change under it; the verifier treats it like the original.
-    if type(option) is list:
-        return tuple(option)
-    if type(option) is set:
-        return frozenset(option)
-    return option
-
-
-#: How many decode() configurations keep a prepared verifier.
-VERIFIER_CACHE_SIZE = 64
-_VERIFIERS: BoundedCache[tuple[object, JWTVerifier]] = BoundedCache("jwt.verifiers", VERIFIER_CACHE_SIZE)
+#: decode()'s memo, typed for this module (the same cache object).
+_VERIFIERS: BoundedCache[tuple[object, JWTVerifier]] = VERIFIERS

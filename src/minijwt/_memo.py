@@ -1,0 +1,90 @@
+"""decode()'s memo: the prepared verifier of each configuration, in one bounded cache.
+
+:func:`minijwt.decode` takes its options on every call; preparing them (the
+allowlist, the claim rules, the key and its resolver) is most of the work of
+a call, so the prepared :class:`~minijwt.JWTVerifier` is remembered, looked up
+by the key (by value for text, by identity otherwise) and a snapshot of every
+option, with the types of the numbers: ``leeway=True`` must not find
+``leeway=1``'s verifier. ``decode()`` writes the lookup out inline for its
+common case (the snapshot rules there must match :func:`snapshot`'s; a test
+holds them together).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._cache import BoundedCache
+from ._keyload import is_cacheable_text
+
+__all__ = ["VERIFIERS", "VERIFIER_CACHE_SIZE", "freeze", "remember", "snapshot"]
+
+#: How many decode() configurations keep a prepared verifier.
+VERIFIER_CACHE_SIZE = 64
+#: Cache key -> (the key object, its verifier). Typed precisely where it is used.
+VERIFIERS: BoundedCache[tuple[object, Any]] = BoundedCache("jwt.verifiers", VERIFIER_CACHE_SIZE)
+
+
+def freeze(option: object) -> object:
+    """A snapshot of a list or set of names, so that the cache never sees a container change under it."""
+    if type(option) is list:
+        return tuple(option)
+    if type(option) is set:
+        return frozenset(option)
+    return option
+
+
+def snapshot(  # noqa: PLR0917 - positional, as decode() passes them
+    key: object,
+    algorithms: object,
+    audience: object,
+    issuer: object,
+    subject: object,
+    leeway: object,
+    require: object,
+    max_age: object,
+    typ: object,
+    max_token_size: object,
+    crit: object,
+) -> tuple[object, ...] | None:
+    """The cache key of a configuration, or None when an option does not hash however frozen."""
+    text_key = type(key) is str or type(key) is bytes
+    snap = (
+        key if text_key else id(key),
+        tuple(algorithms) if type(algorithms) is list else freeze(algorithms),
+        audience if type(audience) is str or audience is None else freeze(audience),
+        issuer if type(issuer) is str or issuer is None else freeze(issuer),
+        subject,
+        require if type(require) is tuple else freeze(require),
+        typ,
+        crit if type(crit) is tuple else freeze(crit),
+        leeway,
+        max_age,
+        max_token_size,
+        type(leeway),
+        type(max_age),
+        type(max_token_size),
+    )
+    try:
+        hash(snap)
+    except TypeError:  # unhashable however frozen (a deque ...): no cache
+        return None
+    return snap
+
+
+def recall(snap: tuple[object, ...] | None, key: object) -> Any:
+    """The remembered verifier of a configuration, or None."""
+    if snap is None:
+        return None
+    entry = VERIFIERS.get(snap)
+    # A text key is part of the cache key by value; any other key by id, which
+    # is only valid while the cached object is that very object.
+    if entry is not None and (type(key) is str or type(key) is bytes or entry[0] is key):
+        return entry[1]
+    return None
+
+
+def remember(snap: tuple[object, ...] | None, key: object, verifier: object) -> None:
+    """Keep a new verifier; a very long text key is never stored (the cache would pin it in memory)."""
+    if snap is not None and ((type(key) is not str and type(key) is not bytes) or is_cacheable_text(key)):
+        VERIFIERS.put(snap, (key, verifier))
