@@ -29,6 +29,7 @@ EXPECTED = {
 def test_table_is_complete() -> None:
     assert set(ALGORITHMS) == EXPECTED
     assert set(SUPPORTED_ALGORITHMS) == EXPECTED
+    assert tuple(ALGORITHMS) == SUPPORTED_ALGORITHMS  # derived from the table, in its order
     for name, alg in ALGORITHMS.items():
         assert alg.name == name
 

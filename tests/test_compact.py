@@ -8,7 +8,7 @@ import pytest
 
 import minijwt
 from minijwt import DecodeError, InvalidAlgorithmError, InvalidOptionError, jws
-from minijwt._compact import DEFAULT_MAX_TOKEN_SIZE, as_text, check_max_token_size, parse, parse_jws, split
+from minijwt._compact import DEFAULT_MAX_TOKEN_SIZE, as_text, check_max_token_size, parse_jws, parse_jwt, split
 
 SECRET = b"0123456789abcdef0123456789abcdef"
 HS256 = frozenset({"HS256"})
@@ -25,11 +25,11 @@ def test_a_token_of_exactly_the_maximum_size_is_accepted_and_one_more_character_
 ) -> None:
     text: str | bytes = token if kind is str else token.encode()
     size = len(token)
-    assert parse(text, HS256, size)[4] == b"payload"
+    assert parse_jwt(text, HS256, size)[4] == b"payload"
     assert parse_jws(text, HS256, size, frozenset(), None)[4] == b"payload"
     assert as_text(text, size) == token
     with pytest.raises(DecodeError, match=f"longer than the limit of {size - 1}"):
-        parse(text, HS256, size - 1)
+        parse_jwt(text, HS256, size - 1)
     with pytest.raises(DecodeError, match=f"longer than the limit of {size - 1}"):
         parse_jws(text, HS256, size - 1, frozenset(), None)
     with pytest.raises(DecodeError, match="longer than the limit"):
@@ -99,7 +99,7 @@ def test_other_shapes_are_explained(text: str, error_text: str) -> None:
     with pytest.raises(DecodeError, match=error_text):
         split(text)
     with pytest.raises(DecodeError, match=error_text):
-        parse(text, HS256, 1000)
+        parse_jwt(text, HS256, 1000)
     with pytest.raises(DecodeError, match=error_text):
         parse_jws(text, HS256, 1000, frozenset(), None)
 
@@ -128,17 +128,17 @@ def test_the_algorithm_is_checked_before_the_signature_and_payload(token: str) -
     header, _, _ = token.split(".")
     for broken in (f"{header}.e30.!!", f"{header}.!!.AAAA"):
         with pytest.raises(InvalidAlgorithmError, match="not in the allowed"):
-            parse(broken, frozenset({"HS384"}), 1000)
+            parse_jwt(broken, frozenset({"HS384"}), 1000)
         with pytest.raises(InvalidAlgorithmError, match="not in the allowed"):
             parse_jws(broken, frozenset({"HS384"}), 1000, frozenset(), None)
         with pytest.raises(DecodeError):
-            parse(broken, HS256, 1000)
+            parse_jwt(broken, HS256, 1000)
 
 
 def test_the_signing_input_is_the_header_and_payload_segments(token: str) -> None:
     header, payload, _ = token.split(".")
     expected = f"{header}.{payload}".encode()
-    assert parse(token, HS256, 1000)[2] == expected
+    assert parse_jwt(token, HS256, 1000)[2] == expected
     assert parse_jws(token, HS256, 1000, frozenset(), None)[2] == expected
 
 
@@ -150,12 +150,12 @@ def test_a_header_longer_than_the_cache_limit_is_parsed_every_time() -> None:
     assert len(header) > HEADER_CACHE_MAX_LENGTH
     minijwt.clear_caches()
     for _ in range(2):
-        assert parse(token, HS256, 10_000)[0]["kid"] == "k" * HEADER_CACHE_MAX_LENGTH
+        assert parse_jwt(token, HS256, 10_000)[0]["kid"] == "k" * HEADER_CACHE_MAX_LENGTH
         assert parse_jws(token, HS256, 10_000, frozenset(), None)[4] == b"payload"
         assert jws.verify(token, SECRET, algorithms=["HS256"]) == b"payload"
     assert minijwt.cache_info()["header.parse"].size == 0
     with pytest.raises(InvalidAlgorithmError, match="not in the allowed"):
-        parse(token, frozenset({"HS384"}), 10_000)
+        parse_jwt(token, frozenset({"HS384"}), 10_000)
     broken = header[:-2] + "!!." + token.split(".", 1)[1]
     with pytest.raises(DecodeError, match="header"):
-        parse(broken, HS256, 10_000)
+        parse_jwt(broken, HS256, 10_000)

@@ -2,10 +2,10 @@
 
 Verifying is split in two around the key lookup, so that the lookup, the only
 step that may wait for I/O, can be awaited by the async path:
-:func:`parse` (size, shape, base64url, the header and its ``alg`` against the
+:func:`parse_jwt` (size, shape, base64url, the header and its ``alg`` against the
 allowlist) → the caller resolves the key → :func:`check_signature`.
 
-:func:`parse` is the JWT path: the payload is attached and base64url-encoded.
+:func:`parse_jwt` is the JWT path: the payload is attached and base64url-encoded.
 :func:`parse_jws` also takes a detached payload (RFC 7515 Appendix F) and an
 unencoded one (RFC 7797).
 """
@@ -37,8 +37,8 @@ __all__ = [
     "bad_signature",
     "check_max_token_size",
     "check_signature",
-    "parse",
     "parse_jws",
+    "parse_jwt",
     "shape_error",
     "sign",
     "sign_jws",
@@ -136,7 +136,7 @@ def _first_header(token: str) -> dict[str, Any] | None:
         return None
 
 
-def parse(
+def parse_jwt(
     token: object, allowed: frozenset[str], max_token_size: int, understood: frozenset[str] = _NOTHING
 ) -> ParsedCompact:
     """Check a compact JWS with an attached, encoded payload (a JWT) up to, not including, its signature.
@@ -183,7 +183,7 @@ def parse_jws(
     understood: frozenset[str],
     detached: bytes | None,
 ) -> ParsedCompact:
-    """:func:`parse` for any compact JWS: detached (RFC 7515 Appendix F) or unencoded (RFC 7797) payloads too.
+    """:func:`parse_jwt` for any compact JWS: detached (RFC 7515 Appendix F) or unencoded (RFC 7797) payloads too.
 
     Args:
         token: The compact JWS.
@@ -194,9 +194,9 @@ def parse_jws(
             payload segment must then be empty.
 
     Raises:
-        DecodeError: As :func:`parse`; or a payload is given and the token
+        DecodeError: As :func:`parse_jwt`; or a payload is given and the token
             carries one too; or an unencoded attached payload is not ASCII.
-        InvalidAlgorithmError: As :func:`parse`.
+        InvalidAlgorithmError: As :func:`parse_jwt`.
     """
     text = token if type(token) is str and len(token) <= max_token_size else as_text(token, max_token_size)
     try:

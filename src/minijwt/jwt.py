@@ -317,7 +317,7 @@ class JWTVerifier:
         resolve = self._resolve
         if resolve is None:
             raise _needs_adecode(self._key)
-        parsed = _compact.parse(token, self._allowed, self._max_token_size, self._crit)
+        parsed = _compact.parse_jwt(token, self._allowed, self._max_token_size, self._crit)
         header, alg = parsed[0], parsed[1]
         _compact.check_signature(alg, resolve(header, alg), parsed[2], parsed[3])
         return VerifiedJWT(mutable_copy(header), self._claims(parsed, now))
@@ -336,7 +336,7 @@ class JWTVerifier:
             >>> asyncio.run(verifier.adecode(minijwt.encode({"sub": "a"}, key)))
             {'sub': 'a'}
         """
-        parsed = _compact.parse(token, self._allowed, self._max_token_size, self._crit)
+        parsed = _compact.parse_jwt(token, self._allowed, self._max_token_size, self._crit)
         header, alg = parsed[0], parsed[1]
         aresolve = self._aresolve
         if aresolve is not None:
@@ -626,7 +626,7 @@ def _verifier(  # noqa: PLR0917 - positional: the hot path of decode()
     return verifier
 
 
-_parse = _compact.parse
+_parse = _compact.parse_jwt
 
 
 #: decode()'s memo, typed for this module (the same cache object).
