@@ -74,10 +74,11 @@ def __getattr__(name: str) -> object:
     return value
 
 
-#: The names of every supported signature algorithm, in the table's order: a
-#: plain tuple for code that wants only the names (PyJWT users know the
-#: spelling). Derived from :data:`ALGORITHMS`, the table itself (name ->
-#: :class:`Algorithm` row), so a new row appears in both.
+#: The names of every supported signature algorithm, in the table's order.
+#:
+#: A plain tuple for code that wants only the names (PyJWT users know the
+#: spelling), derived from :data:`ALGORITHMS`, the table itself (each name
+#: with its :class:`Algorithm` row), so a new row appears in both.
 SUPPORTED_ALGORITHMS: tuple[str, ...] = tuple(ALGORITHMS)
 
 __all__ = [
