@@ -94,14 +94,14 @@ OWN_TESTS = {
     "_header": ["tests/test_jws.py"],
     "_compact": ["tests/test_jws.py"],
     "_claims": ["tests/test_jwt.py"],
-    "_keytext": ["tests/test_keys.py"],
-    "_keyload": ["tests/test_keys.py"],
+    "_keytext": ["tests/test_key_files.py", "tests/test_keyload.py"],
+    "_keyload": ["tests/test_key_files.py", "tests/test_keytext.py"],
     "_jwk_members": ["tests/test_jwk.py"],
     "_jwks_state": ["tests/remote/test_jwks_state.py"],
     "_bearer": ["tests/web/test_bearer.py"],
 }
 # Exceptions that do not end in "Error" and whose first argument is a message.
-MESSAGE_EXCEPTIONS = {"_Rejected", "MalformedRequest", "_Revoked"}
+MESSAGE_EXCEPTIONS = {"_Rejected", "MalformedRequest", "MalformedRequestError", "_Revoked"}
 # Functions that only build message text.
 MESSAGE_FUNCTIONS = {"_when", "_ago", "_short", "_without_article", "_malformed_because"}
 
