@@ -17,6 +17,7 @@ extensions = [
     "sphinx.ext.napoleon",
     "sphinx.ext.doctest",
     "sphinx.ext.viewcode",
+    "myst_parser",  # the changelog is Markdown (CHANGELOG.md), rendered in the docs as it is
 ]
 
 # Google-style docstrings; attributes as fields, so dataclass fields are not

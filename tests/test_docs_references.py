@@ -32,3 +32,14 @@ def test_named_guards_exist(document: str) -> None:
     missing = [f"{file}::{name}" for file, name in qualified if name not in functions.get(file, set())]
     missing += sorted(name for name in bare if name not in everywhere)
     assert missing == []
+
+
+def test_the_documentation_has_its_four_parts_and_renders_the_changelog() -> None:
+    index = (ROOT / "docs" / "index.rst").read_text(encoding="utf-8")
+    captions = re.findall(r":caption: (.+)", index)
+    assert captions == ["Tutorial", "How-to guides", "Reference", "Explanation"]
+    pages = {page.stem for page in (ROOT / "docs").glob("*.rst")} - {"index"}
+    listed = set(re.findall(r"^   ([a-z_\-/]+)$", index, re.MULTILINE))
+    assert pages <= {page.split("/")[0] for page in listed}, "a page of docs/ is in no part"
+    changelog = (ROOT / "docs" / "changelog.rst").read_text(encoding="utf-8")
+    assert ".. include:: ../CHANGELOG.md" in changelog
