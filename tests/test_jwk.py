@@ -520,6 +520,56 @@ def test_lookup_does_not_scan_large_sets(monkeypatch: pytest.MonkeyPatch) -> Non
     assert calls == 1
 
 
+def test_select_by_kid_is_the_kid_rule_of_select_for_any_algorithm() -> None:
+    """One kid rule: keys that may not verify are never chosen; different keys sharing a kid need the alg."""
+    _, ec_key = _es_key("shared")
+    rsa_key = JWK.from_key(private_key_for("RS256").public_key(), kid="shared")
+    private = private_key_for("RS256")
+    rs = JWK.from_key(private.public_key(), kid="same", alg="RS256")
+    ps = JWK.from_key(private.public_key(), kid="same", alg="PS256")
+    encryption = JWK.from_key(private_key_for("RS256").public_key(), kid="enc", use="enc")
+    keys = JWKSet([ec_key, rsa_key, rs, ps, encryption])
+    assert keys.select_by_kid("same") is rs  # one key material, two algorithms: not ambiguous
+    assert keys.select({"kid": "shared"}, "ES256") is ec_key  # the alg tells them apart
+    with pytest.raises(KeyNotFoundError, match="several keys share"):
+        keys.select_by_kid("shared")
+    with pytest.raises(KeyNotFoundError, match="cannot verify"):
+        keys.select_by_kid("enc")
+    assert keys.get("enc") is encryption  # get is a plain lookup, no verification rule
+    for missing in ("nope", 5, None, ["same"]):
+        with pytest.raises(KeyNotFoundError):
+            keys.select_by_kid(missing)  # type: ignore[arg-type]
+
+
+def test_resolve_key_remembers_answers_and_never_refusals(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A repeated lookup is a memo read; the memo holds answers only, so it stays bounded by the set."""
+    signer, key = _es_key("k1")
+    keys = JWKSet([key])
+    es256 = minijwt.ALGORITHMS["ES256"]
+    selected = 0
+    original = JWKSet.select
+
+    def counting(self: JWKSet, header: Any, alg: Any) -> JWK:
+        nonlocal selected
+        selected += 1
+        return original(self, header, alg)
+
+    monkeypatch.setattr(JWKSet, "select", counting)
+    for header in ({"kid": "k1"}, {"kid": "k1"}, {}, {"kid": None}):
+        assert keys.resolve_key(header, es256) is key.key
+    assert selected == 2  # once for "k1", once for no kid
+    for hostile in ({"kid": "k2"}, {"kid": ["k1"]}, {"kid": {"k": 1}}, {"kid": 7}):
+        for _ in range(2):
+            with pytest.raises(KeyNotFoundError):
+                keys.resolve_key(hostile, es256)
+    with pytest.raises(KeyNotFoundError):
+        keys.resolve_key({"kid": "k1"}, minijwt.ALGORITHMS["RS256"])
+    assert selected == 2 + 9
+    assert keys._resolved == {"k1": {"ES256": key.key}, None: {"ES256": key.key}}
+    token = jws.sign(b"x", signer, "ES256", headers={"kid": "k1"})
+    assert jws.verify(token, keys, algorithms=["ES256"]) == b"x"
+
+
 def test_interop_with_jwcrypto_and_pyjwt() -> None:
     from jwcrypto import jwk as jc_jwk
     from jwt import PyJWK

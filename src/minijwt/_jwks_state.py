@@ -36,9 +36,8 @@ from __future__ import annotations
 
 import enum
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
-from ._keys import Key
 from .jwk import JWKSet
 
 __all__ = [
@@ -132,11 +131,9 @@ class State:
         fetches: How many fetches were started.
         last_attempt: When the last fetch started.
         in_flight: Whether a fetch is in progress.
-        chosen: The keys :meth:`~minijwt.JWKSet.select` chose from this set,
-            by ``kid`` (or ``None``) and algorithm name, so that a lookup
-            answered before is a dictionary read. The set and its keys are
-            immutable, so an answer never changes; only successful choices
-            are kept, so it holds at most (keys + 1) x algorithms entries.
+
+    The set remembers its own answers (:meth:`~minijwt.JWKSet.resolve_key`),
+    so a state holds nothing that changes.
     """
 
     keys: JWKSet = EMPTY
@@ -148,7 +145,6 @@ class State:
     fetches: int = 0
     last_attempt: float = -math.inf
     in_flight: bool = False
-    chosen: dict[str | None, dict[str, Key]] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,7 +287,6 @@ def _held(state: State, policy: Policy, keys: JWKSet, *, fetched_at: float, fres
     ahead = min(policy.refresh_ahead, window / 2)
     return replace(
         state,
-        chosen={},  # a new set: nothing chosen from it yet
         keys=keys,
         fetched_at=fetched_at,
         fresh_until=fresh_until,

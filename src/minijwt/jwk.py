@@ -442,7 +442,7 @@ class JWKSet(_BuiltinKeySource):
     asymmetric ones.
     """
 
-    __slots__ = ("_by_alg", "_by_kid", "_keys", "skipped")
+    __slots__ = ("_by_alg", "_by_kid", "_keys", "_resolved", "skipped")
 
     #: The keys this source answers with always fit the token's algorithm.
     answers_fitting_keys: ClassVar[bool] = True
@@ -487,6 +487,11 @@ class JWKSet(_BuiltinKeySource):
         self._by_alg: dict[str, tuple[JWK, ...]] = {
             name: tuple(jwk for jwk in self._keys if name in jwk._verifies) for name in ALGORITHMS
         }
+        # resolve_key's answers, by kid (or None) and algorithm name. The set
+        # and its keys are immutable, so an answer never changes; only answers
+        # are kept (a refusal is not), so it holds at most (kids + 1) x
+        # algorithms entries, however many tokens ask.
+        self._resolved: dict[str | None, dict[str, Key]] = {}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> JWKSet:
@@ -581,28 +586,65 @@ class JWKSet(_BuiltinKeySource):
                 f"token has no 'kid' and {len(candidates)} keys in the set could verify {alg.name}; "
                 "the token must name its key"
             )
+        return self._with_kid(kid, alg)
+
+    def select_by_kid(self, kid: str) -> JWK:
+        """Choose the key with this ``kid`` that can verify signatures, for any algorithm.
+
+        The rule of :meth:`select` for a ``kid`` alone: keys whose ``use``
+        or ``key_ops`` forbid verifying are never chosen. Different keys may
+        share a ``kid`` when their types differ (RFC 7517 §4.5); then only
+        the token's ``alg`` tells them apart, and :meth:`select` is the way.
+
+        Raises:
+            KeyNotFoundError: No key with this ``kid`` can verify, or several
+                different ones can.
+
+        Example:
+            >>> import minijwt
+            >>> keys = minijwt.JWKSet([minijwt.JWK.generate("ES256", kid="k1").public()])
+            >>> keys.select_by_kid("k1").kid
+            'k1'
+        """
+        return self._with_kid(kid, None)
+
+    def _with_kid(self, kid: object, alg: Algorithm | None) -> JWK:
+        """The one rule choosing a key by ``kid``: the key with it that can verify ``alg`` (any when ``None``)."""
         if not isinstance(kid, str):
-            raise KeyNotFoundError("token 'kid' header must be a string")
+            raise KeyNotFoundError("a 'kid' must be a string")
         keys = self._by_kid.get(kid)
         if not keys:
-            raise KeyNotFoundError("no key in the set has the token's 'kid'")
-        for jwk in keys:
-            if jwk.can_verify(alg):
-                return jwk
-        raise KeyNotFoundError(f"the key with the token's 'kid' cannot verify {alg.name}")
+            raise KeyNotFoundError("no key in the set has this 'kid'")
+        if alg is not None:
+            # The set refused different keys sharing a kid and an algorithm: the first that fits is the one.
+            for jwk in keys:
+                if jwk.can_verify(alg):
+                    return jwk
+            raise KeyNotFoundError(f"the key with this 'kid' cannot verify {alg.name}")
+        verifying = [jwk for jwk in keys if jwk._verifies]
+        if not verifying:
+            raise KeyNotFoundError("the key with this 'kid' cannot verify signatures")
+        if len({jwk.thumbprint() for jwk in verifying}) > 1:
+            raise KeyNotFoundError("several keys share this 'kid'; choose by the token's 'alg' (select)")
+        return verifying[0]
 
     def resolve_key(self, header: Mapping[str, Any], alg: Algorithm) -> Key:
         """The :class:`~minijwt.KeySource` method: the key :meth:`select` chooses.
 
+        An answer is remembered, so a token naming a key asked for before
+        costs two dictionary reads.
+
         Raises:
             KeyNotFoundError: No key fits, or (without ``kid``) several do.
         """
+        try:
+            return self._resolved[header.get("kid")][alg.name]
+        except (KeyError, TypeError):  # not asked before, or a kid no dict can hold
+            key = self.select(header, alg).key
         kid = header.get("kid")
-        if type(kid) is str:  # the common case, one dictionary lookup
-            keys = self._by_kid.get(kid)
-            if keys is not None and len(keys) == 1 and keys[0].can_verify(alg):
-                return keys[0].key
-        return self.select(header, alg).key
+        if type(kid) is str or kid is None:  # as the parser makes them (not a str subclass of its own)
+            self._resolved.setdefault(kid, {})[alg.name] = key
+        return key
 
     def can_serve(self, allowed: frozenset[str]) -> bool:
         """Whether some key of the set can verify one of the ``allowed`` algorithms.

@@ -287,53 +287,30 @@ def _whole_set(keys: JWKSet) -> JWKSet:
     return keys
 
 
-def _by_kid(kid: object) -> Callable[[JWKSet], JWK]:
-    def pick(keys: JWKSet) -> JWK:
-        if not isinstance(kid, str):
-            raise KeyNotFoundError("a 'kid' must be a string")
-        # Only keys that may verify something: never a 'use: enc' key, nor one whose key_ops lack 'verify'.
-        matches = [jwk for jwk in keys if jwk.kid == kid and any(jwk.can_verify(r) for r in ALGORITHMS.values())]
-        if not matches:
-            raise KeyNotFoundError("no key in the set has this 'kid'")
-        if len({jwk.thumbprint() for jwk in matches}) > 1:
-            raise KeyNotFoundError(
-                "several keys share this 'kid'; choose by the token's 'alg' (get_signing_key_from_jwt)"
-            )
-        return matches[0]
-
-    return pick
+def _by_kid(kid: str) -> Callable[[JWKSet], JWK]:
+    return lambda keys: keys.select_by_kid(kid)
 
 
-def _by_header(header: Mapping[str, Any], alg: Algorithm) -> Callable[[JWKSet], JWK]:
-    return lambda keys: keys.select(header, alg)
+def _by_header(header: Mapping[str, Any], alg: Algorithm) -> Callable[[JWKSet], Key]:
+    return lambda keys: keys.resolve_key(header, alg)
 
 
 def _fresh_choice(state: State, header: Mapping[str, Any], alg: Algorithm) -> Key | None:
     """The key for a token from a fresh held set, or None to take the slow path.
 
-    JWKSet.select's answer for a ``kid`` (or none) and an algorithm never
-    changes for one set, so it is remembered in the state: a repeated lookup
-    is two dictionary reads and allocates nothing.
+    The set remembers its answers (JWKSet.resolve_key): a repeated lookup is
+    two dictionary reads and allocates nothing.
     """
-    kid = header.get("kid")
-    if kid is not None and type(kid) is not str:
-        return None  # select explains the refusal on the slow path
-    by_alg = state.chosen.get(kid)
-    if by_alg is not None:
-        key = by_alg.get(alg.name)
-        if key is not None:
-            return key
     try:
-        key = state.keys.select(header, alg).key
+        return state.keys.resolve_key(header, alg)
     except KeyNotFoundError:
         return None
-    state.chosen.setdefault(kid, {})[alg.name] = key
-    return key
 
 
 def _token_lookup(token: str | bytes) -> Callable[[JWKSet], JWK]:
     header = get_unverified_header(token)  # only to choose the key; the caller verifies
-    return _by_header(header, get_algorithm(header.get("alg")))
+    alg = get_algorithm(header.get("alg"))
+    return lambda keys: keys.select(header, alg)
 
 
 @dataclass(frozen=True, slots=True)
@@ -873,15 +850,14 @@ class JWKSClient(_ClientBase):
             JWKSFetchError: No usable key set is held and none could be fetched.
         """
         state = self._state
-        # The hot path: a fresh set whose choice for this kid and alg is
-        # remembered: two dictionary reads, no lock, no decision.
+        # The hot path: a fresh set, which remembers its answer for this kid
+        # and alg: two dictionary reads, no lock, no decision.
         if self._clock() < state.quiet_until:
-            kid = header.get("kid")
-            by_alg = state.chosen.get(kid) if type(kid) is str or kid is None else None
-            key = by_alg.get(alg.name) if by_alg is not None else None
-            if key is not None or (key := _fresh_choice(state, header, alg)) is not None:
-                return key
-        return self._lookup(_by_header(header, alg)).key
+            try:
+                return state.keys.resolve_key(header, alg)
+            except KeyNotFoundError:
+                pass  # perhaps a new key: the slow path decides
+        return self._lookup(_by_header(header, alg))
 
     async def aresolve_key(self, header: Mapping[str, Any], alg: Algorithm) -> Key:
         """The async key source method, for :func:`minijwt.adecode` and async middleware.
@@ -1104,7 +1080,7 @@ class AsyncJWKSClient(_ClientBase):
             key = _fresh_choice(state, header, alg)
             if key is not None:
                 return key
-        return (await self._lookup(_by_header(header, alg))).key
+        return await self._lookup(_by_header(header, alg))
 
     async def get_signing_key(self, kid: str) -> JWK:
         """The key with this ``kid`` that can verify signatures (see :meth:`JWKSClient.get_signing_key`)."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 import minijwt
@@ -176,3 +178,13 @@ def test_the_cooldown_holds_even_when_freshness_ends_first() -> None:
     assert rules.decide(state, POLICY, 15.0, found=True) is Action.ANSWER
     assert rules.decide(state, POLICY, 29.9, found=True) is Action.ANSWER
     assert rules.decide(state, POLICY, 30.0, found=True) is Action.FETCH
+
+
+def test_a_state_is_an_immutable_value() -> None:
+    """Every member of State is compared and hashed: nothing in it changes once it is made (no memo)."""
+    state = failing(fetched(), 300.0)
+    assert all(member.compare and member.hash is not False for member in dataclasses.fields(State))
+    assert hash(state) == hash(dataclasses.replace(state))
+    assert state == failing(fetched(), 300.0)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        state.fetches = 0  # type: ignore[misc]
