@@ -758,8 +758,14 @@ def test_embedded_jwk_refusals_of_shape_and_algorithm() -> None:
 
 @pytest.mark.parametrize("algorithms", [["HS256"], ["ES256", "HS512"], [], "none"])
 def test_embedded_jwk_takes_asymmetric_algorithms_only(algorithms: Any) -> None:
-    with pytest.raises(InvalidOptionError):
+    with pytest.raises(InvalidOptionError) as refused:
         EmbeddedJWK(algorithms=algorithms)
+    hmac = [name for name in algorithms if name.startswith("HS")] if isinstance(algorithms, list) else []
+    if hmac:  # the message says which algorithm would need the secret to travel
+        assert str(refused.value) == (
+            f"EmbeddedJWK takes asymmetric algorithms only: {', '.join(hmac)} would need the secret "
+            "to travel with the message"
+        )
 
 
 def test_embedded_jwk_is_never_the_default() -> None:

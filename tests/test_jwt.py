@@ -491,6 +491,50 @@ def test_decode_reuses_the_prepared_verifier(builds: list[None]) -> None:
     assert minijwt.jwt.VERIFIER_CACHE_SIZE == 64
 
 
+def test_decode_complete_and_adecode_reuse_the_prepared_verifier(builds: list[None]) -> None:
+    # Through the memo's own lookup (_memo.recall), not decode()'s inline one.
+    import asyncio
+
+    text = "another-secret-of-at-least-32-bytes"
+    token = minijwt.encode({}, text)
+    for _ in range(3):  # an equal str, a new object each time
+        assert minijwt.decode_complete(token, "".join([text]), algorithms=["HS256"]).claims == {}
+    assert len(builds) == 1
+    for _ in range(3):  # equal bytes, a new object each time
+        assert asyncio.run(minijwt.adecode(token, bytes(bytearray(text.encode())), algorithms=["HS256"])) == {}
+    assert len(builds) == 2
+    private, public = signing_and_verifying_key("ES256")
+    es_token = minijwt.encode({}, private, "ES256")
+    for _ in range(3):  # the same key object
+        assert minijwt.decode_complete(es_token, public, algorithms=["ES256"]).claims == {}
+    assert len(builds) == 3
+    other_private, other_public = signing_and_verifying_key("ES384")
+    other_token = minijwt.encode({}, other_private, "ES384")
+    for _ in range(3):  # two key objects in turn: each keeps its own verifier
+        assert minijwt.decode_complete(es_token, public, algorithms=["ES256"]).claims == {}
+        assert minijwt.decode_complete(other_token, other_public, algorithms=["ES384"]).claims == {}
+    assert len(builds) == 4
+    with_audience = minijwt.encode({"aud": "api"}, text)
+    for _ in range(3):  # a set of audiences is snapshot, so it is cached too
+        assert minijwt.decode_complete(with_audience, text, algorithms=["HS256"], audience={"api"}).claims
+
+    assert len(builds) == 5
+
+
+def test_an_unhashable_key_source_is_cached_by_identity(builds: list[None]) -> None:
+    class Source:
+        __hash__ = None  # type: ignore[assignment] # an object without a hash: only its id can name it
+
+        def resolve_key(self, header: Any, alg: Any) -> minijwt.SecretKey:
+            return minijwt.SecretKey(KEY)
+
+    source = Source()
+    token = minijwt.encode({}, KEY)
+    for _ in range(3):
+        assert minijwt.decode_complete(token, source, algorithms=["HS256"]).claims == {}
+    assert len(builds) == 1
+
+
 def test_decode_cache_never_confuses_options_or_keys() -> None:
     token = minijwt.encode({"aud": "api"}, KEY)
     audience = ["api"]

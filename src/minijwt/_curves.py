@@ -87,5 +87,5 @@ def okp_curve_of(public: object) -> Curve | None:
 
 def curve_names(kty: str) -> str:
     """The JOSE names of a key type's curves, for messages: ``"P-256, P-384 or P-521"``."""
-    names = [row.crv for row in CURVES.values() if row.kty == kty]
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+    names = [row.crv for row in CURVES.values() if row.kty == kty]  # each key type has several
+    return f"{', '.join(names[:-1])} or {names[-1]}"

@@ -28,7 +28,8 @@ from ._cache import BoundedCache, memoize
 from ._claims import ClaimRules, check_claims, check_typ, is_number, numeric_date, to_seconds, to_timestamp
 from ._header import encode_header, mutable_copy, understood_extensions
 from ._json import dumps, loads_object
-from ._memo import VERIFIER_CACHE_SIZE, VERIFIERS, recall, remember, snapshot  # noqa: F401 - VERIFIER_CACHE_SIZE is read as minijwt.jwt's
+from ._memo import VERIFIER_CACHE_SIZE as VERIFIER_CACHE_SIZE  # noqa: PLC0414 - re-exported: minijwt.jwt's
+from ._memo import VERIFIERS, recall, remember, snapshot
 from ._resolve import (
     AsyncResolver,
     KeyInput,
