@@ -30,13 +30,30 @@ import urllib.request
 from collections.abc import Mapping
 
 from ._cache import memoize
-from .errors import JWKSFetchError
+from .errors import InvalidOptionError, JWKSFetchError
 
-__all__ = ["FetchResult", "cache_lifetime", "check_url", "is_loopback", "stdlib_fetch"]
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "DEFAULT_TIMEOUT",
+    "FetchResult",
+    "cache_lifetime",
+    "check_answer",
+    "check_url",
+    "is_loopback",
+    "status_error",
+    "stdlib_fetch",
+    "url_option",
+]
 
 #: What a fetch returns: the status code, the response headers (lower-case
 #: names) and the body.
 FetchResult = tuple[int, dict[str, str], bytes]
+
+#: Seconds for one whole exchange (connect, headers, body), unless the client says otherwise.
+DEFAULT_TIMEOUT = 5.0
+#: The largest body accepted, unless the client says otherwise: a JWK Set of a
+#: hundred RSA keys is well under it.
+DEFAULT_MAX_BYTES = 1_048_576
 
 _CHUNK = 16384
 _ACCEPT = "application/jwk-set+json, application/json;q=0.9"
@@ -101,6 +118,29 @@ def check_url(url: str, *, allow_http: bool) -> None:
         raise _insecure("the URL has no host")
     if parts.scheme == "http" and not allow_http and not is_loopback(parts.hostname):
         raise _insecure("refusing to fetch keys over plain http from a host that is not loopback")
+
+
+def url_option(value: object, *, allow_http: bool, name: str) -> str:
+    """A URL given as the option ``name``, checked as :func:`check_url` checks it before each fetch.
+
+    Raises:
+        InvalidOptionError: Not a string, or a URL keys may not come from
+            (the message names the option: a mistake in the configuration,
+            found before any request).
+
+    Example:
+        >>> url_option("http://issuer.example/jwks", allow_http=False, name="url")
+        Traceback (most recent call last):
+        ...
+        minijwt.errors.InvalidOptionError: url: refusing to fetch keys over plain http from a host that is not loopback
+    """
+    if not isinstance(value, str):
+        raise InvalidOptionError(f"{name} must be a string")
+    try:
+        check_url(value, allow_http=allow_http)
+    except JWKSFetchError as exc:
+        raise InvalidOptionError(f"{name}: {exc.message}") from None
+    return value
 
 
 def _insecure(message: str) -> JWKSFetchError:
@@ -311,6 +351,42 @@ def _read_body(response: http.client.HTTPResponse, sock: socket.socket, deadline
         if total > max_bytes:
             raise too_large  # no Content-Length (chunked), or more than it said
         chunks.append(chunk)
+
+
+# --- what a fetch answered ------------------------------------------------------
+
+
+def check_answer(answer: object, max_bytes: int) -> FetchResult:
+    """What a fetch function returned, checked, with the header names in lower case.
+
+    Raises:
+        JWKSFetchError: Not ``(int, mapping, bytes)`` (reason ``"network"``),
+            or a body longer than ``max_bytes`` (``"too_large"``), whoever
+            fetched it.
+    """
+    if not isinstance(answer, tuple) or len(answer) != 3:
+        raise JWKSFetchError("the fetch function must return (status, headers, body)", reason="network")
+    status, headers, body = answer
+    if type(status) is not int or not isinstance(headers, Mapping) or not isinstance(body, bytes):
+        raise JWKSFetchError("the fetch function must return (int, mapping, bytes)", reason="network")
+    if len(body) > max_bytes:
+        raise JWKSFetchError(f"the answer is larger than {max_bytes} bytes", reason="too_large")
+    return status, {str(name).lower(): str(value) for name, value in headers.items()}, body
+
+
+def status_error(status: int) -> JWKSFetchError:
+    """The failure for an answer whose status is not 200.
+
+    Example:
+        >>> status_error(302).reason, status_error(503).reason
+        ('redirect', 'status')
+    """
+    if 300 <= status < 400:
+        # Never followed: a redirect could lead to keys from anywhere.
+        return JWKSFetchError(
+            f"the server answered with a redirect ({status}), which is not followed", reason="redirect"
+        )
+    return JWKSFetchError(f"the server answered with status {status}", reason="status")
 
 
 # --- caching ---------------------------------------------------------------------

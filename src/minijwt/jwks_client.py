@@ -20,6 +20,8 @@ What they guarantee:
 
 The cache, cooldown and staleness rules are in the private module
 ``minijwt._jwks_state``; the remote JWK Sets how-to lays them out on a timeline.
+Reading a published set is ``_jwks_parse``'s, finding it from the issuer's
+metadata ``_discovery``'s, and which key a token gets :class:`~minijwt.JWKSet`'s.
 
 Example:
     >>> import minijwt
@@ -43,16 +45,24 @@ import os
 import re
 import threading
 import time
-import urllib.parse
 from collections.abc import Awaitable, Callable, Generator, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol, Self, TypeVar, cast
 
 from . import _jwks_state as rules
-from ._algorithms import ALGORITHMS, Algorithm, get_algorithm
-from ._http import FetchResult, cache_lifetime, check_url, safe_url, stdlib_fetch
-from ._json import loads
-from ._jwk_members import PRIVATE_MEMBERS
+from ._algorithms import Algorithm, get_algorithm
+from ._discovery import check_issuer, discover
+from ._http import (
+    FetchResult,
+    cache_lifetime,
+    check_answer,
+    check_url,
+    safe_url,
+    status_error,
+    stdlib_fetch,
+    url_option,
+)
+from ._jwks_parse import jwks_from_object, parse_jwks
 from ._jwks_state import (
     DEFAULT_CACHE_TTL,
     DEFAULT_MAX_STALE,
@@ -66,8 +76,8 @@ from ._jwks_state import (
 )
 from ._keys import Key
 from ._resolve import _BuiltinKeySource
-from .errors import DecodeError, InvalidKeyError, InvalidOptionError, JWKSFetchError, KeyNotFoundError
-from .jwk import JWK, JWKSet, SkippedKey
+from .errors import InvalidOptionError, JWKSFetchError, KeyNotFoundError
+from .jwk import JWK, JWKSet
 from .jws import get_unverified_header
 
 __all__ = ["AsyncFetch", "AsyncJWKSClient", "Fetch", "JWKSClient", "JWKSStatus", "parse_jwks"]
@@ -76,31 +86,10 @@ _log = logging.getLogger("minijwt")
 
 T = TypeVar("T")
 
-# Members that only a private or symmetric JWK has (RFC 7518 §6.2.2, §6.3.2, §6.4; RFC 8037 §2).
 # RFC 9110 §5.1: a header name is a token.
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 # A joiner's wait beyond the fetch's own timeouts, in seconds, before giving up.
 _GRACE = 1.0
-
-
-#: The longest issuer from a discovery document quoted in a message.
-_SHOWN_ISSUER_LENGTH = 200
-
-
-def _issuer_named(value: object) -> str:
-    """What a discovery document's ``issuer`` member is, in words safe for a log line.
-
-    The document comes from the network: the value is quoted with :func:`repr`
-    (which escapes line breaks and other control characters, so it cannot
-    forge a log line) and cut to a sane length.
-    """
-    if value is None:
-        return "no issuer"
-    if not isinstance(value, str):
-        return f"an issuer that is not a string ({type(value).__name__})"
-    if len(value) > _SHOWN_ISSUER_LENGTH:
-        return f"the issuer {value[:_SHOWN_ISSUER_LENGTH]!r}... ({len(value)} characters)"
-    return f"the issuer {value!r}"
 
 
 # --- the fetch= function ------------------------------------------------------------
@@ -157,125 +146,6 @@ class AsyncFetch(Protocol):
         self, url: str, *, headers: Mapping[str, str], timeout: float, max_bytes: int
     ) -> Awaitable[FetchResult]:
         """GET ``url``, as :meth:`Fetch.__call__ <minijwt.jwks_client.Fetch.__call__>` does."""
-
-
-# --- parsing a published set --------------------------------------------------------
-
-
-def _not_jwks(message: str) -> JWKSFetchError:
-    return JWKSFetchError(message, reason="not_jwks")
-
-
-def parse_jwks(body: bytes, *, max_keys: int = 100) -> tuple[JWKSet, tuple[str, ...]]:
-    """Read a published JWK Set: strict JSON, public keys only.
-
-    Args:
-        body: The response body.
-        max_keys: The most keys accepted in the set.
-
-    Returns:
-        The set, and a note for each key left out or unable to verify
-        anything (for the log).
-
-    Raises:
-        JWKSFetchError: reason ``"not_json"`` (not a strict JSON object),
-            ``"not_jwks"`` (no ``keys`` list, or an ambiguous set),
-            ``"too_many_keys"`` or ``"no_usable_key"``.
-
-    Example:
-        >>> from minijwt.jwks_client import parse_jwks
-        >>> keys, notes = parse_jwks(b'{"keys": [{"kty": "oct", "k": "c2VjcmV0"}]}')
-        Traceback (most recent call last):
-        ...
-        minijwt.errors.JWKSFetchError: the JWK Set has no key that can verify a signature
-    """
-    try:
-        data = loads(body, "JWK Set")
-    except DecodeError:
-        raise JWKSFetchError("the answer is not a strict JSON object", reason="not_json") from None
-    if type(data) is not dict:
-        raise JWKSFetchError("the answer is JSON but not a JSON object", reason="not_json")
-    return _jwks_from_object(data, max_keys=max_keys)
-
-
-def _jwks_from_object(data: Mapping[str, Any], *, max_keys: int) -> tuple[JWKSet, tuple[str, ...]]:
-    members = data.get("keys")
-    if not isinstance(members, list):
-        raise _not_jwks("the JSON object has no 'keys' list; it is not a JWK Set")
-    if len(members) > max_keys:
-        raise JWKSFetchError(f"the JWK Set has {len(members)} keys, more than {max_keys}", reason="too_many_keys")
-    notes: list[str] = []
-    kept: list[Any] = []
-    positions: list[int] = []
-    for index, member in enumerate(members):
-        problem = _private_problem(member)
-        if problem is None:
-            kept.append(member)
-            positions.append(index)
-        else:
-            notes.append(f"key {index}{_kid_text(member)} ignored: {problem}")
-    try:
-        loaded = JWKSet.from_dict({"keys": kept})
-        # The same keys, with the skipped ones numbered as in the published array.
-        keys = JWKSet(loaded, skipped=[SkippedKey(positions[s.index], s.kid, s.reason) for s in loaded.skipped])
-    except InvalidKeyError as exc:
-        raise _not_jwks(exc.message) from None
-    notes.extend(f"key {s.index}{_kid_text({'kid': s.kid})} skipped: {s.reason}" for s in keys.skipped)
-    verifying = 0
-    for jwk in keys:
-        if any(jwk.can_verify(row) for row in ALGORITHMS.values()):
-            verifying += 1
-        else:
-            notes.append(f"key{_kid_text({'kid': jwk.kid})} can verify nothing: {_why_unusable(jwk)}")
-    if not verifying:
-        raise JWKSFetchError("the JWK Set has no key that can verify a signature", reason="no_usable_key")
-    return keys, tuple(notes)
-
-
-def _private_problem(member: object) -> str | None:
-    if not isinstance(member, Mapping):
-        return None  # JWKSet skips it
-    if member.get("kty") == "oct":
-        return "a symmetric (oct) key must never be published"
-    private = [name for name in PRIVATE_MEMBERS if name in member]
-    if private:
-        return f"it carries private members ({', '.join(private)}); a published set holds public keys only"
-    return None
-
-
-def _kid_text(member: object) -> str:
-    kid = member.get("kid") if isinstance(member, Mapping) else None
-    # Shortened and repr'd: the kid comes from the server and goes to a log.
-    return f" (kid {kid[:64]!r})" if isinstance(kid, str) else ""
-
-
-def _why_unusable(jwk: JWK) -> str:
-    if jwk.use is not None and jwk.use != "sig":
-        return f"its 'use' is {jwk.use[:16]!r}"
-    if jwk.key_ops is not None and "verify" not in jwk.key_ops:
-        return "its 'key_ops' lack 'verify'"
-    return "it fits no supported algorithm"
-
-
-def _status_error(status: int) -> JWKSFetchError:
-    if 300 <= status < 400:
-        # Never followed: a redirect could lead to keys from anywhere.
-        return JWKSFetchError(
-            f"the server answered with a redirect ({status}), which is not followed", reason="redirect"
-        )
-    return JWKSFetchError(f"the server answered with status {status}", reason="status")
-
-
-def _check_result(result: object, max_bytes: int) -> FetchResult:
-    """Check what a fetch function returned, and lower-case the header names."""
-    if not isinstance(result, tuple) or len(result) != 3:
-        raise JWKSFetchError("the fetch function must return (status, headers, body)", reason="network")
-    status, headers, body = result
-    if type(status) is not int or not isinstance(headers, Mapping) or not isinstance(body, bytes):
-        raise JWKSFetchError("the fetch function must return (int, mapping, bytes)", reason="network")
-    if len(body) > max_bytes:
-        raise JWKSFetchError(f"the answer is larger than {max_bytes} bytes", reason="too_large")
-    return status, {str(name).lower(): str(value) for name, value in headers.items()}, body
 
 
 # --- selection -------------------------------------------------------------------------
@@ -386,30 +256,6 @@ def _headers(value: object) -> dict[str, str]:
     return out
 
 
-def _url_option(url: object, allow_http: bool, what: str) -> str:
-    if not isinstance(url, str):
-        raise InvalidOptionError(f"{what} must be a string")
-    try:
-        check_url(url, allow_http=allow_http)
-    except JWKSFetchError as exc:
-        raise InvalidOptionError(f"{what}: {exc.message}") from None
-    return url
-
-
-def _scheme(url: str) -> str:
-    return urllib.parse.urlsplit(url).scheme.lower()
-
-
-def _discovery_urls(issuer: str) -> tuple[str, ...]:
-    """Where an issuer's metadata may be: OIDC Discovery 1.0 §4, then RFC 8414 §3.1."""
-    oidc = issuer.rstrip("/") + "/.well-known/openid-configuration"
-    parts = urllib.parse.urlsplit(issuer)
-    # RFC 8414 §3.1: the well-known segment goes between host and path, the path's final "/" removed.
-    path = "/.well-known/oauth-authorization-server" + parts.path.rstrip("/")
-    rfc8414 = urllib.parse.urlunsplit((parts.scheme, parts.netloc, path, "", ""))
-    return (oidc, rfc8414)
-
-
 # --- what both clients share ----------------------------------------------------------------
 
 
@@ -444,10 +290,8 @@ class _ClientBase(_BuiltinKeySource):
         if type(allow_http) is not bool:
             raise InvalidOptionError("allow_http must be True or False")
         self._allow_http = allow_http
-        self._issuer = None if issuer is None else _url_option(issuer, allow_http, "issuer")
-        if self._issuer is not None and urllib.parse.urlsplit(self._issuer)[3:] != ("", ""):
-            raise InvalidOptionError("issuer: an issuer identifier has no query or fragment (RFC 8414 §2)")
-        self._jwks_url = None if url is None else _url_option(url, allow_http, "url")
+        self._issuer = None if issuer is None else check_issuer(issuer, allow_http=allow_http)
+        self._jwks_url = None if url is None else url_option(url, allow_http=allow_http, name="url")
         ttl = _seconds("cache_ttl", cache_ttl, positive=True)
         cooldown = _seconds("min_refresh_interval", min_refresh_interval, positive=False)
         if cooldown > ttl:
@@ -487,7 +331,7 @@ class _ClientBase(_BuiltinKeySource):
             if initial.get("keys") == []:
                 return State()  # what export() gives before any fetch: nothing to seed
             try:
-                keys, notes = _jwks_from_object(initial, max_keys=self._max_keys)
+                keys, notes = jwks_from_object(initial, max_keys=self._max_keys)
             except JWKSFetchError as exc:
                 raise InvalidOptionError(f"initial: {exc.message}") from None
             self._log_notes(notes, "the initial JWK Set")
@@ -567,55 +411,17 @@ class _ClientBase(_BuiltinKeySource):
     def _plan(self) -> Generator[str, FetchResult, _Fetched]:
         if self._jwks_url is None:
             assert self._issuer is not None
-            yield from self._discover(self._issuer)
+            self._jwks_url = yield from discover(self._issuer, allow_http=self._allow_http)
         url = self._jwks_url
         assert url is not None
         check_url(url, allow_http=self._allow_http)
         status, headers, body = yield url
         if status != 200:
-            raise _status_error(status)
+            raise status_error(status)
         keys, notes = parse_jwks(body, max_keys=self._max_keys)
         policy = self._policy
         lifetime = cache_lifetime(headers, floor=policy.min_refresh_interval, ceiling=policy.cache_ttl)
         return _Fetched(keys, lifetime, notes)
-
-    def _discover(self, issuer: str) -> Generator[str, FetchResult, None]:
-        failure = JWKSFetchError("no discovery document was found", reason="status")
-        for url in _discovery_urls(issuer):
-            status, _, body = yield url
-            if status != 200:
-                failure = _status_error(status)
-                continue  # try the RFC 8414 location
-            try:
-                document = loads(body, "discovery document")
-            except DecodeError:
-                document = None
-            if type(document) is not dict:
-                failure = JWKSFetchError("the discovery document is not a JSON object", reason="not_json")
-                continue
-            # OIDC Discovery 1.0 §4.3, RFC 8414 §3.3: the same issuer, exactly, or
-            # the document (and the keys it points to) may be another issuer's.
-            named = document.get("issuer")
-            if named != issuer:
-                raise JWKSFetchError(
-                    f"the discovery document names {_issuer_named(named)}, not the expected issuer {issuer!r}",
-                    reason="issuer_mismatch",
-                )
-            jwks_uri = document.get("jwks_uri")
-            if not isinstance(jwks_uri, str):
-                raise _not_jwks("the discovery document has no 'jwks_uri'")
-            # An https issuer's keys come over https too, whatever allow_http
-            # says: otherwise its document could send the client, with its
-            # custom headers, to plain http (a loopback port, say).
-            if _scheme(issuer) == "https" and _scheme(jwks_uri) != "https":
-                raise JWKSFetchError(
-                    "the discovery document of an https issuer names a jwks_uri that is not https",
-                    reason="insecure_url",
-                )
-            check_url(jwks_uri, allow_http=self._allow_http)
-            self._jwks_url = jwks_uri
-            return
-        raise failure
 
     def _fetch_options(self) -> dict[str, Any]:
         return {"headers": self._headers, "timeout": self._timeout, "max_bytes": self._max_bytes}
@@ -977,7 +783,7 @@ class JWKSClient(_ClientBase):
         try:
             url = next(plan)
             while True:
-                url = plan.send(_check_result(fetch(url, **options), self._max_bytes))
+                url = plan.send(check_answer(fetch(url, **options), self._max_bytes))
         except StopIteration as stop:
             result: _Fetched = stop.value
             return result
@@ -1175,7 +981,7 @@ class AsyncJWKSClient(_ClientBase):
         try:
             url = next(plan)
             while True:
-                url = plan.send(_check_result(await self._get(url, options), self._max_bytes))
+                url = plan.send(check_answer(await self._get(url, options), self._max_bytes))
         except StopIteration as stop:
             result: _Fetched = stop.value
             return result
