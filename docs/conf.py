@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
+import typing
+
 from sphinx.application import Sphinx
+from sphinx.util.typing import stringify_annotation
 
 import minijwt
 
@@ -68,8 +72,56 @@ def _factory_defaults(  # noqa: PLR0917 - Sphinx passes an event's arguments by 
     return signature, return_annotation
 
 
+def _middleware_types(  # noqa: PLR0917 - Sphinx passes an event's arguments by position
+    app: Sphinx,
+    what: str,
+    name: str,
+    obj: object,
+    options: object,
+    signature: str | None,
+    return_annotation: str | None,
+) -> tuple[str | None, str | None]:
+    # The web adapters declare their options once, on a generic base
+    # (BearerMiddleware[App, Hook], BearerViews[Hook]): each page shows the
+    # signature with its own adapter's types, as type checkers read it, not
+    # the type variables. A type the module names under an alias shows as the alias.
+    if signature is None or what not in {"class", "method"}:
+        return signature, return_annotation
+    owner = obj if what == "class" else _owner(name)
+    for base in getattr(owner, "__orig_bases__", ()):
+        parameters = getattr(typing.get_origin(base), "__parameters__", ())
+        arguments = typing.get_args(base)
+        if not parameters or len(parameters) != len(arguments):
+            continue  # Generic[T] or Protocol[T] itself: nothing to show instead
+        module = vars(importlib.import_module(owner.__module__))
+        for variable, value in zip(parameters, arguments, strict=True):
+            aliases = [alias for local, alias in app.config.autodoc_type_aliases.items() if module.get(local) is value]
+            shown = aliases[0] if aliases else stringify_annotation(value, "smart").removeprefix("~")
+            signature = signature.replace(f"{variable.__module__}.{variable.__name__}", shown)
+    return signature, return_annotation
+
+
+def _owner(name: str) -> object:
+    module, _, rest = name.rpartition(".")[0].rpartition(".")
+    return getattr(importlib.import_module(module), rest, None)
+
+
+def _signature(  # noqa: PLR0917 - Sphinx passes an event's arguments by position
+    app: Sphinx,
+    what: str,
+    name: str,
+    obj: object,
+    options: object,
+    signature: str | None,
+    return_annotation: str | None,
+) -> tuple[str | None, str | None]:
+    # Sphinx takes the first handler's answer for this event: one handler, both rewrites.
+    signature, return_annotation = _factory_defaults(app, what, name, obj, options, signature, return_annotation)
+    return _middleware_types(app, what, name, obj, options, signature, return_annotation)
+
+
 def setup(app: Sphinx) -> None:
-    app.connect("autodoc-process-signature", _factory_defaults)
+    app.connect("autodoc-process-signature", _signature)
 
 
 # `sphinx-build -n` (CI) reports every cross-reference without a target. The

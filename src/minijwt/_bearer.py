@@ -1,9 +1,18 @@
-"""Bearer-token protection, without a web framework: what to read, what to answer.
+"""Bearer-token protection, without a web framework: one request flow, and what it answers.
 
 The web adapters (:mod:`minijwt.asgi`, :mod:`minijwt.wsgi`,
-:mod:`minijwt.fastapi`, :mod:`minijwt.flask`) do the I/O; every decision is
-here, so that they answer alike:
+:mod:`minijwt.fastapi`, :mod:`minijwt.flask`) only translate: their
+framework's request into a method, a path and its headers, and an
+:class:`Answer` into their framework's response. Every decision is here, in
+one sequence, :meth:`Guard.flow`: a sans-IO generator (httpx's
+``Auth.auth_flow`` and h11 are the models) that yields what to do next, a
+:data:`Step`: verify a token, or :class:`CheckRevoked` its claims, and
+returns the :data:`Outcome`. :func:`run_sync` and :func:`run_async` drive it, so that
+every adapter answers alike:
 
+- **in which order**: exempt paths, a chosen CORS preflight and the
+  resource metadata first; then the token, its verification, the scopes,
+  and last the revocation hook;
 - **where the token is** (RFC 6750 §2.1): the ``Authorization`` header, scheme
   ``Bearer`` in any case, exactly one ``b64token``. A query string or a form
   body is never read (RFC 6750 §2.3, RFC 9700 §2.5); a ``get_token`` hook may
@@ -19,7 +28,8 @@ here, so that they answer alike:
   preflights when ``cors_preflight=True`` is chosen.
 
 Every option is checked when the :class:`Guard` is built, that is, when the
-application starts.
+application starts; the middleware's options are declared once, on
+:class:`BearerMiddleware`.
 """
 
 from __future__ import annotations
@@ -29,27 +39,39 @@ import json
 import logging
 import re
 import urllib.parse
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Generator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar, Generic, NamedTuple, TypeVar, cast
 
 from ._http import check_url
 from .errors import InvalidOptionError, InvalidTokenError, JWKSFetchError, MiniJWTError
 from .jwt import JWTVerifier
 
 __all__ = [
+    "REFUSALS",
     "RETRY_AFTER_SECONDS",
     "Answer",
+    "AsyncRevocationHook",
+    "BearerMiddleware",
+    "BearerViews",
+    "CheckRevoked",
     "ExemptRule",
+    "Flow",
     "Guard",
-    "MalformedRequest",
+    "MalformedRequestError",
+    "Outcome",
     "ProtectedResource",
+    "RevocationHook",
+    "Step",
     "TokenHook",
     "call_is_revoked_sync",
     "check_hook_token",
+    "check_requirements",
     "check_scopes",
     "granted_scopes",
     "header_text",
+    "run_async",
+    "run_sync",
     "token_from_header",
     "token_from_headers",
 ]
@@ -60,6 +82,10 @@ _log = logging.getLogger("minijwt")
 ExemptRule = Callable[[str, str], bool]
 #: ``(headers) -> token or None``: where else to find a token (a cookie ...).
 TokenHook = Callable[[Mapping[str, str]], "str | None"]
+#: ``(claims) -> bool``: whether a verified token is revoked (a plain function).
+RevocationHook = Callable[[dict[str, Any]], bool]
+#: ``(claims) -> bool``, a plain or a coroutine function, for the adapters that can await.
+AsyncRevocationHook = Callable[[dict[str, Any]], bool | Awaitable[bool]]
 
 # RFC 6750 §2.1: "Bearer" 1*SP b64token, b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=".
 # The whole header value, in one match: the common case costs one regex call.
@@ -79,7 +105,7 @@ RETRY_AFTER_SECONDS = 30
 _WELL_KNOWN = "/.well-known/oauth-protected-resource"
 
 
-class MalformedRequest(Exception):
+class MalformedRequestError(Exception):
     """The request's credentials are malformed: answered 400 ``invalid_request``."""
 
     code = "invalid_request"
@@ -101,7 +127,7 @@ def token_from_header(value: str | bytes) -> str | None:
         ...), which is not a bearer token at all.
 
     Raises:
-        MalformedRequest: ``Bearer`` with no token, several tokens, or
+        MalformedRequestError: ``Bearer`` with no token, several tokens, or
             characters outside the ``b64token`` grammar.
     """
     match = _BEARER_BYTES.fullmatch(value) if type(value) is bytes else _BEARER_TEXT.fullmatch(value)  # type: ignore[arg-type]
@@ -113,7 +139,7 @@ def token_from_header(value: str | bytes) -> str | None:
     if scheme.lower() != "bearer":
         return None  # another scheme, or an empty header: no bearer token
     # The Bearer scheme, but not the grammar the match above accepts.
-    raise MalformedRequest(_malformed_because(rest))
+    raise MalformedRequestError(_malformed_because(rest))
 
 
 def _malformed_because(rest: str) -> str:
@@ -129,16 +155,16 @@ def _malformed_because(rest: str) -> str:
     return "the Bearer scheme and the token must be separated by spaces"
 
 
-def token_from_headers(values: list[str] | list[bytes]) -> str | None:
+def token_from_headers(values: Sequence[str] | Sequence[bytes]) -> str | None:
     """The bearer token of a request's ``Authorization`` header values (any number of them).
 
     Raises:
-        MalformedRequest: Several ``Authorization`` headers, or a malformed one.
+        MalformedRequestError: Several ``Authorization`` headers, or a malformed one.
     """
     if not values:
         return None
     if len(values) > 1:
-        raise MalformedRequest("the request has several Authorization headers")
+        raise MalformedRequestError("the request has several Authorization headers")
     return token_from_header(values[0])
 
 
@@ -146,7 +172,7 @@ def check_hook_token(token: object) -> str | None:
     """Check what a ``get_token`` hook returned: ``None`` or one ``b64token``.
 
     Raises:
-        MalformedRequest: The token found is empty or outside the grammar.
+        MalformedRequestError: The token found is empty or outside the grammar.
         InvalidOptionError: The hook returned something other than text or ``None``.
     """
     if token is None:
@@ -154,7 +180,9 @@ def check_hook_token(token: object) -> str | None:
     if type(token) is not str:
         raise InvalidOptionError(f"get_token must return a string or None, not {type(token).__name__}")
     if _B64TOKEN.fullmatch(token) is None:
-        raise MalformedRequest("the token found by get_token is empty or has characters outside the b64token grammar")
+        raise MalformedRequestError(
+            "the token found by get_token is empty or has characters outside the b64token grammar"
+        )
     return token
 
 
@@ -198,6 +226,28 @@ def check_scopes(scopes: object, what: str = "required_scopes") -> tuple[str, ..
         if type(name) is not str or _SCOPE_TOKEN.fullmatch(name) is None:
             raise InvalidOptionError(f"{what}: {name!r} is not a scope name (printable ASCII, no space, quote or \\)")
     return tuple(dict.fromkeys(names))
+
+
+def check_requirements(scopes: object, optional: object, what: str = "required_scopes") -> tuple[str, ...]:
+    """Validate what a request needs: its scopes, and whether it may come without a token (not both).
+
+    The guard's options and a Flask view's (``scopes=``, ``optional=``) are
+    checked here alike.
+
+    Example:
+        >>> check_requirements(["orders:read", "orders:read"], False)
+        ('orders:read',)
+
+    Raises:
+        InvalidOptionError: ``optional`` is not a bool, a scope is malformed,
+            or ``optional=True`` comes with scopes.
+    """
+    if type(optional) is not bool:
+        raise InvalidOptionError("optional must be True or False")
+    required = check_scopes(scopes, what)
+    if optional and required:
+        raise InvalidOptionError("optional=True lets requests without a token through: it cannot require scopes")
+    return required
 
 
 # --- what to answer --------------------------------------------------------------------------
@@ -280,6 +330,81 @@ def _answer(
         str(body.get("error_description", "")),
         auth_headers,
     )
+
+
+# --- the request flow: its steps, its outcome, its two drivers ------------------------------
+
+
+class CheckRevoked(NamedTuple):
+    """A step of :meth:`Guard.flow`: ask this ``is_revoked`` hook about these claims; reply with its answer."""
+
+    is_revoked: Callable[[dict[str, Any]], object]
+    claims: dict[str, Any]
+
+
+#: A step of :meth:`Guard.flow`: a token (``str``) to verify, whose reply is
+#: its claims or the refusal (one of :data:`REFUSALS`) the verifier raised;
+#: or a :class:`CheckRevoked`. The token is its own step, so that the common
+#: request allocates nothing for it: a step object per request measured as
+#: much as half of what the flow adds to the verification.
+Step = str | CheckRevoked
+#: What :meth:`Guard.flow` decides: an :class:`Answer` to send instead of the
+#: application's, or the claims to hand the application (``None``: the
+#: request passes without a token: exempt, a chosen preflight, optional).
+Outcome = Answer | dict[str, Any] | None
+#: The flow of one request: it yields steps, takes their replies, returns the outcome.
+Flow = Generator[Step, Any, Outcome]
+#: What a verifier raises that the flow answers (401, 503): any other error
+#: is not the client's and propagates.
+REFUSALS = (InvalidTokenError, JWKSFetchError)
+_METADATA_METHODS = frozenset({"GET", "HEAD"})
+# The application's type (a middleware's), and the request's (a flow's).
+AppT = TypeVar("AppT")
+RequestT = TypeVar("RequestT")
+
+
+def run_sync(flow: Flow, verify: Callable[[str], dict[str, Any]]) -> Outcome:
+    """Drive a flow where nothing can be awaited (WSGI, Flask): ``verify`` is ``verifier.decode``.
+
+    Raises:
+        InvalidOptionError: An ``is_revoked`` hook returned an awaitable.
+    """
+    reply: object = None
+    while True:
+        # Only the flow's own end is caught here: a StopIteration out of a
+        # hook or a key source must never read as "the flow passed".
+        try:
+            step = flow.send(reply)
+        except StopIteration as done:
+            outcome: Outcome = done.value
+            return outcome
+        if isinstance(step, str):
+            try:
+                reply = verify(step)
+            except REFUSALS as refusal:
+                reply = refusal
+        else:
+            reply = call_is_revoked_sync(step.is_revoked, step.claims)
+
+
+async def run_async(flow: Flow, verify: Callable[[str], Awaitable[dict[str, Any]]]) -> Outcome:
+    """Drive a flow on an event loop (ASGI, FastAPI): ``verify`` is ``verifier.adecode``; a hook may be a coroutine."""
+    reply: object = None
+    while True:
+        try:  # as in run_sync: only the flow's own end
+            step = flow.send(reply)
+        except StopIteration as done:
+            outcome: Outcome = done.value
+            return outcome
+        if isinstance(step, str):
+            try:
+                reply = await verify(step)
+            except REFUSALS as refusal:
+                reply = refusal
+        else:
+            reply = step.is_revoked(step.claims)
+            if inspect.isawaitable(reply):
+                reply = await reply
 
 
 # --- protected resource metadata (RFC 9728) ---------------------------------------------------
@@ -418,12 +543,14 @@ class Guard:
     """The checked configuration of a protected application, and every decision on a request.
 
     Built once, when the application starts; each request then costs a few
-    lookups. The adapters read its attributes directly on their hot path.
+    lookups, in :meth:`flow`. The adapters build one from their options and
+    drive its flow; they decide nothing themselves.
     """
 
     __slots__ = (
         "_exact",
         "_exempt_fn",
+        "_exempting",
         "_prefixes",
         "cors_preflight",
         "error_detail",
@@ -453,34 +580,31 @@ class Guard:
         error_detail: bool = True,
         cors_preflight: bool = False,
         sync_only: bool = False,
+        serve_metadata: bool = True,
     ) -> None:
         """Check every option.
 
+        The options are the adapters' (their meaning is written once, in
+        :meth:`BearerMiddleware.__init__`), and two that say what the
+        adapter can do.
+
         Args:
-            verifier: The :class:`~minijwt.JWTVerifier`.
-            exempt: Paths that pass without a token: exact (``"/health"``),
-                prefixes (``"/docs*"``: ``/docs`` and what lies below it on
-                a ``/`` boundary), or a function ``(method, path) -> bool``.
-            optional: Let a request without a token through, without claims.
-            realm: The ``realm`` of every challenge.
-            required_scopes: Scopes every token must grant.
-            is_revoked: ``(claims) -> bool`` (or a coroutine function, for
-                the async adapters): true refuses the token.
-            resource_metadata: A URL for the challenges' ``resource_metadata``,
-                or a :class:`ProtectedResource` to serve and point to.
-            get_token: ``(headers) -> token | None``, asked when the request
-                has no ``Authorization`` header (the headers' names lowercase).
-            error_detail: Send the client an ``error_description`` (in the
-                body and the challenge). ``False`` sends the error code only,
-                and for a 403 the ``scope`` needed; the log keeps the
-                description either way.
-            cors_preflight: Let a CORS preflight (``OPTIONS`` with
-                ``Access-Control-Request-Method``) through without a token.
-                Off by default: any client can send those headers, so a
-                handler that accepts ``OPTIONS`` and does work would run
-                unauthenticated.
-            sync_only: The adapter cannot await (WSGI): refuse async hooks and
-                verifiers that can only ``adecode``.
+            verifier: A :class:`~minijwt.JWTVerifier`.
+            exempt: See :meth:`BearerMiddleware.__init__`.
+            optional: See :meth:`BearerMiddleware.__init__`.
+            realm: See :meth:`BearerMiddleware.__init__`.
+            required_scopes: See :meth:`BearerMiddleware.__init__`.
+            is_revoked: See :meth:`BearerMiddleware.__init__`.
+            resource_metadata: See :meth:`BearerMiddleware.__init__`.
+            get_token: See :meth:`BearerMiddleware.__init__`.
+            error_detail: See :meth:`BearerMiddleware.__init__`.
+            cors_preflight: See :meth:`BearerMiddleware.__init__`.
+            sync_only: The adapter cannot await (WSGI, Flask): refuse async
+                hooks and verifiers that can only ``adecode``.
+            serve_metadata: The adapter sees every request (a middleware), so
+                :meth:`flow` answers a :class:`ProtectedResource`'s metadata
+                at its well-known path; a dependency or a decorator, which
+                sees only its routes, leaves that to the application.
 
         Raises:
             InvalidOptionError: An option is invalid.
@@ -491,15 +615,12 @@ class Guard:
             _check_sync_verifier(verifier)
         self.verifier = verifier
         self._exact, self._prefixes, self._exempt_fn = _exempt_rules(exempt)
-        if type(optional) is not bool:
-            raise InvalidOptionError("optional must be True or False")
+        self._exempting = bool(self._exact or self._prefixes or self._exempt_fn is not None)
+        self.required_scopes = check_requirements(required_scopes, optional)
         self.optional = optional
         if realm is not None and (type(realm) is not str or _UNSAFE.search(realm) or not realm):
             raise InvalidOptionError('realm must be printable ASCII text without " or \\')
         self.realm = realm
-        self.required_scopes = check_scopes(required_scopes)
-        if optional and self.required_scopes:
-            raise InvalidOptionError("optional=True lets requests without a token through: it cannot require scopes")
         if is_revoked is not None and not callable(is_revoked):
             raise InvalidOptionError("is_revoked must be a function of the claims")
         if sync_only and is_revoked is not None and _is_coroutine_function(is_revoked):
@@ -511,8 +632,9 @@ class Guard:
         self.metadata: Answer | None = None
         self.metadata_path: str | None = None
         if isinstance(resource_metadata, ProtectedResource):
-            self.metadata = _answer(200, resource_metadata.to_dict(), (), cache="public, max-age=3600")
-            self.metadata_path = resource_metadata.metadata_path
+            if serve_metadata:
+                self.metadata = _answer(200, resource_metadata.to_dict(), (), cache="public, max-age=3600")
+                self.metadata_path = resource_metadata.metadata_path
             resource_metadata = resource_metadata.metadata_url
         elif resource_metadata is not None:
             _check_resource_url(resource_metadata, "resource_metadata")
@@ -535,11 +657,6 @@ class Guard:
         )
 
     # --- decisions -------------------------------------------------------------------------
-
-    @property
-    def exempts_anything(self) -> bool:
-        """Whether any path is exempt (else :meth:`exempted` is always false)."""
-        return bool(self._exact or self._prefixes or self._exempt_fn is not None)
 
     def exempted(self, method: str, path: str) -> bool:
         """Whether this request passes without a token (the exempt rules; not preflights).
@@ -574,6 +691,113 @@ class Guard:
         granted = granted_scopes(claims)
         return tuple(name for name in required if name not in granted)
 
+    def flow(
+        self,
+        method: str,
+        path: str,
+        authorization: Sequence[str] | Sequence[bytes],
+        request: RequestT,
+        headers_of: Callable[[RequestT], Mapping[str, str]],
+        *,
+        required: tuple[str, ...] | None = None,
+        optional: bool | None = None,
+    ) -> Flow:
+        """Every decision on one request, in order: a generator that the adapter drives.
+
+        It yields the token to verify, whose reply is its claims or the
+        refusal (one of :data:`REFUSALS`) the verifier raised, then, with an
+        ``is_revoked`` hook, a :class:`CheckRevoked` step, whose reply is the
+        hook's answer; it returns the :data:`Outcome`. :func:`run_sync` and
+        :func:`run_async` drive it; nothing in it waits or reads the network.
+
+        Args:
+            method: The request's method.
+            path: Its decoded path, as the application routes it.
+            authorization: The values of its ``Authorization`` headers (a WSGI
+                server joins several into one, which the grammar refuses too).
+            request: The framework's request, for ``headers_of``.
+            headers_of: ``headers_of(request)``, its headers, lowercase names:
+                asked only for a decision that needs them (a chosen CORS
+                preflight, ``get_token``), so that no request pays for them
+                otherwise.
+            required: The scopes this request needs (a view's, a route's);
+                by default the guard's ``required_scopes``.
+            optional: Let this request through without a token; by default
+                the guard's ``optional``.
+
+        Example:
+            >>> import minijwt
+            >>> secret = b"a-secret-of-at-least-32-bytes!!!"
+            >>> verifier = minijwt.JWTVerifier(secret, algorithms=["HS256"])
+            >>> guard = Guard(verifier, exempt=["/health"])
+            >>> def call(path, *authorization):
+            ...     flow = guard.flow("GET", path, authorization, {}, dict)
+            ...     return run_sync(flow, verifier.decode)
+            >>> call("/orders", "Bearer " + minijwt.encode({"sub": "alice"}, secret))
+            {'sub': 'alice'}
+            >>> call("/health") is None
+            True
+            >>> call("/orders", "Bearer a b").status_line
+            '400 Bad Request'
+        """
+        if required is None:
+            required = self.required_scopes
+        if optional is None:
+            optional = self.optional
+        if self._exempting and self.exempted(method, path):
+            return None
+        # The Fetch standard's CORS-preflight request carries no credentials;
+        # letting one through is the application's choice (see __init__).
+        if self.cors_preflight and method == "OPTIONS" and "access-control-request-method" in headers_of(request):
+            return None
+        if path == self.metadata_path and self.metadata is not None and method in _METADATA_METHODS:
+            return self.metadata
+        token: str | None = None
+        # "Bearer <token>", as clients send it, is verified without the grammar
+        # check: a JWT that verifies is a b64token. On failure the grammar
+        # decides between a malformed request (400) and a bad token (401).
+        unchecked: str | bytes | None = None
+        try:
+            if len(authorization) == 1:
+                value = authorization[0]
+                # White space around the value is not part of it (RFC 9110
+                # §5.5): such a value takes the full reading, as do bytes
+                # outside ASCII (a b64token is ASCII).
+                if isinstance(value, bytes):
+                    if value[:7] == b"Bearer " and value[7:8] != b" " and value[-1:] not in b" \t" and value.isascii():
+                        token, unchecked = value[7:].decode("ascii"), value
+                    else:
+                        token = token_from_header(value)
+                elif value[:7] == "Bearer " and value[7:8] != " " and value[-1:] not in " \t":
+                    token, unchecked = value[7:], value  # non-ASCII text fails to verify, then the grammar
+                else:
+                    token = token_from_header(value)
+            else:
+                token = token_from_headers(authorization)  # none, or several: malformed
+            if token is None and self.get_token is not None:
+                token = check_hook_token(self.get_token(headers_of(request)))
+        except MalformedRequestError as exc:
+            return self.refuse(exc, method, path)
+        if token is None:
+            return None if optional else self.refuse_missing(method, path)
+        reply = yield token
+        if isinstance(reply, REFUSALS):
+            problem: Exception = reply
+            if unchecked is not None:
+                try:
+                    token_from_header(unchecked)
+                except MalformedRequestError as malformed:
+                    problem = malformed
+            return self.refuse(problem, method, path, token)
+        claims: dict[str, Any] = reply
+        if required:
+            missing = self.missing_scopes(claims, required)
+            if missing:
+                return self.refuse_scope(missing, required, method, path)
+        if self.is_revoked is not None and (yield CheckRevoked(self.is_revoked, claims)):
+            return self.refuse_revoked(method, path)
+        return claims
+
     # --- answers ---------------------------------------------------------------------------
 
     def _body(self, error: str, description: str, **more: str) -> dict[str, str]:
@@ -603,7 +827,7 @@ class Guard:
     def refuse(self, problem: Exception, method: str, path: str, token: str | None = None) -> Answer:
         """The answer to a request that failed, logged.
 
-        ``problem`` is a :class:`MalformedRequest` (400), an
+        ``problem`` is a :class:`MalformedRequestError` (400), an
         :class:`~minijwt.InvalidTokenError` (401), or a
         :class:`~minijwt.JWKSFetchError` (503). Anything else is not a
         refusal and is not given here.
@@ -621,7 +845,7 @@ class Guard:
                 self._body("temporarily_unavailable", "the token signing keys are unavailable"),
                 (("retry-after", str(RETRY_AFTER_SECONDS)),),
             )
-        if isinstance(problem, MalformedRequest):
+        if isinstance(problem, MalformedRequestError):
             error, code = "invalid_request", problem.code
             status, message = 400, problem.message
         elif isinstance(problem, InvalidTokenError):
@@ -699,3 +923,184 @@ def call_is_revoked_sync(is_revoked: Callable[[dict[str, Any]], object], claims:
             close()
         raise InvalidOptionError("is_revoked returned an awaitable; a WSGI application needs a plain function")
     return bool(result)
+
+
+# --- the middleware's options, declared once ---------------------------------------------------
+
+HookT = TypeVar("HookT")
+
+
+class BearerMiddleware(Generic[AppT, HookT]):
+    """The ASGI and WSGI middleware's options and checks, declared once.
+
+    A middleware subclasses it with its application type and its
+    ``is_revoked`` type, ``BearerMiddleware[ASGIApp, AsyncRevocationHook]``,
+    so that type checkers and editors read the one signature below with the
+    adapter's own types. It then only translates: a request into the
+    arguments of :meth:`Guard.flow`, driven by :func:`run_sync` or
+    :func:`run_async`, and the :data:`Outcome` into a response.
+    """
+
+    __slots__ = ("_app", "_guard")
+
+    #: The adapter cannot await: ``is_revoked`` must be a plain function and
+    #: the verifier's keys must answer synchronously.
+    _sync_only: ClassVar[bool] = False
+
+    def __init__(
+        self,
+        app: AppT,
+        *,
+        verifier: JWTVerifier,
+        exempt: Collection[str] | ExemptRule = (),
+        optional: bool = False,
+        realm: str | None = None,
+        required_scopes: Collection[str] = (),
+        is_revoked: HookT | None = None,
+        resource_metadata: str | ProtectedResource | None = None,
+        get_token: TokenHook | None = None,
+        error_detail: bool = True,
+        cors_preflight: bool = False,
+    ) -> None:
+        """Check the configuration: a mistake fails here, when the application starts.
+
+        Each option's first sentence is its meaning in every adapter: the
+        FastAPI and Flask adapters, which take some of these options too,
+        start their entries with it (``tests/web/test_bearer.py`` holds them
+        to it) and add only what differs there.
+
+        Args:
+            app: The application to protect.
+            verifier: The :class:`~minijwt.JWTVerifier` that checks each token.
+                For access tokens, see :meth:`~minijwt.JWTVerifier.access_token`.
+            exempt: Paths that need no token. Exact (``"/health"``), prefixes
+                (``"/docs*"``: ``/docs`` itself and what lies below it on a
+                ``/`` boundary, ``/docs/...``; not ``/docsadmin`` or
+                ``/docs.json``), or a function ``(method, path) -> bool``.
+                A path below a prefix still needs a token when it holds a
+                ``.`` or ``..`` segment (a backslash counts as a separator
+                when looking for them), ``//``, or a ``%`` left after
+                decoding: whatever resolves it downstream may land outside
+                the prefix.
+            optional: Let requests without a token through, without claims.
+                A bad token is still refused.
+            realm: The challenges' ``realm``.
+            required_scopes: Scopes every token must grant (``scope`` or
+                ``scp`` claim), else 403.
+            is_revoked: ``(claims) -> bool``: true refuses the token (401, "token revoked").
+                The ASGI middleware also takes a coroutine function; the
+                WSGI one cannot await it and refuses it here.
+            resource_metadata: The URL of this API's RFC 9728 metadata, for
+                the challenges. A :class:`~minijwt.asgi.ProtectedResource`
+                gives that URL, and is served at it as well.
+            get_token: ``(headers) -> str | None``, asked without an
+                ``Authorization`` header. It may read a token from elsewhere
+                (a cookie ...); ``headers`` maps lowercase names to values.
+            error_detail: Tell the client why its token was refused. With
+                ``False``, a refusal carries its error code only (a 403 the
+                ``scope`` needed too), without ``error_description`` in the
+                body and the challenge; the log still has the reason.
+            cors_preflight: Let a CORS preflight through without a token.
+                A preflight is ``OPTIONS`` with
+                ``Access-Control-Request-Method``; it reaches the
+                application without claims. Off by default: any client can
+                send those headers, so an ``OPTIONS`` handler that does work
+                would run unauthenticated. A CORS middleware placed outside
+                this one answers preflights itself, and needs no such choice.
+
+        Raises:
+            InvalidOptionError: An option is invalid: ``verifier`` is not a
+                ``JWTVerifier``, ``exempt`` or a scope is malformed,
+                ``optional`` with ``required_scopes`` ...; for WSGI, a
+                coroutine function as ``is_revoked``, or a verifier that can
+                only ``adecode``.
+        """
+        self._app = app
+        self._guard = Guard(
+            verifier,
+            exempt=exempt,
+            optional=optional,
+            realm=realm,
+            required_scopes=required_scopes,
+            is_revoked=cast("Callable[[dict[str, Any]], object] | None", is_revoked),
+            resource_metadata=resource_metadata,
+            get_token=get_token,
+            error_detail=error_detail,
+            cors_preflight=cors_preflight,
+            sync_only=self._sync_only,
+        )
+        self._prepare(verifier)
+
+    def _prepare(self, verifier: JWTVerifier) -> None:
+        """What the adapter holds besides the options (its verify function ...), set at construction."""
+
+
+class BearerViews(Generic[HookT]):
+    """The options and checks of an adapter that protects chosen views (Flask's decorator), declared once.
+
+    An adapter subclasses it with its ``is_revoked`` type,
+    ``BearerViews[RevocationHook]``. A view sees only its own requests, so
+    nothing here is exempt and no metadata is served; the adapter's
+    decorator drives :meth:`Guard.flow` with the view's scopes.
+    """
+
+    __slots__ = ("_guard",)
+
+    #: The adapter cannot await: ``is_revoked`` must be a plain function and
+    #: the verifier's keys must answer synchronously.
+    _sync_only: ClassVar[bool] = False
+
+    def __init__(
+        self,
+        verifier: JWTVerifier,
+        *,
+        realm: str | None = None,
+        is_revoked: HookT | None = None,
+        resource_metadata: str | ProtectedResource | None = None,
+        get_token: TokenHook | None = None,
+        error_detail: bool = True,
+        cors_preflight: bool = False,
+    ) -> None:
+        """Check the configuration: a mistake fails here, when the application starts.
+
+        Args:
+            verifier: The :class:`~minijwt.JWTVerifier` that checks each token.
+                In Flask, its keys must answer synchronously.
+            realm: The challenges' ``realm``.
+            is_revoked: ``(claims) -> bool``: true refuses the token (401, "token revoked").
+                In Flask a plain function, since a view cannot await it.
+            resource_metadata: The URL of this API's RFC 9728 metadata, for
+                the challenges. With a :class:`~minijwt.asgi.ProtectedResource`
+                (its URL), the application serves the document, or
+                :class:`minijwt.wsgi.JWTAuthMiddleware` does.
+            get_token: ``(headers) -> str | None``, asked without an
+                ``Authorization`` header. The framework's request headers
+                are given (Flask's ``request.headers``).
+            error_detail: Tell the client why its token was refused. Else a
+                refusal carries its error code only (a 403 its ``scope``).
+            cors_preflight: Let a CORS preflight through without a token.
+                Only a decorated view that lists ``OPTIONS`` sees one,
+                without claims; off by default, since any client can send the
+                headers of one (``OPTIONS`` with
+                ``Access-Control-Request-Method``).
+
+        Raises:
+            InvalidOptionError: An option is invalid; in Flask, a coroutine
+                function as ``is_revoked``, or a verifier that can only
+                ``adecode``.
+        """
+        self._guard = Guard(
+            verifier,
+            realm=realm,
+            is_revoked=cast("Callable[[dict[str, Any]], object] | None", is_revoked),
+            resource_metadata=resource_metadata,
+            get_token=get_token,
+            error_detail=error_detail,
+            cors_preflight=cors_preflight,
+            sync_only=self._sync_only,
+            serve_metadata=False,
+        )
+        self._prepare(verifier)
+
+    def _prepare(self, verifier: JWTVerifier) -> None:
+        """What the adapter holds besides the options (its verify function ...), set at construction."""

@@ -33,22 +33,10 @@ Example:
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Awaitable, Callable, Collection, MutableMapping
+from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from ._bearer import (
-    Answer,
-    ExemptRule,
-    Guard,
-    MalformedRequest,
-    ProtectedResource,
-    TokenHook,
-    check_hook_token,
-    granted_scopes,
-    token_from_header,
-)
-from .errors import InvalidTokenError, JWKSFetchError
+from ._bearer import Answer, AsyncRevocationHook, BearerMiddleware, ProtectedResource, granted_scopes, run_async
 from .jwt import JWTVerifier
 
 __all__ = ["JWTAuthMiddleware", "ProtectedResource"]
@@ -98,16 +86,17 @@ def _starlette_types() -> tuple[Callable[[dict[str, Any]], Any], Callable[[dict[
     return TokenCredentials, TokenUser, AuthCredentials(), UnauthenticatedUser()
 
 
-class JWTAuthMiddleware:
+class JWTAuthMiddleware(BearerMiddleware[ASGIApp, AsyncRevocationHook]):
     """ASGI middleware that lets through only requests with a valid bearer token.
 
     For each HTTP request and WebSocket handshake (``lifespan`` passes
     through):
 
     - a path in ``exempt``, with ``cors_preflight=True`` a CORS preflight
-      (``OPTIONS`` with ``Access-Control-Request-Method``), and, with a
-      :class:`ProtectedResource`, its metadata URL pass without a token
-      (the application sees ``jwt_claims`` set to ``None``);
+      (``OPTIONS`` with ``Access-Control-Request-Method``), and with
+      ``optional=True`` a request without a token reach the application
+      without one (it sees ``jwt_claims`` set to ``None``); with a
+      :class:`ProtectedResource`, its metadata URL is answered here;
     - the token is read from the ``Authorization`` header only (then from
       ``get_token``) and verified with ``await verifier.adecode(token)``: keys
       held by a JWKS client answer on the event loop, a fetch runs off it;
@@ -145,185 +134,30 @@ class JWTAuthMiddleware:
             )
     """
 
-    __slots__ = (
-        "_app",
-        "_cors_preflight",
-        "_exempting",
-        "_get_token",
-        "_guard",
-        "_metadata_path",
-        "_optional",
-        "_required",
-        "_starlette",
-        "_verify",
-    )
+    __slots__ = ("_starlette", "_verify")
 
-    def __init__(
-        self,
-        app: ASGIApp,
-        *,
-        verifier: JWTVerifier,
-        exempt: Collection[str] | ExemptRule = (),
-        optional: bool = False,
-        realm: str | None = None,
-        required_scopes: Collection[str] = (),
-        is_revoked: Callable[[dict[str, Any]], bool | Awaitable[bool]] | None = None,
-        resource_metadata: str | ProtectedResource | None = None,
-        get_token: TokenHook | None = None,
-        error_detail: bool = True,
-        cors_preflight: bool = False,
-    ) -> None:
-        """Check the configuration: a mistake fails here, when the application starts.
-
-        Args:
-            app: The ASGI application to protect.
-            verifier: The :class:`~minijwt.JWTVerifier` (for access tokens, see
-                :meth:`~minijwt.JWTVerifier.access_token`).
-            exempt: Paths that need no token: exact (``"/health"``), prefixes
-                (``"/docs*"``: ``/docs`` itself and what lies below it on a
-                ``/`` boundary, ``/docs/...``; not ``/docsadmin`` or
-                ``/docs.json``), or a function ``(method, path) -> bool``.
-                A path below a prefix still needs a token when it holds a
-                ``.`` or ``..`` segment (a backslash counts as a separator
-                when looking for them), ``//``, or a ``%`` left after
-                decoding: whatever resolves it downstream may land outside
-                the prefix.
-            optional: Let requests without a token through, with
-                ``jwt_claims`` set to ``None``; a bad token is still refused.
-            realm: The challenges' ``realm``.
-            required_scopes: Scopes every token must grant (``scope`` or ``scp``
-                claim); else 403.
-            is_revoked: ``(claims) -> bool``, a plain or a coroutine function:
-                true refuses the token (401, "token revoked").
-            resource_metadata: The URL of this API's RFC 9728 metadata, added to
-                every challenge; or a :class:`ProtectedResource`, which is
-                served at its well-known URL as well.
-            get_token: ``(headers) -> str | None``, asked when the request has
-                no ``Authorization`` header, to read a token from elsewhere
-                (a cookie ...). ``headers`` maps lowercase names to values.
-            error_detail: Tell the client why its token was refused
-                (``error_description``, in the body and the challenge). With
-                ``False``, a refusal carries its error code only, and a 403
-                the ``scope`` needed; the log still has the reason.
-            cors_preflight: Let a CORS preflight (``OPTIONS`` with
-                ``Access-Control-Request-Method``) reach the application
-                without a token, with ``jwt_claims`` set to ``None``. Off by
-                default: any client can send those headers, so an ``OPTIONS``
-                handler that does work would run unauthenticated. A CORS
-                middleware placed outside this one answers preflights
-                itself, and needs no such choice.
-
-        Raises:
-            InvalidOptionError: An option is invalid: ``verifier`` is not a
-                ``JWTVerifier``, ``exempt`` or a scope is malformed,
-                ``optional`` with ``required_scopes`` ...
-        """
-        self._app = app
-        self._guard = guard = Guard(
-            verifier,
-            exempt=exempt,
-            optional=optional,
-            realm=realm,
-            required_scopes=required_scopes,
-            is_revoked=is_revoked,
-            resource_metadata=resource_metadata,
-            get_token=get_token,
-            error_detail=error_detail,
-            cors_preflight=cors_preflight,
-        )
+    def _prepare(self, verifier: JWTVerifier) -> None:
         self._verify = verifier.adecode
-        self._required = guard.required_scopes
-        self._optional = guard.optional
-        self._get_token = guard.get_token
-        self._metadata_path = guard.metadata_path
         self._starlette = _starlette_types()
-        self._exempting = guard.exempts_anything
-        self._cors_preflight = guard.cors_preflight
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Check the request, then call the application or answer a refusal."""
-        kind = scope["type"]
-        if kind not in ("http", "websocket"):
+        if scope["type"] not in ("http", "websocket"):
             await self._app(scope, receive, send)  # lifespan, and anything else
             return
-        guard = self._guard
-        path: str = scope["path"]
-        method: str = scope.get("method", "GET")
-        if self._exempting and guard.exempted(method, path):
-            # The key is set on every request that reaches the application,
-            # so that a handler serving several paths can read it on each.
-            self._set(scope, None)
-            await self._app(scope, receive, send)
+        # A loop, not a comprehension: this runs on every request, and in
+        # Python 3.11 a comprehension is a function call of its own.
+        authorization = []
+        for name, value in scope["headers"]:
+            if name == b"authorization":
+                authorization.append(value)
+        flow = self._guard.flow(scope.get("method", "GET"), scope["path"], authorization, scope, _header_map)
+        claims = await run_async(flow, self._verify)
+        if isinstance(claims, Answer):
+            await self._answer(scope, receive, send, claims)
             return
-        values = [value for name, value in scope["headers"] if name == b"authorization"]
-        if (
-            self._cors_preflight
-            and method == "OPTIONS"
-            and any(name == b"access-control-request-method" for name, _ in scope["headers"])
-        ):
-            self._set(scope, None)
-            await self._app(scope, receive, send)  # chosen: a CORS preflight carries no credentials
-            return
-        if path == self._metadata_path and guard.metadata is not None and method in {"GET", "HEAD"}:
-            await self._answer(scope, receive, send, guard.metadata)
-            return
-        token: str | None = None
-        # "Bearer <token>", as clients send it, is verified without the grammar
-        # check: a JWT that verifies is a b64token. On failure the grammar
-        # decides between a malformed request (400) and a bad token (401).
-        unchecked: bytes | None = None
-        try:
-            if len(values) == 1:
-                value = values[0]
-                # White space around the value is not part of it (RFC 9110
-                # §5.5): such a value takes the full reading.
-                if value[:7] == b"Bearer " and value[7:8] != b" " and value[-1:] not in b" \t" and value.isascii():
-                    token, unchecked = value[7:].decode("ascii"), value
-                else:
-                    token = token_from_header(value)
-            elif values:
-                raise MalformedRequest("the request has several Authorization headers")
-            if token is None and self._get_token is not None:
-                token = check_hook_token(self._get_token(_header_map(scope)))
-        except MalformedRequest as exc:
-            await self._answer(scope, receive, send, guard.refuse(exc, method, path))
-            return
-        if token is None:
-            if self._optional:
-                self._set(scope, None)
-                await self._app(scope, receive, send)
-            else:
-                await self._answer(scope, receive, send, guard.refuse_missing(method, path))
-            return
-        try:
-            claims = await self._verify(token)
-        except (InvalidTokenError, JWKSFetchError) as exc:
-            problem: Exception = exc
-            if unchecked is not None:
-                try:
-                    token_from_header(unchecked)
-                except MalformedRequest as malformed:
-                    problem = malformed
-            await self._answer(scope, receive, send, guard.refuse(problem, method, path, token))
-            return
-        required = self._required
-        if required:
-            missing = guard.missing_scopes(claims, required)
-            if missing:
-                await self._answer(scope, receive, send, guard.refuse_scope(missing, required, method, path))
-                return
-        is_revoked = guard.is_revoked
-        if is_revoked is not None:
-            revoked = is_revoked(claims)
-            if inspect.isawaitable(revoked):
-                revoked = await revoked
-            if revoked:
-                await self._answer(scope, receive, send, guard.refuse_revoked(method, path))
-                return
-        self._set(scope, claims)
-        await self._app(scope, receive, send)
-
-    def _set(self, scope: Scope, claims: dict[str, Any] | None) -> None:
+        # The key is set on every request that reaches the application (None
+        # without a token), so that a handler serving several paths can read it.
         state = scope.get("state")
         if state is None:
             scope["state"] = {"jwt_claims": claims}
@@ -336,6 +170,7 @@ class JWTAuthMiddleware:
                 scope["auth"], scope["user"] = no_credentials, anonymous
             else:
                 scope["auth"], scope["user"] = credentials(claims), user(claims)
+        await self._app(scope, receive, send)
 
     async def _answer(self, scope: Scope, receive: Receive, send: Send, answer: Answer) -> None:
         headers = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in answer.headers]

@@ -27,9 +27,7 @@ Example:
     'Bearer'
 """
 
-import inspect
 import json
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 try:
@@ -37,22 +35,15 @@ try:
     from fastapi.openapi.models import HTTPBearer as HTTPBearerModel
     from fastapi.security import SecurityScopes
     from fastapi.security.base import SecurityBase
+    from starlette.datastructures import Headers
     from starlette.requests import HTTPConnection
 except ImportError as _missing:  # pragma: no cover - exercised in a subprocess by the tests
     raise ImportError(
         "minijwt.fastapi needs FastAPI, which is not installed: pip install 'minijwt[fastapi]'"
     ) from _missing
 
-from ._bearer import (
-    Answer,
-    Guard,
-    MalformedRequest,
-    ProtectedResource,
-    TokenHook,
-    check_hook_token,
-    token_from_headers,
-)
-from .errors import InvalidOptionError, InvalidTokenError, JWKSFetchError
+from ._bearer import Answer, AsyncRevocationHook, Guard, ProtectedResource, TokenHook, run_async
+from .errors import InvalidOptionError
 from .jwt import JWTVerifier
 
 __all__ = ["JWTBearer"]
@@ -83,7 +74,7 @@ class JWTBearer(SecurityBase):
         *,
         auto_error: bool = True,
         realm: str | None = None,
-        is_revoked: Callable[[dict[str, Any]], bool | Awaitable[bool]] | None = None,
+        is_revoked: AsyncRevocationHook | None = None,
         # Quoted: evaluated, it would render as minijwt._bearer.ProtectedResource.
         resource_metadata: "str | ProtectedResource | None" = None,
         get_token: TokenHook | None = None,
@@ -94,21 +85,22 @@ class JWTBearer(SecurityBase):
         """Check the configuration: a mistake fails here, when the application starts.
 
         Args:
-            verifier: The :class:`~minijwt.JWTVerifier`.
+            verifier: The :class:`~minijwt.JWTVerifier` that checks each token.
             auto_error: When false, a request without a token gets ``None``
                 instead of a 401; a bad token is still refused.
             realm: The challenges' ``realm``.
-            is_revoked: ``(claims) -> bool``, plain or coroutine function: true
-                refuses the token (401, "token revoked").
-            resource_metadata: The URL of this API's RFC 9728 metadata for the
-                challenges, or a :class:`~minijwt.asgi.ProtectedResource`
-                (serve its ``to_dict()`` at its ``metadata_path`` yourself, or
-                use the middleware).
-            get_token: ``(headers) -> str | None``, asked when the request has
-                no ``Authorization`` header.
-            error_detail: Tell the client why its token was refused
-                (``error_description``). With ``False``, ``detail`` carries the
-                error code only, and for a 403 the ``scope`` needed.
+            is_revoked: ``(claims) -> bool``: true refuses the token (401, "token revoked").
+                A plain or a coroutine function.
+            resource_metadata: The URL of this API's RFC 9728 metadata, for
+                the challenges. A :class:`~minijwt.asgi.ProtectedResource`
+                gives that URL; this dependency sees only its routes, so
+                serve its ``to_dict()`` at its ``metadata_path`` yourself, or
+                put :class:`minijwt.asgi.JWTAuthMiddleware` in front.
+            get_token: ``(headers) -> str | None``, asked without an
+                ``Authorization`` header. ``headers`` is the request's.
+            error_detail: Tell the client why its token was refused. With
+                ``False``, the ``HTTPException``'s ``detail`` carries the error
+                code only, and for a 403 the ``scope`` needed.
             scheme_name: The security scheme's name in the OpenAPI schema.
             description: The security scheme's description in the OpenAPI schema.
 
@@ -125,6 +117,7 @@ class JWTBearer(SecurityBase):
             resource_metadata=resource_metadata,
             get_token=get_token,
             error_detail=error_detail,
+            serve_metadata=False,
         )
         self._verify = verifier.adecode
         self.auto_error = auto_error
@@ -137,38 +130,24 @@ class JWTBearer(SecurityBase):
         Raises:
             fastapi.HTTPException: 400, 401, 403 or 503, as the middleware answers.
         """
-        guard = self._guard
-        method = request.scope.get("method", "GET")
-        path = request.scope["path"]
-        token: str | None = None
-        try:
-            token = token_from_headers(request.headers.getlist("authorization"))
-            if token is None and guard.get_token is not None:
-                token = check_hook_token(guard.get_token(request.headers))
-        except MalformedRequest as exc:
-            raise _http_error(guard.refuse(exc, method, path)) from None
-        if token is None:
-            if guard.optional:
-                request.state.jwt_claims = None
-                return None
-            raise _http_error(guard.refuse_missing(method, path))
-        try:
-            claims = await self._verify(token)
-        except (InvalidTokenError, JWKSFetchError) as exc:
-            raise _http_error(guard.refuse(exc, method, path, token)) from None
-        required = tuple(security_scopes.scopes)
-        if required:
-            missing = guard.missing_scopes(claims, required)
-            if missing:
-                raise _http_error(guard.refuse_scope(missing, required, method, path))
-        if guard.is_revoked is not None:
-            revoked = guard.is_revoked(claims)
-            if inspect.isawaitable(revoked):
-                revoked = await revoked
-            if revoked:
-                raise _http_error(guard.refuse_revoked(method, path))
-        request.state.jwt_claims = claims
-        return claims
+        flow = self._guard.flow(
+            request.scope.get("method", "GET"),
+            request.scope["path"],
+            request.headers.getlist("authorization"),
+            request,
+            _headers_of,
+            required=tuple(security_scopes.scopes),
+        )
+        outcome = await run_async(flow, self._verify)
+        if isinstance(outcome, Answer):
+            raise _http_error(outcome)
+        request.state.jwt_claims = outcome
+        return outcome
+
+
+def _headers_of(request: HTTPConnection) -> Headers:
+    """What ``get_token`` is given: Starlette's ``request.headers``."""
+    return request.headers
 
 
 def _http_error(answer: Answer) -> HTTPException:

@@ -34,18 +34,7 @@ try:
 except ImportError as _missing:  # pragma: no cover - exercised in a subprocess by the tests
     raise ImportError("minijwt.flask needs Flask, which is not installed: pip install 'minijwt[flask]'") from _missing
 
-from ._bearer import (
-    Answer,
-    Guard,
-    MalformedRequest,
-    ProtectedResource,
-    TokenHook,
-    call_is_revoked_sync,
-    check_hook_token,
-    check_scopes,
-    token_from_headers,
-)
-from .errors import InvalidOptionError, InvalidTokenError, JWKSFetchError
+from ._bearer import Answer, BearerViews, RevocationHook, check_requirements, run_sync
 from .jwt import JWTVerifier
 
 __all__ = ["JWTAuth"]
@@ -53,7 +42,7 @@ __all__ = ["JWTAuth"]
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class JWTAuth:
+class JWTAuth(BearerViews[RevocationHook]):
     """Bearer-token checks for Flask views, with one verifier.
 
     Make one at start-up and decorate views with :meth:`required`. The token
@@ -68,53 +57,9 @@ class JWTAuth:
     preflight too, unless ``cors_preflight=True``.
     """
 
-    def __init__(
-        self,
-        verifier: JWTVerifier,
-        *,
-        realm: str | None = None,
-        is_revoked: Callable[[dict[str, Any]], bool] | None = None,
-        resource_metadata: str | ProtectedResource | None = None,
-        get_token: TokenHook | None = None,
-        error_detail: bool = True,
-        cors_preflight: bool = False,
-    ) -> None:
-        """Check the configuration: a mistake fails here, when the application starts.
+    _sync_only = True
 
-        Args:
-            verifier: The :class:`~minijwt.JWTVerifier`.
-            realm: The challenges' ``realm``.
-            is_revoked: ``(claims) -> bool`` (a plain function): true refuses
-                the token (401, "token revoked").
-            resource_metadata: The URL of this API's RFC 9728 metadata for the
-                challenges, or a :class:`~minijwt.asgi.ProtectedResource`
-                (serve its ``to_dict()`` at its ``metadata_path`` yourself, or
-                use :class:`minijwt.wsgi.JWTAuthMiddleware`).
-            get_token: ``(headers) -> str | None``, asked when the request has
-                no ``Authorization`` header.
-            error_detail: Tell the client why its token was refused
-                (``error_description``). With ``False``, a refusal carries its
-                error code only, and a 403 the ``scope`` needed.
-            cors_preflight: Let a CORS preflight (``OPTIONS`` with
-                ``Access-Control-Request-Method``) into a decorated view that
-                lists ``OPTIONS``, without a token, with ``g.jwt_claims`` set
-                to ``None``. Off by default: any client can send those
-                headers, so a view that does work on ``OPTIONS`` would run
-                unauthenticated.
-
-        Raises:
-            InvalidOptionError: An option is invalid, or the verifier can only ``adecode``.
-        """
-        self._guard = Guard(
-            verifier,
-            realm=realm,
-            is_revoked=is_revoked,
-            resource_metadata=resource_metadata,
-            get_token=get_token,
-            error_detail=error_detail,
-            cors_preflight=cors_preflight,
-            sync_only=True,
-        )
+    def _prepare(self, verifier: JWTVerifier) -> None:
         self._verify = verifier.decode
 
     @overload
@@ -138,13 +83,7 @@ class JWTAuth:
             InvalidOptionError: A scope is malformed, or ``optional`` is given
                 with ``scopes``.
         """
-        required = check_scopes(scopes, "scopes")
-        if type(optional) is not bool or (optional and required):
-            raise InvalidOptionError(
-                "optional must be True or False"
-                if type(optional) is not bool
-                else "optional=True lets requests without a token through: it cannot require scopes"
-            )
+        required = check_requirements(scopes, optional, "scopes")
 
         def decorate(function: F) -> F:
             @functools.wraps(function)
@@ -159,33 +98,23 @@ class JWTAuth:
         return decorate if view is None else decorate(view)
 
     def _check(self, required: tuple[str, ...], optional: bool) -> Answer | None:
-        guard = self._guard
         request = flask.request
-        method, path = request.method, request.path
-        if guard.cors_preflight and method == "OPTIONS" and "Access-Control-Request-Method" in request.headers:
-            flask.g.jwt_claims = None  # chosen: a CORS preflight carries no credentials
-            return None
-        token: str | None = None
-        try:
-            token = token_from_headers(request.headers.getlist("Authorization"))
-            if token is None and guard.get_token is not None:
-                token = check_hook_token(guard.get_token(cast("Mapping[str, str]", request.headers)))
-        except MalformedRequest as exc:
-            return guard.refuse(exc, method, path)
-        if token is None:
-            if optional:
-                flask.g.jwt_claims = None
-                return None
-            return guard.refuse_missing(method, path)
-        try:
-            claims = self._verify(token)
-        except (InvalidTokenError, JWKSFetchError) as exc:
-            return guard.refuse(exc, method, path, token)
-        if required:
-            missing = guard.missing_scopes(claims, required)
-            if missing:
-                return guard.refuse_scope(missing, required, method, path)
-        if guard.is_revoked is not None and call_is_revoked_sync(guard.is_revoked, claims):
-            return guard.refuse_revoked(method, path)
-        flask.g.jwt_claims = claims
+        flow = self._guard.flow(
+            request.method,
+            request.path,
+            request.headers.getlist("Authorization"),
+            request,
+            _headers_of,
+            required=required,
+            optional=optional,
+        )
+        outcome = run_sync(flow, self._verify)
+        if isinstance(outcome, Answer):
+            return outcome
+        flask.g.jwt_claims = outcome
         return None
+
+
+def _headers_of(request: flask.Request) -> Mapping[str, str]:
+    """What ``get_token`` is given: Flask's ``request.headers``."""
+    return cast("Mapping[str, str]", request.headers)

@@ -27,21 +27,10 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Protocol
 
-from ._bearer import (
-    Answer,
-    ExemptRule,
-    Guard,
-    MalformedRequest,
-    ProtectedResource,
-    TokenHook,
-    call_is_revoked_sync,
-    check_hook_token,
-    token_from_header,
-)
-from .errors import InvalidTokenError, JWKSFetchError
+from ._bearer import Answer, BearerMiddleware, ProtectedResource, RevocationHook, run_sync
 from .jwt import JWTVerifier
 
 __all__ = ["JWTAuthMiddleware", "ProtectedResource"]
@@ -59,7 +48,7 @@ class _StartResponse(Protocol):
 _WSGIApp = Callable[[dict[str, Any], _StartResponse], Iterable[bytes]]
 
 
-class JWTAuthMiddleware:
+class JWTAuthMiddleware(BearerMiddleware[_WSGIApp, RevocationHook]):
     """WSGI middleware that lets through only requests with a valid bearer token.
 
     The rules and answers are those of :class:`minijwt.asgi.JWTAuthMiddleware`;
@@ -79,131 +68,34 @@ class JWTAuthMiddleware:
             app.wsgi_app = JWTAuthMiddleware(app.wsgi_app, verifier=verifier, exempt=["/health"])
     """
 
-    __slots__ = (
-        "_app",
-        "_cors_preflight",
-        "_get_token",
-        "_guard",
-        "_metadata_path",
-        "_optional",
-        "_required",
-        "_verify",
-    )
+    __slots__ = ("_verify",)
+    _sync_only = True
 
-    def __init__(
-        self,
-        app: _WSGIApp,
-        *,
-        verifier: JWTVerifier,
-        exempt: Collection[str] | ExemptRule = (),
-        optional: bool = False,
-        realm: str | None = None,
-        required_scopes: Collection[str] = (),
-        is_revoked: Callable[[dict[str, Any]], bool] | None = None,
-        resource_metadata: str | ProtectedResource | None = None,
-        get_token: TokenHook | None = None,
-        error_detail: bool = True,
-        cors_preflight: bool = False,
-    ) -> None:
-        """Check the configuration (see :class:`minijwt.asgi.JWTAuthMiddleware` for each option).
-
-        ``is_revoked`` must be a plain function here. ``error_detail=False``
-        sends the client the error code only (and, for a 403, the ``scope``
-        needed), without ``error_description``. ``cors_preflight=True`` lets
-        a CORS preflight (``OPTIONS`` with ``Access-Control-Request-Method``)
-        reach the application without a token; off by default, since any
-        client can send those headers and an ``OPTIONS`` handler that does
-        work would run unauthenticated. A CORS middleware placed outside this
-        one answers preflights itself.
-
-        Raises:
-            InvalidOptionError: An option is invalid, ``is_revoked`` is a
-                coroutine function, or the verifier can only ``adecode``.
-        """
-        self._app = app
-        self._guard = guard = Guard(
-            verifier,
-            exempt=exempt,
-            optional=optional,
-            realm=realm,
-            required_scopes=required_scopes,
-            is_revoked=is_revoked,
-            resource_metadata=resource_metadata,
-            get_token=get_token,
-            error_detail=error_detail,
-            cors_preflight=cors_preflight,
-            sync_only=True,
-        )
+    def _prepare(self, verifier: JWTVerifier) -> None:
         self._verify = verifier.decode
-        self._required = guard.required_scopes
-        self._optional = guard.optional
-        self._get_token = guard.get_token
-        self._metadata_path = guard.metadata_path
-        self._cors_preflight = guard.cors_preflight
 
     def __call__(self, environ: dict[str, Any], start_response: _StartResponse) -> Iterable[bytes]:
         """Check the request, then call the application or answer a refusal."""
-        guard = self._guard
         raw_path: str = environ.get("PATH_INFO", "")
         # PEP 3333 carries the path's bytes as latin-1 text; compare the UTF-8 text.
         path = raw_path if raw_path.isascii() else raw_path.encode("latin-1").decode("utf-8", "replace")
         method: str = environ.get("REQUEST_METHOD", "GET")
-        if guard.exempted(method, path):
-            # The key is set on every request that reaches the application,
-            # so that a handler serving several paths can read it on each.
-            environ[CLAIMS_KEY] = None
-            return self._app(environ, start_response)
-        if self._cors_preflight and method == "OPTIONS" and "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in environ:
-            environ[CLAIMS_KEY] = None
-            return self._app(environ, start_response)  # chosen: a CORS preflight carries no credentials
-        if path == self._metadata_path and guard.metadata is not None and method in {"GET", "HEAD"}:
-            return _respond(start_response, guard.metadata, method)
         authorization = environ.get("HTTP_AUTHORIZATION")
-        token: str | None = None
-        # "Bearer <token>" is verified without the grammar check (a JWT that
-        # verifies is a b64token); on failure the grammar decides 400 or 401.
-        unchecked: str | None = None
-        try:
-            if authorization is not None:
-                # White space around the value is not part of it (RFC 9110
-                # §5.5): such a value takes the full reading.
-                if authorization[:7] == "Bearer " and authorization[7:8] != " " and authorization[-1:] not in " \t":
-                    token, unchecked = authorization[7:], authorization
-                else:
-                    token = token_from_header(authorization)
-            if token is None and self._get_token is not None:
-                token = check_hook_token(self._get_token(_header_map(environ)))
-        except MalformedRequest as exc:
-            return _respond(start_response, guard.refuse(exc, method, path), method)
-        if token is None:
-            if self._optional:
-                environ[CLAIMS_KEY] = None
-                return self._app(environ, start_response)
-            return _respond(start_response, guard.refuse_missing(method, path), method)
-        try:
-            claims = self._verify(token)
-        except (InvalidTokenError, JWKSFetchError) as exc:
-            problem: Exception = exc
-            if unchecked is not None:
-                try:
-                    token_from_header(unchecked)
-                except MalformedRequest as malformed:
-                    problem = malformed
-            return _respond(start_response, guard.refuse(problem, method, path, token), method)
-        required = self._required
-        if required:
-            missing = guard.missing_scopes(claims, required)
-            if missing:
-                return _respond(start_response, guard.refuse_scope(missing, required, method, path), method)
-        if guard.is_revoked is not None and call_is_revoked_sync(guard.is_revoked, claims):
-            return _respond(start_response, guard.refuse_revoked(method, path), method)
-        environ[CLAIMS_KEY] = claims
+        flow = self._guard.flow(
+            method,
+            path,
+            () if authorization is None else (authorization,),
+            environ,
+            _header_map,
+        )
+        outcome = run_sync(flow, self._verify)
+        if isinstance(outcome, Answer):
+            start_response(outcome.status_line, list(outcome.headers))
+            return [] if method == "HEAD" else [outcome.body]
+        # The key is set on every request that reaches the application (None
+        # without a token), so that a handler serving several paths can read it.
+        environ[CLAIMS_KEY] = outcome
         return self._app(environ, start_response)
-
-
-def _respond(start_response: _StartResponse, answer: Answer, method: str) -> list[bytes]:
-    start_response(answer.status_line, list(answer.headers))
-    return [] if method == "HEAD" else [answer.body]
 
 
 def _header_map(environ: Mapping[str, Any]) -> dict[str, str]:

@@ -18,7 +18,7 @@ import minijwt
 from minijwt._bearer import (
     RETRY_AFTER_SECONDS,
     Guard,
-    MalformedRequest,
+    MalformedRequestError,
     ProtectedResource,
     _loggable,
     call_is_revoked_sync,
@@ -81,16 +81,16 @@ def test_another_scheme_is_no_token(value: str) -> None:
     ],
 )
 def test_malformed_bearer_values(value: str) -> None:
-    with pytest.raises(MalformedRequest):
+    with pytest.raises(MalformedRequestError):
         token_from_header(value)
-    with pytest.raises(MalformedRequest):
+    with pytest.raises(MalformedRequestError):
         token_from_header(value.encode("utf-8"))
 
 
 def test_several_authorization_headers_are_malformed() -> None:
-    with pytest.raises(MalformedRequest, match="several"):
+    with pytest.raises(MalformedRequestError, match="several"):
         token_from_headers(["Bearer a", "Bearer a"])
-    with pytest.raises(MalformedRequest, match="several"):
+    with pytest.raises(MalformedRequestError, match="several"):
         token_from_headers(["Basic x", "Bearer a"])
 
 
@@ -102,11 +102,11 @@ def test_every_b64token_is_read(token: str) -> None:
 
 @given(st.text(max_size=40))
 def test_any_header_value_is_a_token_no_token_or_malformed(value: str) -> None:
-    problem: MalformedRequest | None = None
+    problem: MalformedRequestError | None = None
     token: str | None = None
     try:
         token = token_from_header(value)
-    except MalformedRequest as exc:
+    except MalformedRequestError as exc:
         problem = exc
     if problem is not None:
         assert SAFE_VALUE.fullmatch(header_text(problem.message))
@@ -118,9 +118,9 @@ def test_any_header_value_is_a_token_no_token_or_malformed(value: str) -> None:
 def test_hook_tokens_follow_the_grammar() -> None:
     assert check_hook_token(None) is None
     assert check_hook_token("a.b.c") == "a.b.c"
-    with pytest.raises(MalformedRequest):
+    with pytest.raises(MalformedRequestError):
         check_hook_token("")
-    with pytest.raises(MalformedRequest):
+    with pytest.raises(MalformedRequestError):
         check_hook_token("a b")
     with pytest.raises(minijwt.InvalidOptionError):
         check_hook_token(b"a.b.c")
@@ -510,7 +510,7 @@ def test_keys_unavailable_is_503_temporarily_unavailable_with_retry_after(caplog
 @pytest.mark.parametrize(
     ("problem", "status", "error", "code"),
     [
-        (MalformedRequest("the request has several Authorization headers"), 400, "invalid_request", "invalid_request"),
+        (MalformedRequestError("the request has several Authorization headers"), 400, "invalid_request", "invalid_request"),
         (minijwt.ExpiredSignatureError("the token expired", claim="exp"), 401, "invalid_token", "token_expired"),
         (minijwt.InvalidSignatureError("signature verification failed"), 401, "invalid_token", "invalid_signature"),
     ],
@@ -602,7 +602,7 @@ def test_every_answer_is_json_that_no_cache_keeps() -> None:
     guard = Guard(VERIFIER)
     for answer in (
         guard.refuse_missing("GET", "/"),
-        guard.refuse(MalformedRequest("bad"), "GET", "/"),
+        guard.refuse(MalformedRequestError("bad"), "GET", "/"),
         guard.refuse_scope(("a",), ("a",), "GET", "/"),
     ):
         headers = _headers(answer)
@@ -782,7 +782,7 @@ def test_without_error_detail_every_answer_carries_its_code_only(caplog: pytest.
     cases = [
         (guard.refuse_missing("GET", "/"), 401, {"error": "missing_token"}, 'Bearer realm="api"'),
         (
-            guard.refuse(MalformedRequest("the request has several Authorization headers"), "GET", "/"),
+            guard.refuse(MalformedRequestError("the request has several Authorization headers"), "GET", "/"),
             400,
             {"error": "invalid_request"},
             'Bearer realm="api", error="invalid_request"',
