@@ -7,7 +7,7 @@ import hashlib
 import hmac
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import pytest
@@ -115,6 +115,15 @@ def bad_tokens(make: MakeToken, keys: tuple[minijwt.JWK, minijwt.JWK]) -> dict[s
         "hs256 with the public key": hs256_with_public_key(keys[0]),
         "not a jwt": "abc.def",
     }
+
+
+def from_cookie(headers: Mapping[str, str]) -> str | None:
+    """A ``get_token`` hook: the ``access_token`` cookie."""
+    for part in (headers.get("cookie") or "").split(";"):
+        name, _, value = part.strip().partition("=")
+        if name == "access_token":
+            return value
+    return None
 
 
 # The request targets a client may send against exempt=["/docs*"], as they go

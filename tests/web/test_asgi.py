@@ -1,4 +1,4 @@
-"""The ASGI middleware in a Starlette application under uvicorn, over real HTTP on loopback."""
+"""The ASGI middleware: in a Starlette application under uvicorn, over real HTTP on loopback, and driven in process."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from typing import Any
 import pytest
 import websockets.exceptions
 import websockets.sync.client
+from hypothesis import given
+from hypothesis import strategies as st
 from remote.jwks_server import FakeClock, JWKSServer, Reply, jwks_reply
 from starlette.applications import Starlette
 from starlette.authentication import requires
@@ -26,10 +28,11 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
 import minijwt
+from minijwt._bearer import Guard
 from minijwt.asgi import JWTAuthMiddleware, ProtectedResource
 from minijwt.jwks_client import AsyncJWKSClient, JWKSClient
 
-from .conftest import AUDIENCE, BELOW_DOCS, ISSUER, NOT_BELOW_DOCS, MakeToken, bad_tokens
+from .conftest import AUDIENCE, BELOW_DOCS, ISSUER, NOT_BELOW_DOCS, MakeToken, bad_tokens, from_cookie
 from .servers import TIMEOUT, request, uvicorn_server
 
 Serve = Callable[..., contextlib.AbstractContextManager[int]]
@@ -420,3 +423,160 @@ def test_two_thousand_mixed_requests_at_concurrency_32(
     assert len(outcomes) == 2000
     assert all(status == expected for status, expected in outcomes)
     assert jwks.count() <= 2
+
+
+# --- in process: the middleware around a recording application ------------------------------
+
+SECRET = b"a-secret-of-at-least-32-bytes!!!"
+VERIFIER = minijwt.JWTVerifier(SECRET, algorithms=["HS256"])
+
+
+class _Recorder:
+    def __init__(self) -> None:
+        self.sent: list[dict[str, Any]] = []
+        self.reached: list[dict[str, Any]] = []
+
+    async def app(self, scope: Any, receive: Any, send: Any) -> None:
+        self.reached.append(scope)
+
+    async def send(self, message: Any) -> None:
+        self.sent.append(message)
+
+
+def test_preflight_passes_but_a_bare_options_does_not() -> None:
+    recorder = _Recorder()
+    # Changed on purpose: preflights used to pass by default; the pass-through
+    # is now chosen with cors_preflight=True.
+    middleware = JWTAuthMiddleware(recorder.app, verifier=VERIFIER, cors_preflight=True)
+
+    def call(method: str, headers: list[tuple[bytes, bytes]]) -> None:
+        scope = {"type": "http", "method": method, "path": "/x", "headers": headers}
+        asyncio.run(middleware(scope, None, recorder.send))  # type: ignore[arg-type]
+
+    call("OPTIONS", [(b"origin", b"https://a.example"), (b"access-control-request-method", b"POST")])
+    assert len(recorder.reached) == 1
+    call("OPTIONS", [(b"origin", b"https://a.example")])
+    call("GET", [(b"access-control-request-method", b"POST")])
+    assert len(recorder.reached) == 1
+    assert [message["status"] for message in recorder.sent if "status" in message] == [401, 401]
+
+
+def test_the_middleware_asks_a_preflight_for_a_token_unless_cors_preflight_is_chosen() -> None:
+    """Anyone may send ``OPTIONS`` with ``Access-Control-Request-Method``; by default it is checked like any request."""
+    preflight = [(b"origin", b"https://a.example"), (b"access-control-request-method", b"DELETE")]
+    assert Guard(VERIFIER).cors_preflight is False
+    assert Guard(VERIFIER, cors_preflight=True).cors_preflight is True
+    recorder = _Recorder()
+    middleware = JWTAuthMiddleware(recorder.app, verifier=VERIFIER)
+
+    def call(headers: list[tuple[bytes, bytes]]) -> None:
+        scope = {"type": "http", "method": "OPTIONS", "path": "/cache", "headers": headers}
+        asyncio.run(middleware(scope, None, recorder.send))  # type: ignore[arg-type]
+
+    call(preflight)
+    assert recorder.reached == []
+    assert [message["status"] for message in recorder.sent if "status" in message] == [401]
+    token = minijwt.encode({"sub": "alice"}, SECRET)
+    call([*preflight, (b"authorization", f"Bearer {token}".encode())])
+    assert [scope["state"]["jwt_claims"] for scope in recorder.reached] == [{"sub": "alice"}]
+
+
+@pytest.mark.parametrize("around", [" ", "\t", " \t "])
+def test_the_middleware_reads_a_token_with_white_space_after_it(around: str) -> None:
+    token = minijwt.encode({"sub": "alice"}, SECRET)
+    recorder = _Recorder()
+    middleware = JWTAuthMiddleware(recorder.app, verifier=VERIFIER)
+    headers = [(b"authorization", f"Bearer {token}{around}".encode())]
+    asyncio.run(middleware({"type": "http", "method": "GET", "path": "/", "headers": headers}, None, recorder.send))  # type: ignore[arg-type]
+    assert recorder.reached[0]["state"]["jwt_claims"] == {"sub": "alice"}
+
+
+def test_get_token_reads_a_cookie_only_without_an_authorization_header() -> None:
+    recorder = _Recorder()
+    token = minijwt.encode({"sub": "cookie"}, SECRET)
+
+    middleware = JWTAuthMiddleware(recorder.app, verifier=VERIFIER, get_token=from_cookie)
+    for headers in ([(b"cookie", b"theme=dark; access_token=" + token.encode())],):
+        asyncio.run(middleware({"type": "http", "method": "GET", "path": "/", "headers": headers}, None, recorder.send))  # type: ignore[arg-type]
+    assert recorder.reached[0]["state"]["jwt_claims"] == {"sub": "cookie"}
+    headers = [(b"cookie", b"access_token=" + token.encode()), (b"authorization", b"Basic eDp5")]
+    asyncio.run(middleware({"type": "http", "method": "GET", "path": "/", "headers": headers}, None, recorder.send))  # type: ignore[arg-type]
+    assert len(recorder.reached) == 2  # Basic is not a bearer token: the cookie is read
+    bad = [(b"cookie", b"access_token=a b")]
+    asyncio.run(middleware({"type": "http", "method": "GET", "path": "/", "headers": bad}, None, recorder.send))  # type: ignore[arg-type]
+    assert recorder.sent[0]["status"] == 400
+
+
+def test_refusals_are_logged_without_the_token(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="minijwt")
+    recorder = _Recorder()
+    middleware = JWTAuthMiddleware(recorder.app, verifier=VERIFIER)
+    expired = minijwt.encode({"sub": "a", "exp": 1}, SECRET)
+    for value in (b"Bearer " + expired.encode(), b"Bearer a b", b""):
+        headers = [(b"authorization", value)] if value else []
+        scope = {"type": "http", "method": "GET", "path": "/orders\r\nfake", "headers": headers}
+        asyncio.run(middleware(scope, None, recorder.send))  # type: ignore[arg-type]
+    messages = [record.getMessage() for record in caplog.records]
+    assert len(messages) == 3
+    assert all(record.levelno == logging.INFO for record in caplog.records)
+    assert "token_expired" in messages[0]
+    assert "invalid_request" in messages[1]
+    assert "missing_token" in messages[2]
+    assert all(expired not in message and "\n" not in message for message in messages)
+    assert all("GET" in message and "/orders" in message for message in messages)
+
+
+def _status(middleware: JWTAuthMiddleware, headers: list[tuple[bytes, bytes]]) -> int:
+    sent: list[Any] = []
+
+    async def send(message: Any) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "method": "GET", "path": "/", "headers": headers}
+    asyncio.run(middleware(scope, None, send))  # type: ignore[arg-type]
+    return 200 if not sent else int(sent[0]["status"])
+
+
+_PASSING = JWTAuthMiddleware(_Recorder().app, verifier=VERIFIER)
+
+
+@pytest.mark.parametrize(
+    ("value", "status"),
+    [
+        ("Bearer {token}", 200),
+        ("bearer {token}", 200),
+        ("Bearer   {token}", 200),
+        ("Bearer {token}x", 401),
+        ("Bearer {token}$", 400),
+        ("Bearer {token} {token}", 400),
+        ("Bearer {token}é", 400),
+        ("Bearer a.b.c", 401),
+        ("Basic {token}", 401),
+    ],
+)
+def test_the_fast_path_and_the_grammar_agree(value: str, status: int) -> None:
+    token = minijwt.encode({"sub": "a"}, SECRET)
+    header = value.format(token=token).encode("utf-8")
+    assert _status(_PASSING, [(b"authorization", header)]) == status
+
+
+@given(st.binary(max_size=60) | st.text(max_size=60).map(lambda text: ("Bearer " + text).encode("utf-8")))
+def test_any_authorization_header_is_answered_400_or_401(value: bytes) -> None:
+    assert _status(_PASSING, [(b"authorization", value)]) in {400, 401}
+
+
+def test_a_websocket_client_gone_before_connect_gets_nothing() -> None:
+    sent: list[Any] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        """Never reached."""
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "websocket.disconnect", "code": 1006}
+
+    async def send(message: Any) -> None:
+        sent.append(message)
+
+    middleware = JWTAuthMiddleware(app, verifier=VERIFIER)
+    asyncio.run(middleware({"type": "websocket", "path": "/", "headers": []}, receive, send))
+    assert sent == []

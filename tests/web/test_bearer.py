@@ -1,4 +1,4 @@
-"""The framework-free core: the RFC 6750 grammar, safe challenges, scopes, exempt paths, options."""
+"""The framework-free core: the RFC 6750 grammar, safe challenges, scopes, exempt paths, options, the request flow."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import inspect
 import json
 import logging
 import re
-from collections.abc import Mapping
+import typing
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -17,18 +18,29 @@ from hypothesis import strategies as st
 import minijwt
 from minijwt._bearer import (
     RETRY_AFTER_SECONDS,
+    Answer,
+    AsyncRevocationHook,
+    BearerMiddleware,
     Guard,
     MalformedRequestError,
+    Outcome,
     ProtectedResource,
+    RevocationHook,
     _loggable,
     call_is_revoked_sync,
     check_hook_token,
+    check_requirements,
     granted_scopes,
     header_text,
+    run_async,
+    run_sync,
     token_from_header,
     token_from_headers,
 )
-from minijwt.asgi import JWTAuthMiddleware
+from minijwt.asgi import JWTAuthMiddleware as ASGIMiddleware
+from minijwt.fastapi import JWTBearer
+from minijwt.flask import JWTAuth
+from minijwt.wsgi import JWTAuthMiddleware as WSGIMiddleware
 
 SECRET = b"a-secret-of-at-least-32-bytes!!!"
 VERIFIER = minijwt.JWTVerifier(SECRET, algorithms=["HS256"])
@@ -228,11 +240,26 @@ def test_exempt_paths_prefixes_and_functions() -> None:
     ],
 )
 def test_configuration_mistakes_fail_at_construction(options: dict[str, Any]) -> None:
-    async def app(scope: Any, receive: Any, send: Any) -> None:
-        """Never reached."""
-
+    """The one place that checks the options refuses each mistake, whichever adapter it was given to."""
     with pytest.raises(minijwt.InvalidOptionError):
-        JWTAuthMiddleware(app, verifier=VERIFIER, **options)
+        Guard(VERIFIER, **options)
+    for adapter in ADAPTERS.values():
+        if set(options) <= set(_options(adapter)):
+            with pytest.raises(minijwt.InvalidOptionError):
+                _build(adapter, **options)
+
+
+def test_a_request_needs_scopes_or_may_come_without_a_token_not_both() -> None:
+    """The guard's ``required_scopes``/``optional`` and a Flask view's ``scopes``/``optional`` are checked alike."""
+    assert check_requirements(["a", "b", "a"], False) == ("a", "b")
+    assert check_requirements((), True) == ()
+    for scopes, optional in ((["a"], True), (["a"], "yes"), ((), 1), ("a", False), ([3], False)):
+        with pytest.raises(minijwt.InvalidOptionError):
+            check_requirements(scopes, optional)
+    with pytest.raises(minijwt.InvalidOptionError, match=r"^scopes must be a list"):
+        check_requirements("orders:read", False, "scopes")
+    with pytest.raises(minijwt.InvalidOptionError, match=r"^required_scopes must be a list"):
+        check_requirements("orders:read", False)
 
 
 def test_the_verifier_must_be_a_jwt_verifier() -> None:
@@ -259,160 +286,6 @@ def test_protected_resource_validation_and_document() -> None:
         ProtectedResource(resource="https://api.example", authorization_servers="https://login.example")
     with pytest.raises(minijwt.InvalidOptionError):
         ProtectedResource(resource="https://api.example", scopes_supported=["a b"])
-
-
-class _Recorder:
-    def __init__(self) -> None:
-        self.sent: list[dict[str, Any]] = []
-        self.reached: list[dict[str, Any]] = []
-
-    async def app(self, scope: Any, receive: Any, send: Any) -> None:
-        self.reached.append(scope)
-
-    async def send(self, message: Any) -> None:
-        self.sent.append(message)
-
-
-def test_preflight_passes_but_a_bare_options_does_not() -> None:
-    recorder = _Recorder()
-    # Changed on purpose: preflights used to pass by default; the pass-through
-    # is now chosen with cors_preflight=True.
-    middleware = JWTAuthMiddleware(recorder.app, verifier=VERIFIER, cors_preflight=True)
-
-    def call(method: str, headers: list[tuple[bytes, bytes]]) -> None:
-        scope = {"type": "http", "method": method, "path": "/x", "headers": headers}
-        asyncio.run(middleware(scope, None, recorder.send))  # type: ignore[arg-type]
-
-    call("OPTIONS", [(b"origin", b"https://a.example"), (b"access-control-request-method", b"POST")])
-    assert len(recorder.reached) == 1
-    call("OPTIONS", [(b"origin", b"https://a.example")])
-    call("GET", [(b"access-control-request-method", b"POST")])
-    assert len(recorder.reached) == 1
-    assert [message["status"] for message in recorder.sent if "status" in message] == [401, 401]
-
-
-def test_a_preflight_needs_a_token_unless_cors_preflight_is_chosen() -> None:
-    """Anyone may send ``OPTIONS`` with ``Access-Control-Request-Method``; by default it is checked like any request."""
-    preflight = [(b"origin", b"https://a.example"), (b"access-control-request-method", b"DELETE")]
-    assert Guard(VERIFIER).cors_preflight is False
-    assert Guard(VERIFIER, cors_preflight=True).cors_preflight is True
-    recorder = _Recorder()
-    middleware = JWTAuthMiddleware(recorder.app, verifier=VERIFIER)
-
-    def call(headers: list[tuple[bytes, bytes]]) -> None:
-        scope = {"type": "http", "method": "OPTIONS", "path": "/cache", "headers": headers}
-        asyncio.run(middleware(scope, None, recorder.send))  # type: ignore[arg-type]
-
-    call(preflight)
-    assert recorder.reached == []
-    assert [message["status"] for message in recorder.sent if "status" in message] == [401]
-    token = minijwt.encode({"sub": "alice"}, SECRET)
-    call([*preflight, (b"authorization", f"Bearer {token}".encode())])
-    assert [scope["state"]["jwt_claims"] for scope in recorder.reached] == [{"sub": "alice"}]
-
-
-@pytest.mark.parametrize("around", [" ", "\t", " \t "])
-def test_the_middleware_reads_a_token_with_white_space_after_it(around: str) -> None:
-    from minijwt.wsgi import JWTAuthMiddleware as WSGIMiddleware
-
-    token = minijwt.encode({"sub": "alice"}, SECRET)
-    recorder = _Recorder()
-    middleware = JWTAuthMiddleware(recorder.app, verifier=VERIFIER)
-    headers = [(b"authorization", f"Bearer {token}{around}".encode())]
-    asyncio.run(middleware({"type": "http", "method": "GET", "path": "/", "headers": headers}, None, recorder.send))  # type: ignore[arg-type]
-    assert recorder.reached[0]["state"]["jwt_claims"] == {"sub": "alice"}
-
-    reached: list[dict[str, Any]] = []
-
-    def wsgi_app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
-        reached.append(environ)
-        return []
-
-    wsgi = WSGIMiddleware(wsgi_app, verifier=VERIFIER)
-    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/", "HTTP_AUTHORIZATION": f"Bearer {token}{around}"}
-    wsgi(environ, lambda status, headers, exc_info=None: None)
-    assert reached[0]["minijwt.claims"] == {"sub": "alice"}
-
-
-def test_get_token_reads_a_cookie_only_without_an_authorization_header() -> None:
-    recorder = _Recorder()
-    token = minijwt.encode({"sub": "cookie"}, SECRET)
-
-    def from_cookie(headers: Mapping[str, str]) -> str | None:
-        for part in headers.get("cookie", "").split(";"):
-            name, _, value = part.strip().partition("=")
-            if name == "access_token":
-                return value
-        return None
-
-    middleware = JWTAuthMiddleware(recorder.app, verifier=VERIFIER, get_token=from_cookie)
-    for headers in ([(b"cookie", b"theme=dark; access_token=" + token.encode())],):
-        asyncio.run(middleware({"type": "http", "method": "GET", "path": "/", "headers": headers}, None, recorder.send))  # type: ignore[arg-type]
-    assert recorder.reached[0]["state"]["jwt_claims"] == {"sub": "cookie"}
-    headers = [(b"cookie", b"access_token=" + token.encode()), (b"authorization", b"Basic eDp5")]
-    asyncio.run(middleware({"type": "http", "method": "GET", "path": "/", "headers": headers}, None, recorder.send))  # type: ignore[arg-type]
-    assert len(recorder.reached) == 2  # Basic is not a bearer token: the cookie is read
-    bad = [(b"cookie", b"access_token=a b")]
-    asyncio.run(middleware({"type": "http", "method": "GET", "path": "/", "headers": bad}, None, recorder.send))  # type: ignore[arg-type]
-    assert recorder.sent[0]["status"] == 400
-
-
-def test_refusals_are_logged_without_the_token(caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.INFO, logger="minijwt")
-    recorder = _Recorder()
-    middleware = JWTAuthMiddleware(recorder.app, verifier=VERIFIER)
-    expired = minijwt.encode({"sub": "a", "exp": 1}, SECRET)
-    for value in (b"Bearer " + expired.encode(), b"Bearer a b", b""):
-        headers = [(b"authorization", value)] if value else []
-        scope = {"type": "http", "method": "GET", "path": "/orders\r\nfake", "headers": headers}
-        asyncio.run(middleware(scope, None, recorder.send))  # type: ignore[arg-type]
-    messages = [record.getMessage() for record in caplog.records]
-    assert len(messages) == 3
-    assert all(record.levelno == logging.INFO for record in caplog.records)
-    assert "token_expired" in messages[0]
-    assert "invalid_request" in messages[1]
-    assert "missing_token" in messages[2]
-    assert all(expired not in message and "\n" not in message for message in messages)
-    assert all("GET" in message and "/orders" in message for message in messages)
-
-
-def _status(middleware: JWTAuthMiddleware, headers: list[tuple[bytes, bytes]]) -> int:
-    sent: list[Any] = []
-
-    async def send(message: Any) -> None:
-        sent.append(message)
-
-    scope = {"type": "http", "method": "GET", "path": "/", "headers": headers}
-    asyncio.run(middleware(scope, None, send))  # type: ignore[arg-type]
-    return 200 if not sent else int(sent[0]["status"])
-
-
-_PASSING = JWTAuthMiddleware(_Recorder().app, verifier=VERIFIER)
-
-
-@pytest.mark.parametrize(
-    ("value", "status"),
-    [
-        ("Bearer {token}", 200),
-        ("bearer {token}", 200),
-        ("Bearer   {token}", 200),
-        ("Bearer {token}x", 401),
-        ("Bearer {token}$", 400),
-        ("Bearer {token} {token}", 400),
-        ("Bearer {token}é", 400),
-        ("Bearer a.b.c", 401),
-        ("Basic {token}", 401),
-    ],
-)
-def test_the_fast_path_and_the_grammar_agree(value: str, status: int) -> None:
-    token = minijwt.encode({"sub": "a"}, SECRET)
-    header = value.format(token=token).encode("utf-8")
-    assert _status(_PASSING, [(b"authorization", header)]) == status
-
-
-@given(st.binary(max_size=60) | st.text(max_size=60).map(lambda text: ("Bearer " + text).encode("utf-8")))
-def test_any_authorization_header_is_answered_400_or_401(value: bytes) -> None:
-    assert _status(_PASSING, [(b"authorization", value)]) in {400, 401}
 
 
 @pytest.mark.parametrize("servers", ["https://login.example", b"https://login.example", None, 3, object()])
@@ -510,7 +383,12 @@ def test_keys_unavailable_is_503_temporarily_unavailable_with_retry_after(caplog
 @pytest.mark.parametrize(
     ("problem", "status", "error", "code"),
     [
-        (MalformedRequestError("the request has several Authorization headers"), 400, "invalid_request", "invalid_request"),
+        (
+            MalformedRequestError("the request has several Authorization headers"),
+            400,
+            "invalid_request",
+            "invalid_request",
+        ),
         (minijwt.ExpiredSignatureError("the token expired", claim="exp"), 401, "invalid_token", "token_expired"),
         (minijwt.InvalidSignatureError("signature verification failed"), 401, "invalid_token", "invalid_signature"),
     ],
@@ -830,3 +708,238 @@ def test_with_error_detail_the_answers_are_as_before() -> None:
         assert guard.refuse_missing("GET", "/").body == (
             b'{"error":"missing_token","error_description":"this resource needs a bearer token"}'
         )
+
+
+# --- the adapters' options: declared once, alike everywhere ------------------------------------
+
+ADAPTERS: dict[str, type] = {"asgi": ASGIMiddleware, "wsgi": WSGIMiddleware, "fastapi": JWTBearer, "flask": JWTAuth}
+#: The options every adapter takes.
+SHARED = ("verifier", "realm", "is_revoked", "resource_metadata", "get_token", "error_detail")
+
+
+async def _never_asgi(scope: Any, receive: Any, send: Any) -> None:
+    """Never reached."""
+
+
+def _never_wsgi(environ: Any, start_response: Any) -> list[bytes]:
+    return []  # never reached
+
+
+def _build(adapter: type, **options: Any) -> object:
+    if adapter is ASGIMiddleware:
+        return ASGIMiddleware(_never_asgi, verifier=VERIFIER, **options)
+    if adapter is WSGIMiddleware:
+        return WSGIMiddleware(_never_wsgi, verifier=VERIFIER, **options)
+    return adapter(VERIFIER, **options)
+
+
+def _options(adapter: type) -> dict[str, inspect.Parameter]:
+    """The adapter's constructor options as its users' tools read them (the application is not one)."""
+    return {name: parameter for name, parameter in inspect.signature(adapter).parameters.items() if name != "app"}
+
+
+def _documented(adapter: type) -> dict[str, str]:
+    """The ``Args:`` entries of the adapter's ``__init__`` docstring, by name, each on one line."""
+    doc = inspect.getdoc(adapter.__init__) or ""  # type: ignore[misc]
+    args = doc.split("Args:\n", 1)[1].split("\n\n", 1)[0]
+    entries: dict[str, str] = {}
+    for line in args.splitlines():
+        match = re.fullmatch(r"    (\w+): (.*)", line)
+        if match:
+            name, text = match.groups()
+            entries[name] = text
+        else:
+            entries[name] += " " + line.strip()
+    return entries
+
+
+def _meaning(text: str) -> str:
+    """The first sentence of an entry: what the option is, in every adapter."""
+    return re.split(r"(?<=[.])\s", text, maxsplit=1)[0]
+
+
+def _hook_type(adapter: type) -> object:
+    """The ``is_revoked`` type a type checker reads for this adapter."""
+    if adapter is JWTBearer:
+        return typing.get_type_hints(JWTBearer.__init__)["is_revoked"]
+    (base,) = [base for base in adapter.__orig_bases__ if typing.get_origin(base) is not None]  # type: ignore[attr-defined]
+    return typing.get_args(base)[-1] | None
+
+
+def test_every_adapter_takes_the_shared_options_with_the_same_defaults_types_and_meaning() -> None:
+    """Declared once (a middleware's on BearerMiddleware, Flask's on BearerViews), checked once (Guard).
+
+    Every option two adapters take has the same default, type and first
+    sentence of documentation in both; that sentence is the middleware's,
+    the fullest statement of the option. ``is_revoked`` is a coroutine
+    function or a plain one, as the adapter can await or not.
+    """
+    canonical = _documented(BearerMiddleware)
+    hints = typing.get_type_hints(BearerMiddleware.__init__)
+    seen: dict[str, list[str]] = {}
+    for name, adapter in ADAPTERS.items():
+        options = _options(adapter)
+        documented = _documented(adapter)
+        assert set(SHARED) <= set(options), name
+        assert set(options) == set(documented) - {"app"}, name
+        adapter_hints = typing.get_type_hints(_init_of(adapter))
+        for option, parameter in options.items():
+            seen.setdefault(option, []).append(name)
+            if option not in canonical:
+                continue  # the adapter's own (auto_error, scheme_name ...)
+            assert parameter.default == inspect.signature(BearerMiddleware).parameters[option].default, (name, option)
+            assert _meaning(documented[option]) == _meaning(canonical[option]), (name, option)
+            if option == "is_revoked":
+                expected = AsyncRevocationHook | None if name in {"asgi", "fastapi"} else RevocationHook | None
+                assert _hook_type(adapter) == expected, name
+            elif option in adapter_hints and not isinstance(adapter_hints[option], typing.TypeVar):
+                assert adapter_hints[option] == hints[option], (name, option)
+    assert {option for option, names in seen.items() if len(names) == len(ADAPTERS)} == set(SHARED)
+    assert seen["cors_preflight"] == ["asgi", "wsgi", "flask"]
+
+
+def _init_of(adapter: type) -> Callable[..., None]:
+    init: Callable[..., None] = adapter.__init__  # type: ignore[misc]
+    return init
+
+
+# --- the request flow: every decision, in order, once -----------------------------------------
+
+TOKEN = minijwt.encode({"sub": "alice", "scope": "orders:read"}, SECRET)
+
+
+def _run(guard: Guard, method: str, path: str, *authorization: str | bytes, **options: Any) -> Outcome:
+    """Drive the flow with both drivers; they must decide alike."""
+    headers = {"access-control-request-method": "DELETE"} if method == "OPTIONS" else {}
+    sync = run_sync(guard.flow(method, path, authorization, headers, dict, **options), VERIFIER.decode)  # type: ignore[arg-type]
+    flow = guard.flow(method, path, authorization, headers, dict, **options)  # type: ignore[arg-type]
+    asynchronous = asyncio.run(run_async(flow, VERIFIER.adecode))
+    assert _summary(sync) == _summary(asynchronous)
+    return sync
+
+
+def _summary(outcome: Outcome) -> object:
+    return (outcome.status, outcome.body) if isinstance(outcome, Answer) else outcome
+
+
+def _status(outcome: Outcome) -> int:
+    return outcome.status if isinstance(outcome, Answer) else 200
+
+
+def test_a_preflight_needs_a_token_unless_cors_preflight_is_chosen() -> None:
+    """Anyone may send ``OPTIONS`` with ``Access-Control-Request-Method``; by default it is checked like any request."""
+    assert Guard(VERIFIER).cors_preflight is False
+    assert Guard(VERIFIER, cors_preflight=True).cors_preflight is True
+    assert _status(_run(Guard(VERIFIER), "OPTIONS", "/cache")) == 401
+    assert _run(Guard(VERIFIER), "OPTIONS", "/cache", f"Bearer {TOKEN}") == {"sub": "alice", "scope": "orders:read"}
+    chosen = Guard(VERIFIER, cors_preflight=True)
+    assert _run(chosen, "OPTIONS", "/cache") is None
+    # Not a preflight: a bare OPTIONS, or the header on another method.
+    bare = chosen.flow("OPTIONS", "/cache", (), {"origin": "https://a.example"}, dict)
+    assert _status(run_sync(bare, VERIFIER.decode)) == 401
+    other = chosen.flow("GET", "/cache", (), {"access-control-request-method": "POST"}, dict)
+    assert _status(run_sync(other, VERIFIER.decode)) == 401
+
+
+def test_the_flow_decides_in_order_exempt_preflight_metadata_then_the_token() -> None:
+    resource = ProtectedResource(resource="https://api.example/orders")
+    guard = Guard(VERIFIER, exempt=["/health", resource.metadata_path], resource_metadata=resource, cors_preflight=True)
+    # An exempt path passes before anything else, even with a malformed header.
+    assert _run(guard, "GET", "/health", "Bearer a b") is None
+    assert _run(guard, "OPTIONS", "/orders", "Bearer a b") is None
+    # Listed as exempt too, the metadata path passes through to the application.
+    assert _run(guard, "GET", resource.metadata_path) is None
+    served = Guard(VERIFIER, resource_metadata=resource)
+    assert _run(served, "GET", resource.metadata_path, "Bearer a b") is served.metadata
+    assert _run(served, "HEAD", resource.metadata_path) is served.metadata
+    assert _status(_run(served, "POST", resource.metadata_path)) == 401
+    # An adapter that sees only its own routes serves no metadata; the challenges still name it.
+    unserved = Guard(VERIFIER, resource_metadata=resource, serve_metadata=False)
+    assert (unserved.metadata, unserved.metadata_path) == (None, None)
+    assert unserved.resource_metadata == resource.metadata_url
+    assert _status(_run(unserved, "GET", resource.metadata_path)) == 401
+
+
+def test_without_a_token_the_flow_refuses_or_passes_as_optional_says() -> None:
+    guard = Guard(VERIFIER)
+    missing = _run(guard, "GET", "/orders")
+    assert missing is guard.missing
+    assert _run(guard, "GET", "/orders", optional=True) is None
+    assert _run(Guard(VERIFIER, optional=True), "GET", "/orders") is None
+    assert _status(_run(Guard(VERIFIER, optional=True), "GET", "/orders", optional=False)) == 401
+    # optional lets no bad token through.
+    assert _status(_run(guard, "GET", "/orders", "Bearer a.b.c", optional=True)) == 401
+    assert _status(_run(guard, "GET", "/orders", "Bearer a b", optional=True)) == 400
+
+
+def test_the_scopes_a_request_needs_are_the_guards_unless_given() -> None:
+    guard = Guard(VERIFIER, required_scopes=["orders:write"])
+    assert _status(_run(guard, "GET", "/orders", f"Bearer {TOKEN}")) == 403
+    assert _run(guard, "GET", "/orders", f"Bearer {TOKEN}", required=("orders:read",)) == {
+        "sub": "alice",
+        "scope": "orders:read",
+    }
+    assert _run(guard, "GET", "/orders", f"Bearer {TOKEN}", required=()) is not None
+    answer = _run(Guard(VERIFIER), "GET", "/orders", f"Bearer {TOKEN}", required=("admin", "orders:read"))
+    assert isinstance(answer, Answer)
+    assert json.loads(answer.body)["scope"] == "admin orders:read"
+
+
+def test_several_authorization_headers_are_400_even_when_each_is_valid() -> None:
+    guard = Guard(VERIFIER)
+    answer = _run(guard, "GET", "/", f"Bearer {TOKEN}", f"Bearer {TOKEN}")
+    assert isinstance(answer, Answer)
+    assert (answer.status, answer.error) == (400, "invalid_request")
+    assert "several Authorization headers" in answer.description
+    assert _status(_run(guard, "GET", "/", b"Basic eDp5", b"Bearer x")) == 400
+
+
+@pytest.mark.parametrize(
+    ("value", "status"),
+    [
+        ("Bearer {token}", 200),
+        ("bearer {token}", 200),
+        ("Bearer   {token}", 200),
+        ("Bearer {token} ", 200),
+        ("\tBearer {token}", 200),
+        ("Bearer {token}x", 401),
+        ("Bearer {token}$", 400),
+        ("Bearer {token} {token}", 400),
+        ("Bearer {token}é", 400),
+        ("Bearer \t{token}", 400),
+        ("Bearer a.b.c", 401),
+        ("Basic {token}", 401),
+        ("Bearer", 400),
+        ("", 401),
+    ],
+)
+def test_the_fast_path_and_the_grammar_agree_for_bytes_and_text(value: str, status: int) -> None:
+    """``Bearer <token>`` skips the grammar; a refusal then rereads it, so both readings answer alike."""
+    header = value.format(token=minijwt.encode({"sub": "a"}, SECRET))
+    guard = Guard(VERIFIER)
+    assert _status(_run(guard, "GET", "/", header.encode("utf-8"))) == status
+    assert _status(_run(guard, "GET", "/", header)) == status
+    # Latin-1 text, as a WSGI server hands a header's bytes.
+    assert _status(_run(guard, "GET", "/", header.encode("utf-8").decode("latin-1"))) == status
+
+
+@given(st.binary(max_size=60) | st.text(max_size=60).map(lambda text: ("Bearer " + text).encode("utf-8")))
+def test_any_authorization_value_is_answered_400_or_401_alike_as_bytes_and_text(value: bytes) -> None:
+    guard = Guard(VERIFIER)
+    as_bytes = run_sync(guard.flow("GET", "/", [value], {}, dict), VERIFIER.decode)
+    as_text = run_sync(guard.flow("GET", "/", [value.decode("latin-1")], {}, dict), VERIFIER.decode)
+    assert isinstance(as_bytes, Answer)
+    assert isinstance(as_text, Answer)
+    assert as_bytes.status in {400, 401}
+    assert (as_bytes.status, as_bytes.body) == (as_text.status, as_text.body)
+
+
+def test_a_refused_token_is_answered_with_what_the_verifier_raised() -> None:
+    guard = Guard(VERIFIER, realm="api")
+    expired = minijwt.encode({"sub": "a", "exp": 1}, SECRET)
+    flow = guard.flow("GET", "/orders", [f"Bearer {expired}"], {}, dict)
+    assert flow.send(None) == expired
+    problem = minijwt.ExpiredSignatureError("the token expired", claim="exp")
+    with pytest.raises(StopIteration) as done:
+        flow.send(problem)
+    assert _summary(done.value.value) == _summary(guard.refuse(problem, "GET", "/orders", expired))

@@ -1,11 +1,13 @@
-"""JWTBearer in a FastAPI application under uvicorn, over real HTTP on loopback."""
+"""JWTBearer: in a FastAPI application under uvicorn, over real HTTP on loopback, and in process."""
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 from typing import Any
 
+import httpx
 import pytest
 from fastapi import Depends, FastAPI, Request, Security
 from fastapi.middleware.cors import CORSMiddleware
@@ -14,7 +16,7 @@ from remote.jwks_server import JWKSServer, Reply
 import minijwt
 from minijwt.fastapi import JWTBearer
 
-from .conftest import MakeToken, bad_tokens
+from .conftest import MakeToken, bad_tokens, from_cookie
 from .servers import request, uvicorn_server
 
 
@@ -194,3 +196,33 @@ def test_import_minijwt_loads_no_web_framework() -> None:
     code = f"import sys, minijwt; print(sorted(n for n in sys.modules if n.startswith({web!r})))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)  # noqa: S603
     assert result.stdout.strip() == "[]"
+
+
+# --- in process ----------------------------------------------------------------------------
+
+SECRET = b"a-secret-of-at-least-32-bytes!!!"
+VERIFIER = minijwt.JWTVerifier(SECRET, algorithms=["HS256"])
+TOKEN = minijwt.encode({"sub": "cookie-user"}, SECRET)
+
+
+def test_fastapi_get_token_and_async_revocation() -> None:
+    async def is_revoked(claims: dict[str, Any]) -> bool:
+        await asyncio.sleep(0)
+        return bool(claims["sub"] == "revoked")
+
+    auth = JWTBearer(VERIFIER, get_token=from_cookie, is_revoked=is_revoked)
+    app = FastAPI()
+
+    @app.get("/")
+    async def index(claims: dict[str, Any] = Depends(auth)) -> dict[str, Any]:  # noqa: B008
+        return {"sub": claims["sub"]}
+
+    async def get(cookie: str) -> httpx.Response:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api.test") as client:
+            return await client.get("/", headers={"Cookie": cookie})
+
+    assert asyncio.run(get(f"access_token={TOKEN}")).json() == {"sub": "cookie-user"}
+    revoked = minijwt.encode({"sub": "revoked"}, SECRET)
+    answer = asyncio.run(get(f"access_token={revoked}"))
+    assert answer.status_code == 401
+    assert answer.headers["www-authenticate"] == 'Bearer error="invalid_token", error_description="token revoked"'

@@ -1,91 +1,241 @@
-"""get_token, is_revoked and the rarer paths of each adapter, driven in process."""
+"""The hooks (get_token, is_revoked) and the drivers of the request flow, in the core, driven in process.
+
+Each adapter hands :meth:`Guard.flow` its request and runs it with
+:func:`run_sync` or :func:`run_async`; what a hook is asked, when, and what
+its answer or its failure leads to is decided here once, so it is tested here
+once, with both drivers. The adapters' own cases are in their test files.
+"""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-import flask
-import httpx
 import pytest
-from fastapi import Depends, FastAPI
-from werkzeug.test import Client
 
 import minijwt
-from minijwt._bearer import call_is_revoked_sync
-from minijwt.asgi import JWTAuthMiddleware as ASGIMiddleware
-from minijwt.fastapi import JWTBearer
-from minijwt.flask import JWTAuth
-from minijwt.wsgi import JWTAuthMiddleware as WSGIMiddleware
+from minijwt._bearer import Answer, CheckRevoked, Guard, Outcome, call_is_revoked_sync, run_async, run_sync
+
+from .conftest import from_cookie
 
 SECRET = b"a-secret-of-at-least-32-bytes!!!"
 VERIFIER = minijwt.JWTVerifier(SECRET, algorithms=["HS256"])
 TOKEN = minijwt.encode({"sub": "cookie-user"}, SECRET)
+REVOKED = minijwt.encode({"sub": "revoked"}, SECRET)
+
+Driver = Callable[..., Outcome]
 
 
-def from_cookie(headers: Mapping[str, str]) -> str | None:
-    for part in (headers.get("cookie") or "").split(";"):
-        name, _, value = part.strip().partition("=")
-        if name == "access_token":
-            return value
-    return None
+def _sync(guard: Guard, authorization: list[str], headers: Mapping[str, str], **options: Any) -> Outcome:
+    return run_sync(guard.flow("GET", "/orders", authorization, headers, dict, **options), guard.verifier.decode)
 
 
-def test_wsgi_get_token_and_head() -> None:
-    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
-        start_response("200 OK", [("Content-Type", "text/plain")])
-        return [environ["minijwt.claims"]["sub"].encode()]
-
-    protected = WSGIMiddleware(app, verifier=VERIFIER, get_token=from_cookie)
-    client = Client(protected)
-    client.set_cookie("access_token", TOKEN)
-    assert client.get("/").text == "cookie-user"
-    non_ascii_path = client.get("/caf%C3%A9")
-    assert non_ascii_path.status_code == 200
-    malformed = Client(protected)
-    malformed.set_cookie("access_token", "a$b")
-    assert malformed.get("/").status_code == 400
-    head = Client(protected).head("/")
-    assert head.status_code == 401
-    assert head.data == b""
+def _async(guard: Guard, authorization: list[str], headers: Mapping[str, str], **options: Any) -> Outcome:
+    flow = guard.flow("GET", "/orders", authorization, headers, dict, **options)
+    return asyncio.run(run_async(flow, guard.verifier.adecode))
 
 
-def test_flask_get_token() -> None:
-    jwt_auth = JWTAuth(VERIFIER, get_token=from_cookie)
-    app = flask.Flask("hooks")
-
-    @app.get("/")
-    @jwt_auth.required()
-    def index() -> Any:
-        return {"sub": flask.g.jwt_claims["sub"]}
-
-    client = app.test_client()
-    client.set_cookie("access_token", TOKEN)
-    assert client.get("/").json == {"sub": "cookie-user"}
+DRIVERS = pytest.mark.parametrize("drive", [_sync, _async], ids=["run_sync", "run_async"])
 
 
-def test_fastapi_get_token_and_async_revocation() -> None:
+def _status(outcome: Outcome) -> int:
+    return outcome.status if isinstance(outcome, Answer) else 200
+
+
+@DRIVERS
+def test_get_token_is_asked_only_without_an_authorization_bearer_token(drive: Driver) -> None:
+    asked: list[Mapping[str, str]] = []
+
+    def get_token(headers: Mapping[str, str]) -> str | None:
+        asked.append(headers)
+        return from_cookie(headers)
+
+    guard = Guard(VERIFIER, get_token=get_token)
+    cookie = {"cookie": f"theme=dark; access_token={TOKEN}"}
+    assert drive(guard, [], cookie) == {"sub": "cookie-user"}
+    assert asked == [cookie]
+    # Basic is not a bearer token: the hook is asked.
+    assert drive(guard, ["Basic eDp5"], cookie) == {"sub": "cookie-user"}
+    assert len(asked) == 2
+    # A bearer token in the header: the hook is not asked, even when it would find another.
+    other = minijwt.encode({"sub": "header-user"}, SECRET)
+    assert drive(guard, [f"Bearer {other}"], cookie) == {"sub": "header-user"}
+    assert len(asked) == 2
+    # A malformed header is refused before the hook is asked.
+    assert _status(drive(guard, ["Bearer a b"], cookie)) == 400
+    assert len(asked) == 2
+
+
+@DRIVERS
+def test_a_hook_token_outside_the_grammar_is_400_and_a_missing_one_401(drive: Driver) -> None:
+    guard = Guard(VERIFIER, get_token=from_cookie)
+    assert _status(drive(guard, [], {"cookie": "access_token=a b"})) == 400
+    assert _status(drive(guard, [], {"cookie": "access_token=a$b"})) == 400
+    assert _status(drive(guard, [], {"cookie": "theme=dark"})) == 401
+    expired = minijwt.encode({"sub": "a", "exp": 1}, SECRET)
+    assert _status(drive(guard, [], {"cookie": f"access_token={expired}"})) == 401
+
+
+@DRIVERS
+def test_a_hook_that_returns_bytes_is_a_configuration_error(drive: Driver) -> None:
+    def get_token(headers: Mapping[str, str]) -> Any:
+        return TOKEN.encode()  # not text: a mistake of the application's
+
+    guard = Guard(VERIFIER, get_token=get_token)
+    with pytest.raises(minijwt.InvalidOptionError, match="get_token"):
+        drive(guard, [], {})
+
+
+@DRIVERS
+def test_no_request_reads_its_headers_unless_a_decision_needs_them(drive: Driver) -> None:
+    """Building the header mapping costs; only a chosen preflight and ``get_token`` ask for it."""
+    read: list[object] = []
+
+    def headers_of(request: object) -> Mapping[str, str]:
+        read.append(request)
+        return {}
+
+    for guard in (Guard(VERIFIER), Guard(VERIFIER, cors_preflight=True), Guard(VERIFIER, exempt=["/orders"])):
+        for authorization in ([f"Bearer {TOKEN}"], ["Bearer a b"], ["Bearer a.b.c"], []):
+            flow = guard.flow("GET", "/orders", authorization, "request", headers_of)
+            run_sync(flow, VERIFIER.decode)
+    assert read == []
+    preflight = Guard(VERIFIER, cors_preflight=True).flow("OPTIONS", "/orders", [], "preflight", headers_of)
+    assert _status(run_sync(preflight, VERIFIER.decode)) == 401
+    hook = Guard(VERIFIER, get_token=lambda headers: None).flow("GET", "/orders", [], "hook", headers_of)
+    assert _status(run_sync(hook, VERIFIER.decode)) == 401
+    assert read == ["preflight", "hook"]
+
+
+def test_the_flow_asks_about_revocation_last_with_the_claims_and_the_hook() -> None:
+    def is_revoked(claims: dict[str, Any]) -> bool:
+        return bool(claims["sub"] == "revoked")
+
+    guard = Guard(VERIFIER, is_revoked=is_revoked, required_scopes=["orders:read"])
+    token = minijwt.encode({"sub": "alice", "scope": "orders:read"}, SECRET)
+    flow = guard.flow("GET", "/orders", [f"Bearer {token}"], {}, dict)
+    assert flow.send(None) == token
+    step = flow.send({"sub": "alice", "scope": "orders:read"})
+    assert step == CheckRevoked(is_revoked, {"sub": "alice", "scope": "orders:read"})
+    with pytest.raises(StopIteration) as done:
+        flow.send(True)
+    assert isinstance(done.value.value, Answer)
+    assert (done.value.value.status, done.value.value.description) == (401, "token revoked")
+
+
+@DRIVERS
+def test_a_token_without_a_required_scope_never_reaches_the_revocation_hook(drive: Driver) -> None:
+    asked: list[dict[str, Any]] = []
+
+    def is_revoked(claims: dict[str, Any]) -> bool:
+        asked.append(claims)
+        return False
+
+    guard = Guard(VERIFIER, is_revoked=is_revoked, required_scopes=["orders:write"])
+    token = minijwt.encode({"sub": "alice", "scope": "orders:read"}, SECRET)
+    assert _status(drive(guard, [f"Bearer {token}"], {})) == 403
+    assert asked == []
+    expired = minijwt.encode({"sub": "alice", "scope": "orders:write", "exp": 1}, SECRET)
+    assert _status(drive(guard, [f"Bearer {expired}"], {})) == 401
+    assert asked == []
+    writer = minijwt.encode({"sub": "alice", "scope": "orders:write"}, SECRET)
+    assert drive(guard, [f"Bearer {writer}"], {}) == {"sub": "alice", "scope": "orders:write"}
+    assert asked == [{"sub": "alice", "scope": "orders:write"}]
+
+
+@DRIVERS
+def test_a_truthy_answer_from_is_revoked_refuses_the_token(drive: Driver) -> None:
+    answers: list[tuple[object, int]] = [
+        (True, 401),
+        ("yes", 401),
+        (1, 401),
+        (False, 200),
+        (None, 200),
+        ("", 200),
+        (0, 200),
+    ]
+    for answer, status in answers:
+
+        def is_revoked(claims: dict[str, Any], answer: object = answer) -> object:
+            return answer
+
+        guard = Guard(VERIFIER, is_revoked=is_revoked)
+        assert _status(drive(guard, [f"Bearer {TOKEN}"], {})) == status, answer
+
+
+def test_run_async_awaits_a_coroutine_is_revoked_and_run_sync_refuses_one() -> None:
     async def is_revoked(claims: dict[str, Any]) -> bool:
         await asyncio.sleep(0)
         return bool(claims["sub"] == "revoked")
 
-    auth = JWTBearer(VERIFIER, get_token=from_cookie, is_revoked=is_revoked)
-    app = FastAPI()
+    guard = Guard(VERIFIER, is_revoked=is_revoked)
+    assert _async(guard, [f"Bearer {TOKEN}"], {}) == {"sub": "cookie-user"}
+    answer = _async(guard, [f"Bearer {REVOKED}"], {})
+    assert isinstance(answer, Answer)
+    assert (
+        dict(answer.auth_headers)["www-authenticate"]
+        == 'Bearer error="invalid_token", error_description="token revoked"'
+    )
+    # The sync driver cannot await: the coroutine is closed, never left unawaited.
+    with pytest.raises(minijwt.InvalidOptionError, match="awaitable"):
+        _sync(guard, [f"Bearer {TOKEN}"], {})
 
-    @app.get("/")
-    async def index(claims: dict[str, Any] = Depends(auth)) -> dict[str, Any]:  # noqa: B008
-        return {"sub": claims["sub"]}
 
-    async def get(cookie: str) -> httpx.Response:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api.test") as client:
-            return await client.get("/", headers={"Cookie": cookie})
+class _Boom(Exception):
+    """Not a refusal: the server's own failure."""
 
-    assert asyncio.run(get(f"access_token={TOKEN}")).json() == {"sub": "cookie-user"}
-    revoked = minijwt.encode({"sub": "revoked"}, SECRET)
-    answer = asyncio.run(get(f"access_token={revoked}"))
-    assert answer.status_code == 401
-    assert answer.headers["www-authenticate"] == 'Bearer error="invalid_token", error_description="token revoked"'
+
+def _raising(error: BaseException) -> Callable[[str], dict[str, Any]]:
+    def verify(token: str) -> dict[str, Any]:
+        raise error
+
+    return verify
+
+
+def _araising(error: BaseException) -> Callable[[str], Awaitable[dict[str, Any]]]:
+    async def verify(token: str) -> dict[str, Any]:
+        raise error
+
+    return verify
+
+
+def test_an_error_that_is_not_a_refusal_propagates_from_both_drivers() -> None:
+    """Only the token's and the keys' failures (401, 503) are answered; anything else is the server's 500."""
+    guard = Guard(VERIFIER)
+    with pytest.raises(_Boom):
+        run_sync(guard.flow("GET", "/", [f"Bearer {TOKEN}"], {}, dict), _raising(_Boom()))
+    with pytest.raises(_Boom):
+        asyncio.run(run_async(guard.flow("GET", "/", [f"Bearer {TOKEN}"], {}, dict), _araising(_Boom())))
+    down = minijwt.JWKSFetchError("refreshing the key set failed (network)", reason="network")
+    outcome = run_sync(guard.flow("GET", "/", [f"Bearer {TOKEN}"], {}, dict), _raising(down))
+    assert _status(outcome) == 503
+    outcome = asyncio.run(run_async(guard.flow("GET", "/", [f"Bearer {TOKEN}"], {}, dict), _araising(down)))
+    assert _status(outcome) == 503
+
+
+def test_a_stop_iteration_out_of_a_verifier_or_a_hook_never_lets_a_request_through() -> None:
+    """A driver reads only the flow's own end as its outcome: a stray StopIteration fails closed."""
+    guard = Guard(VERIFIER)
+    with pytest.raises(StopIteration):
+        run_sync(guard.flow("GET", "/", [f"Bearer {TOKEN}"], {}, dict), _raising(StopIteration()))
+    with pytest.raises(RuntimeError):  # a coroutine turns it into a RuntimeError (PEP 479)
+        asyncio.run(run_async(guard.flow("GET", "/", [f"Bearer {TOKEN}"], {}, dict), _araising(StopIteration())))
+
+    def stops(claims: dict[str, Any]) -> bool:
+        raise StopIteration
+
+    hooked = Guard(VERIFIER, is_revoked=stops)
+    with pytest.raises(StopIteration):
+        _sync(hooked, [f"Bearer {TOKEN}"], {})
+    with pytest.raises(RuntimeError):
+        _async(hooked, [f"Bearer {TOKEN}"], {})
+
+    def hook_stops(headers: Mapping[str, str]) -> str | None:
+        raise StopIteration
+
+    with pytest.raises(RuntimeError):  # raised inside the flow, a generator (PEP 479)
+        _sync(Guard(VERIFIER, get_token=hook_stops), [], {})
 
 
 def test_a_plain_is_revoked_returning_an_awaitable_is_a_configuration_error() -> None:
@@ -95,20 +245,3 @@ def test_a_plain_is_revoked_returning_an_awaitable_is_a_configuration_error() ->
     with pytest.raises(minijwt.InvalidOptionError):
         call_is_revoked_sync(lambda claims: revoked(), {})  # a coroutine, closed unawaited
     assert call_is_revoked_sync(lambda claims: "yes", {}) is True
-
-
-def test_a_websocket_client_gone_before_connect_gets_nothing() -> None:
-    sent: list[Any] = []
-
-    async def app(scope: Any, receive: Any, send: Any) -> None:
-        """Never reached."""
-
-    async def receive() -> dict[str, Any]:
-        return {"type": "websocket.disconnect", "code": 1006}
-
-    async def send(message: Any) -> None:
-        sent.append(message)
-
-    middleware = ASGIMiddleware(app, verifier=VERIFIER)
-    asyncio.run(middleware({"type": "websocket", "path": "/", "headers": []}, receive, send))
-    assert sent == []

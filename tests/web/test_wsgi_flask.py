@@ -1,4 +1,4 @@
-"""The WSGI middleware and JWTAuth in Flask applications under waitress, over real HTTP on loopback."""
+"""The WSGI middleware and JWTAuth: in Flask applications under waitress, over real HTTP on loopback, and in process."""
 
 from __future__ import annotations
 
@@ -10,13 +10,14 @@ from typing import Any
 import flask
 import pytest
 from remote.jwks_server import FakeClock, JWKSServer, Reply, jwks_reply
+from werkzeug.test import Client
 
 import minijwt
 from minijwt.flask import JWTAuth
 from minijwt.jwks_client import AsyncJWKSClient
 from minijwt.wsgi import JWTAuthMiddleware, ProtectedResource
 
-from .conftest import BELOW_DOCS, ISSUER, NOT_BELOW_DOCS, MakeToken, bad_tokens
+from .conftest import BELOW_DOCS, ISSUER, NOT_BELOW_DOCS, MakeToken, bad_tokens, from_cookie
 from .servers import TIMEOUT, request, waitress_server
 
 
@@ -343,3 +344,58 @@ def test_wsgi_configuration_errors_fail_at_start(jwks: JWKSServer, verifier: min
         jwt_auth.required(scopes="orders:read")
     with pytest.raises(minijwt.InvalidOptionError):
         jwt_auth.required(scopes=["orders:read"], optional=True)
+
+
+# --- in process ----------------------------------------------------------------------------
+
+SECRET = b"a-secret-of-at-least-32-bytes!!!"
+VERIFIER = minijwt.JWTVerifier(SECRET, algorithms=["HS256"])
+TOKEN = minijwt.encode({"sub": "cookie-user"}, SECRET)
+
+
+@pytest.mark.parametrize("around", [" ", "\t", " \t "])
+def test_wsgi_reads_a_token_with_white_space_after_it(around: str) -> None:
+    token = minijwt.encode({"sub": "alice"}, SECRET)
+    reached: list[dict[str, Any]] = []
+
+    def wsgi_app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        reached.append(environ)
+        return []
+
+    wsgi = JWTAuthMiddleware(wsgi_app, verifier=VERIFIER)
+    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/", "HTTP_AUTHORIZATION": f"Bearer {token}{around}"}
+    wsgi(environ, lambda status, headers, exc_info=None: None)
+    assert reached[0]["minijwt.claims"] == {"sub": "alice"}
+
+
+def test_wsgi_get_token_and_head() -> None:
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [environ["minijwt.claims"]["sub"].encode()]
+
+    protected = JWTAuthMiddleware(app, verifier=VERIFIER, get_token=from_cookie)
+    client = Client(protected)
+    client.set_cookie("access_token", TOKEN)
+    assert client.get("/").text == "cookie-user"
+    non_ascii_path = client.get("/caf%C3%A9")
+    assert non_ascii_path.status_code == 200
+    malformed = Client(protected)
+    malformed.set_cookie("access_token", "a$b")
+    assert malformed.get("/").status_code == 400
+    head = Client(protected).head("/")
+    assert head.status_code == 401
+    assert head.data == b""
+
+
+def test_flask_get_token() -> None:
+    jwt_auth = JWTAuth(VERIFIER, get_token=from_cookie)
+    app = flask.Flask("hooks")
+
+    @app.get("/")
+    @jwt_auth.required()
+    def index() -> Any:
+        return {"sub": flask.g.jwt_claims["sub"]}
+
+    client = app.test_client()
+    client.set_cookie("access_token", TOKEN)
+    assert client.get("/").json == {"sub": "cookie-user"}
