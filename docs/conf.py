@@ -81,10 +81,11 @@ def _middleware_types(  # noqa: PLR0917 - Sphinx passes an event's arguments by 
     signature: str | None,
     return_annotation: str | None,
 ) -> tuple[str | None, str | None]:
-    # The web adapters declare their options once, on a generic base
-    # (BearerMiddleware[App, Hook], BearerViews[Hook]): each page shows the
-    # signature with its own adapter's types, as type checkers read it, not
-    # the type variables. A type the module names under an alias shows as the alias.
+    # The web adapters and the JWKS clients declare their options once, on a
+    # generic base (BearerMiddleware[App, Hook], BearerViews[Hook], the
+    # clients' core with their fetch= type): each page shows the signature
+    # with its own class's types, as type checkers read it, not the type
+    # variables. A type the module names under an alias shows as the alias.
     if signature is None or what not in {"class", "method"}:
         return signature, return_annotation
     owner = obj if what == "class" else _owner(name)

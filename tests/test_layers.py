@@ -37,7 +37,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("keys", ("_curves", "_keytext", "_keys", "_keyload", "_algorithms", "_resolve", "_jwk_members", "jwk")),
     ("JWS", ("_header", "_compact", "_embedded", "_jws_json", "jws")),
     ("JWT", ("_claims", "_memo", "jwt")),
-    ("remote keys", ("_http", "_jwks_state", "_jwks_parse", "_discovery", "jwks_client")),
+    ("remote keys", ("_http", "_jwks_state", "_jwks_parse", "_discovery", "_jwks_core", "jwks_client")),
     ("web", ("_bearer", "asgi", "wsgi", "fastapi", "flask")),
     ("app", ("cli", "__main__")),
 )

@@ -6,8 +6,10 @@ server's own faults (stall, trickle, delay) and bounded by generous ceilings.
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
+import re
 import secrets
 import threading
 import time
@@ -17,8 +19,10 @@ from typing import Any
 import pytest
 
 import minijwt
+from minijwt import _http, _jwks_parse
+from minijwt import _jwks_state as rules
 from minijwt.errors import InvalidOptionError, JWKSFetchError, KeyNotFoundError
-from minijwt.jwks_client import JWKSClient
+from minijwt.jwks_client import AsyncJWKSClient, JWKSClient, parse_jwks
 
 from .jwks_server import FakeClock, JWKSServer, Reply, json_reply, jwks_reply, sign, verify, wait_until
 
@@ -418,6 +422,39 @@ def test_allow_http_lets_plain_http_through() -> None:
     client = JWKSClient("http://192.0.2.10/jwks", allow_http=True, fetch=recording)
     assert client.get_signing_key("e1").kid == "e1"
     assert calls == ["http://192.0.2.10/jwks"]
+
+
+def _documented_arguments(docstring: str | None) -> list[str]:
+    """The names in a Google-style docstring's ``Args:`` section."""
+    assert docstring is not None
+    section = docstring.split("Args:", 1)[1].split("Raises:", 1)[0]
+    return re.findall(r"^ {12}(\*{0,2}\w+):", section, re.MULTILINE)
+
+
+@pytest.mark.parametrize("client_class", [JWKSClient, AsyncJWKSClient])
+def test_both_clients_take_the_same_options_with_the_same_defaults_each_documented(client_class: Any) -> None:
+    """One constructor and one from_issuer for both: the same options, defaults, and a docstring naming each."""
+
+    def options(function: Any) -> list[tuple[str, Any, Any]]:
+        return [(p.name, p.kind, p.default) for p in inspect.signature(function).parameters.values()]
+
+    assert options(client_class) == options(JWKSClient)
+    assert options(client_class.from_issuer) == options(JWKSClient.from_issuer)
+    names = [name for name, _, _ in options(client_class)]
+    assert _documented_arguments(client_class.__init__.__doc__) == names
+    assert _documented_arguments(client_class.from_issuer.__doc__) == ["issuer", "**options"]
+    # The defaults are the named ones, each written once.
+    named = {
+        "cache_ttl": rules.DEFAULT_CACHE_TTL,
+        "min_refresh_interval": rules.DEFAULT_MIN_REFRESH_INTERVAL,
+        "max_stale": rules.DEFAULT_MAX_STALE,
+        "refresh_ahead": rules.DEFAULT_REFRESH_AHEAD,
+        "timeout": _http.DEFAULT_TIMEOUT,
+        "max_bytes": _http.DEFAULT_MAX_BYTES,
+        "max_keys": _jwks_parse.DEFAULT_MAX_KEYS,
+    }
+    assert named.items() <= {name: default for name, _, default in options(client_class)}.items()
+    assert inspect.signature(parse_jwks).parameters["max_keys"].default == _jwks_parse.DEFAULT_MAX_KEYS
 
 
 @pytest.mark.parametrize(
