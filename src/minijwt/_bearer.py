@@ -772,8 +772,8 @@ class Guard:
                     token, unchecked = value[7:], value  # non-ASCII text fails to verify, then the grammar
                 else:
                     token = token_from_header(value)
-            else:
-                token = token_from_headers(authorization)  # none, or several: malformed
+            elif authorization:
+                token = token_from_headers(authorization)  # several: malformed
             if token is None and self.get_token is not None:
                 token = check_hook_token(self.get_token(headers_of(request)))
         except MalformedRequestError as exc:
