@@ -230,8 +230,8 @@ class KeyFiles:
     """
 
     def __init__(self, paths: list[str], password_file: str | None) -> None:
-        self.paths = list(paths)
-        self.password_file = password_file
+        self.paths: list[str] = list(paths)
+        self.password_file: str | None = password_file
         self._seen = self.stamps()
 
     def stamps(self) -> tuple[Stamp, ...]:
