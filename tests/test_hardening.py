@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from hypothesis import given
 from strategies import public_key_spellings
-from support import private_key_for
+from support import b64u_encode, private_key_for
 
 import minijwt
 from minijwt import (
@@ -44,15 +44,11 @@ Encoding = serialization.Encoding
 PublicFormat = serialization.PublicFormat
 
 
-def _b64u(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
 def _hs256_token(header: bytes, payload: bytes, secret: bytes) -> str:
     """A compact HS256 JWS over exactly these header and payload bytes."""
-    signing_input = _b64u(header) + "." + _b64u(payload)
+    signing_input = b64u_encode(header) + "." + b64u_encode(payload)
     mac = hmac.new(secret, signing_input.encode("ascii"), hashlib.sha256).digest()
-    return signing_input + "." + _b64u(mac)
+    return signing_input + "." + b64u_encode(mac)
 
 
 def _forged(key_text: str | bytes) -> str:
@@ -80,7 +76,7 @@ def _elapsed(action: Callable[[], object]) -> float:
 @pytest.mark.parametrize("member", ["d", "p", "q", "dp", "dq", "qi"])
 def test_rsa_jwk_huge_private_member_is_refused_quickly(member: str) -> None:
     jwk = JWK.from_key(private_key_for("RS256")).to_dict(private=True)
-    jwk[member] = _b64u(b"\x01" * 6144)  # 8 KB of base64url, far longer than the modulus
+    jwk[member] = b64u_encode(b"\x01" * 6144)  # 8 KB of base64url, far longer than the modulus
     assert len(json.dumps(jwk)) > 8000
 
     def load() -> None:
@@ -94,7 +90,7 @@ def test_rsa_jwk_huge_d_without_crt_members_is_refused_quickly() -> None:
     jwk = JWK.from_key(private_key_for("RS256")).to_dict(private=True)
     for name in ("p", "q", "dp", "dq", "qi"):
         del jwk[name]
-    jwk["d"] = _b64u(b"\x01" * 6144)
+    jwk["d"] = b64u_encode(b"\x01" * 6144)
 
     def load() -> None:
         with pytest.raises(InvalidKeyError, match="longer than the modulus"):
@@ -298,7 +294,7 @@ def test_secret_key_refuses_key_text() -> None:
     ids=["pem", "der", "openssh", "base64-pem"],
 )
 def test_oct_jwk_with_key_text_is_refused(encode: Callable[[rsa.RSAPublicKey], bytes]) -> None:
-    jwk = {"kty": "oct", "k": _b64u(encode(_rsa_public()))}
+    jwk = {"kty": "oct", "k": b64u_encode(encode(_rsa_public()))}
     with pytest.raises(InvalidKeyError, match="never used as an HMAC secret"):
         JWK.from_dict(jwk)
     with pytest.raises(InvalidKeyError):
@@ -382,7 +378,7 @@ def test_lone_surrogates_in_headers_are_refused(header: bytes) -> None:
 
 
 def test_lone_surrogates_in_jwk_json_are_refused() -> None:
-    k = _b64u(SECRET)
+    k = b64u_encode(SECRET)
     with pytest.raises(InvalidKeyError, match="surrogate"):
         JWK.from_json('{"kty":"oct","k":"' + k + '","kid":"\\ud800"}')
     with pytest.raises(InvalidKeyError, match="surrogate"):

@@ -5,13 +5,13 @@ docs/security.rst lists each rule with the tests below that guard it.
 
 from __future__ import annotations
 
-import base64
 import json
 from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed448, ed25519
+from support import b64u_encode
 
 from minijwt import (
     JWK,
@@ -28,11 +28,6 @@ from minijwt import (
     jws,
 )
 from minijwt._keys import OKPKey
-
-
-def _b64u(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
 
 # --- (1) small-order and non-canonical Edwards public keys ---------------------------
 # The eight small-order Ed25519 points ("Taming the many EdDSAs", Chalkias et
@@ -105,7 +100,7 @@ def test_a_configured_edwards_key_of_small_order_or_non_canonical_is_refused(
     with pytest.raises(InvalidKeyError, match=problem):
         OKPKey(public=public)
     with pytest.raises(InvalidKeyError, match=problem):
-        JWK.from_dict({"kty": "OKP", "crv": crv, "x": _b64u(bytes.fromhex(point))})
+        JWK.from_dict({"kty": "OKP", "crv": crv, "x": b64u_encode(bytes.fromhex(point))})
     pem = public.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     with pytest.raises(InvalidKeyError, match=problem):
         jws.verify("e30.e30.AA", pem, algorithms=["EdDSA"])
@@ -113,7 +108,7 @@ def test_a_configured_edwards_key_of_small_order_or_non_canonical_is_refused(
 
 @pytest.mark.parametrize(("crv", "point", "problem"), BAD_KEYS)
 def test_a_key_set_never_serves_such_a_key(crv: str, point: str, problem: str) -> None:
-    members = {"kty": "OKP", "crv": crv, "x": _b64u(bytes.fromhex(point)), "kid": "bad"}
+    members = {"kty": "OKP", "crv": crv, "x": b64u_encode(bytes.fromhex(point)), "kid": "bad"}
     good = JWK.generate("EdDSA", kid="good").public().to_dict()
     keys = JWKSet.from_dict({"keys": [members, good]})
     assert [jwk.kid for jwk in keys] == ["good"]
@@ -122,11 +117,11 @@ def test_a_key_set_never_serves_such_a_key(crv: str, point: str, problem: str) -
 
 @pytest.mark.parametrize(("crv", "point", "problem"), BAD_KEYS)
 def test_an_embedded_edwards_key_of_small_order_is_a_token_error(crv: str, point: str, problem: str) -> None:
-    header = {"alg": "EdDSA", "jwk": {"kty": "OKP", "crv": crv, "x": _b64u(bytes.fromhex(point))}}
+    header = {"alg": "EdDSA", "jwk": {"kty": "OKP", "crv": crv, "x": b64u_encode(bytes.fromhex(point))}}
     # The forged signature: R = the point itself, S = 0 (any fixed value would do).
     size = 32 if crv == "Ed25519" else 57
     signature = bytes.fromhex(point) + bytes(size)
-    token = ".".join((_b64u(json.dumps(header).encode()), _b64u(b'{"htm":"POST"}'), _b64u(signature)))
+    token = ".".join((b64u_encode(json.dumps(header).encode()), b64u_encode(b'{"htm":"POST"}'), b64u_encode(signature)))
     with pytest.raises(DecodeError, match=problem) as raised:
         jws.verify(token, jws.EmbeddedJWK(algorithms=["EdDSA"]), algorithms=["EdDSA"])
     assert isinstance(raised.value, InvalidTokenError)

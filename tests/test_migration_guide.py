@@ -21,7 +21,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from remote.jwks_server import JWKSServer, Reply, jwks_reply
+from support.jwks_server import JWKSServer, Reply, jwks_reply
 
 import minijwt
 

@@ -11,7 +11,6 @@ subprocess; the server listens on a loopback port the system picks.
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import signal
@@ -23,6 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from support import b64u_encode
 
 ENV = {**os.environ, "NO_COLOR": "1"}
 
@@ -58,13 +58,9 @@ def unsafe(text: str) -> list[str]:
     ]
 
 
-def b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
 def unsigned(header: bytes, payload: bytes) -> str:
     """A compact JWS with these segments and a signature that verifies nothing (``inspect`` checks none)."""
-    return f"{b64(header)}.{b64(payload)}.{b64(b'not a signature')}"
+    return f"{b64u_encode(header)}.{b64u_encode(payload)}.{b64u_encode(b'not a signature')}"
 
 
 @pytest.fixture(scope="module")

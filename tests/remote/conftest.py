@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from support.jwks_server import FakeClock, JWKSServer
 
 import minijwt
-
-from .jwks_server import FakeClock, JWKSServer
 
 
 @pytest.fixture

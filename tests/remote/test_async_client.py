@@ -9,12 +9,11 @@ from collections.abc import Mapping
 from typing import Any
 
 import pytest
+from support.jwks_server import FakeClock, JWKSServer, Reply, averify, jwks_reply, sign
 
 import minijwt
 from minijwt.errors import InvalidOptionError, JWKSFetchError
 from minijwt.jwks_client import AsyncJWKSClient
-
-from .jwks_server import FakeClock, JWKSServer, Reply, averify, jwks_reply, sign
 
 Keys = tuple[minijwt.JWK, ...]
 

@@ -6,12 +6,11 @@ import asyncio
 from typing import Any
 
 import pytest
+from support.jwks_server import FakeClock, JWKSServer, Reply, averify, json_reply, jwks_reply, sign, verify
 
 import minijwt
 from minijwt.errors import InvalidOptionError, JWKSFetchError
 from minijwt.jwks_client import AsyncJWKSClient, JWKSClient
-
-from .jwks_server import FakeClock, JWKSServer, Reply, averify, json_reply, jwks_reply, sign, verify
 
 Keys = tuple[minijwt.JWK, ...]
 OIDC = "/.well-known/openid-configuration"

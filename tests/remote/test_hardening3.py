@@ -17,12 +17,11 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support.jwks_server import FakeClock, JWKSServer, Reply, averify, jwks_reply, sign, verify, wait_until
 
 import minijwt
 from minijwt.errors import InvalidOptionError, JWKSFetchError, KeyNotFoundError, MiniJWTError
 from minijwt.jwks_client import AsyncJWKSClient, JWKSClient
-
-from .jwks_server import FakeClock, JWKSServer, Reply, averify, jwks_reply, sign, verify, wait_until
 
 Keys = tuple[minijwt.JWK, ...]
 

@@ -7,11 +7,10 @@ import threading
 import time
 
 import pytest
+from support.jwks_server import JWKSServer, Reply
 
 from minijwt._http import cache_lifetime, check_url, is_loopback, stdlib_fetch
 from minijwt.errors import JWKSFetchError
-
-from .jwks_server import JWKSServer, Reply
 
 # A generous ceiling that only catches a hang: the rule is "within timeout + 1 s".
 SLACK = 1.0

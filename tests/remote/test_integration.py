@@ -6,11 +6,10 @@ import asyncio
 import threading
 
 import pytest
+from support.jwks_server import FakeClock, JWKSServer, jwks_reply, sign
 
 import minijwt
 from minijwt.jwks_client import AsyncJWKSClient, JWKSClient
-
-from .jwks_server import FakeClock, JWKSServer, jwks_reply, sign
 
 
 def test_a_verifier_built_on_a_client(server: JWKSServer, rsa_keys: tuple[minijwt.JWK, ...]) -> None:

@@ -17,14 +17,13 @@ from collections.abc import Mapping
 from typing import Any
 
 import pytest
+from support.jwks_server import FakeClock, JWKSServer, Reply, json_reply, jwks_reply, sign, verify, wait_until
 
 import minijwt
 from minijwt import _http, _jwks_parse
 from minijwt import _jwks_state as rules
 from minijwt.errors import InvalidOptionError, JWKSFetchError, KeyNotFoundError
 from minijwt.jwks_client import AsyncJWKSClient, JWKSClient, parse_jwks
-
-from .jwks_server import FakeClock, JWKSServer, Reply, json_reply, jwks_reply, sign, verify, wait_until
 
 Keys = tuple[minijwt.JWK, ...]
 

@@ -15,13 +15,12 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+from support.jwks_server import JWKSServer, Reply, jwks_reply, sign, verify
 
 import minijwt
 from minijwt import _http
 from minijwt.errors import JWKSFetchError
 from minijwt.jwks_client import JWKSClient
-
-from .jwks_server import JWKSServer, Reply, jwks_reply, sign, verify
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import json
@@ -11,7 +10,8 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import pytest
-from remote.jwks_server import FakeClock, JWKSServer, jwks_reply
+from support import b64u_encode
+from support.jwks_server import FakeClock, JWKSServer, jwks_reply
 
 import minijwt
 from minijwt.jwks_client import JWKSClient
@@ -78,29 +78,25 @@ def token(keys: tuple[minijwt.JWK, minijwt.JWK]) -> MakeToken:
     return make
 
 
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
 def unsigned_token() -> str:
     """``alg: none``."""
-    header = _b64(json.dumps({"alg": "none", "typ": "JWT"}).encode())
-    return f"{header}.{_b64(json.dumps(claims()).encode())}."
+    header = b64u_encode(json.dumps({"alg": "none", "typ": "JWT"}).encode())
+    return f"{header}.{b64u_encode(json.dumps(claims()).encode())}."
 
 
 def hs256_with_public_key(key: minijwt.JWK) -> str:
     """The key-confusion attack: HS256 keyed with the RSA public key's PEM."""
-    header = _b64(json.dumps({"alg": "HS256", "typ": "JWT", "kid": key.kid}).encode())
-    payload = _b64(json.dumps(claims()).encode())
+    header = b64u_encode(json.dumps({"alg": "HS256", "typ": "JWT", "kid": key.kid}).encode())
+    payload = b64u_encode(json.dumps(claims()).encode())
     secret = key.public().to_pem()
     signature = hmac.new(secret, f"{header}.{payload}".encode(), hashlib.sha256).digest()
-    return f"{header}.{payload}.{_b64(signature)}"
+    return f"{header}.{payload}.{b64u_encode(signature)}"
 
 
 def tampered(token: str) -> str:
     """The same token with another payload (the signature no longer matches)."""
     header, _, signature = token.split(".")
-    return f"{header}.{_b64(json.dumps(claims(sub='mallory')).encode())}.{signature}"
+    return f"{header}.{b64u_encode(json.dumps(claims(sub='mallory')).encode())}.{signature}"
 
 
 def bad_tokens(make: MakeToken, keys: tuple[minijwt.JWK, minijwt.JWK]) -> dict[str, str]:

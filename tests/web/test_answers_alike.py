@@ -14,7 +14,8 @@ from typing import Any
 import flask
 import pytest
 from fastapi import FastAPI, Security
-from remote.jwks_server import JWKSServer
+from support.jwks_server import JWKSServer
+from support.servers import Response, request, uvicorn_server, waitress_server
 
 import minijwt
 from minijwt.asgi import JWTAuthMiddleware as ASGIMiddleware
@@ -24,7 +25,6 @@ from minijwt.jwks_client import JWKSClient
 from minijwt.wsgi import JWTAuthMiddleware as WSGIMiddleware
 
 from .conftest import AUDIENCE, ISSUER, MakeToken
-from .servers import Response, request, uvicorn_server, waitress_server
 
 KINDS = ["asgi", "wsgi", "flask", "fastapi"]
 SCOPE = "orders:write"

@@ -17,7 +17,6 @@ import websockets.exceptions
 import websockets.sync.client
 from hypothesis import given
 from hypothesis import strategies as st
-from remote.jwks_server import FakeClock, JWKSServer, Reply, jwks_reply
 from starlette.applications import Starlette
 from starlette.authentication import requires
 from starlette.middleware import Middleware
@@ -26,6 +25,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
+from support.jwks_server import FakeClock, JWKSServer, Reply, jwks_reply
+from support.servers import TIMEOUT, request, uvicorn_server
 
 import minijwt
 from minijwt._bearer import Guard
@@ -33,7 +34,6 @@ from minijwt.asgi import JWTAuthMiddleware, ProtectedResource
 from minijwt.jwks_client import AsyncJWKSClient, JWKSClient
 
 from .conftest import AUDIENCE, BELOW_DOCS, ISSUER, NOT_BELOW_DOCS, MakeToken, bad_tokens, from_cookie
-from .servers import TIMEOUT, request, uvicorn_server
 
 Serve = Callable[..., contextlib.AbstractContextManager[int]]
 

@@ -11,13 +11,13 @@ import httpx
 import pytest
 from fastapi import Depends, FastAPI, Request, Security
 from fastapi.middleware.cors import CORSMiddleware
-from remote.jwks_server import JWKSServer, Reply
+from support.jwks_server import JWKSServer, Reply
+from support.servers import request, uvicorn_server
 
 import minijwt
 from minijwt.fastapi import JWTBearer
 
 from .conftest import MakeToken, bad_tokens, from_cookie
-from .servers import request, uvicorn_server
 
 
 def fastapi_app(auth: JWTBearer, optional: JWTBearer | None = None) -> FastAPI:

@@ -9,7 +9,8 @@ from typing import Any
 
 import flask
 import pytest
-from remote.jwks_server import FakeClock, JWKSServer, Reply, jwks_reply
+from support.jwks_server import FakeClock, JWKSServer, Reply, jwks_reply
+from support.servers import TIMEOUT, request, waitress_server
 from werkzeug.test import Client
 
 import minijwt
@@ -18,7 +19,6 @@ from minijwt.jwks_client import AsyncJWKSClient
 from minijwt.wsgi import JWTAuthMiddleware, ProtectedResource
 
 from .conftest import BELOW_DOCS, ISSUER, NOT_BELOW_DOCS, MakeToken, bad_tokens, from_cookie
-from .servers import TIMEOUT, request, waitress_server
 
 
 def middleware_app(verifier: minijwt.JWTVerifier, **options: Any) -> flask.Flask:

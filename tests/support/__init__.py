@@ -1,4 +1,5 @@
-"""Helpers shared by the tests: keys made once per session, JWK conversion."""
+"""The tests' one support package: keys made once per session, JWK conversion, base64url,
+and (in its modules) the JWKS server with fault injection, the fake clock and the web servers."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from minijwt import ALGORITHMS
 from minijwt._curves import CURVES
 
-VECTORS = Path(__file__).parent / "vectors"
+VECTORS = Path(__file__).resolve().parent.parent / "vectors"
 
 
 def load_vectors(name: str) -> dict[str, Any]:
@@ -25,6 +26,11 @@ def load_vectors(name: str) -> dict[str, Any]:
 
 def b64u_int(text: str) -> int:
     return int.from_bytes(b64u(text), "big")
+
+
+def b64u_encode(data: bytes) -> str:
+    """Unpadded base64url (RFC 7515 §2): the one encoder the tests share."""
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
 def b64u(text: str) -> bytes:

@@ -21,6 +21,21 @@ from typing import Any
 import minijwt
 from minijwt.jwks_client import AsyncJWKSClient, JWKSClient
 
+from .clock import FakeClock
+
+__all__ = [
+    "FakeClock",
+    "JWKSServer",
+    "Reply",
+    "Request",
+    "averify",
+    "json_reply",
+    "jwks_reply",
+    "sign",
+    "verify",
+    "wait_until",
+]
+
 # The longest any fault holds a connection: far beyond every client timeout in
 # the tests, and ended early when the server stops.
 _HOLD = 30.0
@@ -99,19 +114,6 @@ def wait_until(condition: Callable[[], bool], limit: float = 5.0) -> None:
     while not condition():
         assert time.monotonic() < deadline, "the background work did not end"
         time.sleep(0.005)
-
-
-class FakeClock:
-    """A clock the test moves by hand: time passes only when a test says so."""
-
-    def __init__(self, start: float = 1000.0) -> None:
-        self.now = start
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 class JWKSServer:
