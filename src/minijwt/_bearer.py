@@ -4,11 +4,14 @@ The web adapters (:mod:`minijwt.asgi`, :mod:`minijwt.wsgi`,
 :mod:`minijwt.fastapi`, :mod:`minijwt.flask`) only translate: their
 framework's request into a method, a path and its headers, and an
 :class:`Answer` into their framework's response. Every decision is here, in
-one sequence, :meth:`Guard.flow`: a sans-IO generator (httpx's
-``Auth.auth_flow`` and h11 are the models) that yields what to do next, a
-:data:`Step`: verify a token, or :class:`CheckRevoked` its claims, and
-returns the :data:`Outcome`. :func:`run_sync` and :func:`run_async` drive it, so that
-every adapter answers alike:
+one sequence of sans-IO steps of :class:`Guard` (h11 is the model): nothing
+in them waits or reads the network. :meth:`Guard.begin` decides everything
+before the token is verified and hands back the token or the
+:data:`Outcome`; :meth:`Guard.settle` takes the verified claims and answers
+the outcome or a :class:`CheckRevoked` step, whose answer goes to
+:meth:`Guard.revocation`; :meth:`Guard.refuse_token` answers a token the
+verifier refused. :func:`run_sync` and :func:`run_async` drive them (they
+alone call the verifier and the hook), so that every adapter answers alike:
 
 - **in which order**: exempt paths, a chosen CORS preflight and the
   resource metadata first; then the token, its verification, the scopes,
@@ -39,7 +42,7 @@ import json
 import logging
 import re
 import urllib.parse
-from collections.abc import Awaitable, Callable, Collection, Generator, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, NamedTuple, TypeVar, cast
 
@@ -56,14 +59,13 @@ __all__ = [
     "BearerViews",
     "CheckRevoked",
     "ExemptRule",
-    "Flow",
     "Guard",
     "MalformedRequestError",
     "Outcome",
     "ProtectedResource",
     "RevocationHook",
-    "Step",
     "TokenHook",
+    "async_verify",
     "call_is_revoked_sync",
     "check_hook_token",
     "check_requirements",
@@ -336,75 +338,101 @@ def _answer(
 
 
 class CheckRevoked(NamedTuple):
-    """A step of :meth:`Guard.flow`: ask this ``is_revoked`` hook about these claims; reply with its answer."""
+    """What :meth:`Guard.settle` asks: the ``is_revoked`` hook's answer on the claims, for :meth:`Guard.revocation`."""
 
     is_revoked: Callable[[dict[str, Any]], object]
     claims: dict[str, Any]
 
 
-#: A step of :meth:`Guard.flow`: a token (``str``) to verify, whose reply is
-#: its claims or the refusal (one of :data:`REFUSALS`) the verifier raised;
-#: or a :class:`CheckRevoked`. The token is its own step, so that the common
-#: request allocates nothing for it: a step object per request measured as
-#: much as half of what the flow adds to the verification.
-Step = str | CheckRevoked
-#: What :meth:`Guard.flow` decides: an :class:`Answer` to send instead of the
+#: What the steps decide: an :class:`Answer` to send instead of the
 #: application's, or the claims to hand the application (``None``: the
 #: request passes without a token: exempt, a chosen preflight, optional).
 Outcome = Answer | dict[str, Any] | None
-#: The flow of one request: it yields steps, takes their replies, returns the outcome.
-Flow = Generator[Step, Any, Outcome]
-#: What a verifier raises that the flow answers (401, 503): any other error
+#: What a verifier raises that the steps answer (401, 503): any other error
 #: is not the client's and propagates.
 REFUSALS = (InvalidTokenError, JWKSFetchError)
 _METADATA_METHODS = frozenset({"GET", "HEAD"})
-# The application's type (a middleware's), and the request's (a flow's).
+# The application's type (a middleware's), and the request's (a step's).
 AppT = TypeVar("AppT")
 RequestT = TypeVar("RequestT")
 
 
-def run_sync(flow: Flow, verify: Callable[[str], dict[str, Any]]) -> Outcome:
-    """Drive a flow where nothing can be awaited (WSGI, Flask): ``verify`` is ``verifier.decode``.
+def run_sync(  # noqa: PLR0917 - positional: every request passes them
+    guard: Guard,
+    verify: Callable[[str], dict[str, Any]],
+    method: str,
+    path: str,
+    authorization: Sequence[str] | Sequence[bytes],
+    request: RequestT,
+    headers_of: Callable[[RequestT], Mapping[str, str]],
+    required: tuple[str, ...] | None = None,
+    optional: bool | None = None,
+) -> Outcome:
+    """Drive the steps of one request where nothing can be awaited (WSGI, Flask).
+
+    ``verify`` is ``verifier.decode``; the other arguments are
+    :meth:`Guard.begin`'s and :meth:`Guard.settle`'s. The driver only calls
+    the verifier and the hook and hands their answers to the guard.
 
     Raises:
         InvalidOptionError: An ``is_revoked`` hook returned an awaitable.
     """
-    reply: object = None
-    while True:
-        # Only the flow's own end is caught here: a StopIteration out of a
-        # hook or a key source must never read as "the flow passed".
-        try:
-            step = flow.send(reply)
-        except StopIteration as done:
-            outcome: Outcome = done.value
-            return outcome
-        if isinstance(step, str):
-            try:
-                reply = verify(step)
-            except REFUSALS as refusal:
-                reply = refusal
-        else:
-            reply = call_is_revoked_sync(step.is_revoked, step.claims)
+    token = guard.begin(method, path, authorization, request, headers_of, optional)
+    if not isinstance(token, str):
+        return token
+    try:
+        claims = verify(token)
+    except REFUSALS as refusal:
+        return guard.refuse_token(refusal, token, authorization, method, path)
+    step = guard.settle(claims, method, path, required)
+    if isinstance(step, CheckRevoked):
+        return guard.revocation(step.claims, call_is_revoked_sync(step.is_revoked, step.claims), method, path)
+    return step
 
 
-async def run_async(flow: Flow, verify: Callable[[str], Awaitable[dict[str, Any]]]) -> Outcome:
-    """Drive a flow on an event loop (ASGI, FastAPI): ``verify`` is ``verifier.adecode``; a hook may be a coroutine."""
-    reply: object = None
-    while True:
-        try:  # as in run_sync: only the flow's own end
-            step = flow.send(reply)
-        except StopIteration as done:
-            outcome: Outcome = done.value
-            return outcome
-        if isinstance(step, str):
-            try:
-                reply = await verify(step)
-            except REFUSALS as refusal:
-                reply = refusal
-        else:
-            reply = step.is_revoked(step.claims)
-            if inspect.isawaitable(reply):
-                reply = await reply
+async def run_async(  # noqa: PLR0917 - positional: every request passes them
+    guard: Guard,
+    verify: Callable[[str], dict[str, Any] | Awaitable[dict[str, Any]]],
+    method: str,
+    path: str,
+    authorization: Sequence[str] | Sequence[bytes],
+    request: RequestT,
+    headers_of: Callable[[RequestT], Mapping[str, str]],
+    required: tuple[str, ...] | None = None,
+    optional: bool | None = None,
+) -> Outcome:
+    """Drive the steps of one request on an event loop (ASGI, FastAPI): a hook may be a coroutine.
+
+    ``verify`` is :func:`async_verify`'s choice: ``verifier.decode`` when its
+    keys never wait, which returns the claims, else ``verifier.adecode``,
+    whose awaitable is awaited.
+    """
+    token = guard.begin(method, path, authorization, request, headers_of, optional)
+    if not isinstance(token, str):
+        return token
+    try:
+        claims = verify(token)
+        if type(claims) is not dict:
+            claims = await cast("Awaitable[dict[str, Any]]", claims)
+    except REFUSALS as refusal:
+        return guard.refuse_token(refusal, token, authorization, method, path)
+    step = guard.settle(claims, method, path, required)
+    if isinstance(step, CheckRevoked):
+        revoked = step.is_revoked(step.claims)
+        if inspect.isawaitable(revoked):
+            revoked = await revoked
+        return guard.revocation(step.claims, revoked, method, path)
+    return step
+
+
+def async_verify(verifier: JWTVerifier) -> Callable[[str], dict[str, Any] | Awaitable[dict[str, Any]]]:
+    """The verify function :func:`run_async` is given, chosen once: ``decode`` unless the keys may wait.
+
+    A key that never waits (a secret, a :class:`~minijwt.JWK` or
+    :class:`~minijwt.JWKSet`, a key source without ``aresolve_key``) is
+    verified without a coroutine of its own.
+    """
+    return verifier.adecode if verifier.may_wait else verifier.decode
 
 
 # --- protected resource metadata (RFC 9728) ---------------------------------------------------
@@ -543,8 +571,8 @@ class Guard:
     """The checked configuration of a protected application, and every decision on a request.
 
     Built once, when the application starts; each request then costs a few
-    lookups, in :meth:`flow`. The adapters build one from their options and
-    drive its flow; they decide nothing themselves.
+    lookups, in :meth:`begin` and :meth:`settle`. The adapters build one from
+    their options and drive its steps; they decide nothing themselves.
     """
 
     __slots__ = (
@@ -602,7 +630,7 @@ class Guard:
             sync_only: The adapter cannot await (WSGI, Flask): refuse async
                 hooks and verifiers that can only ``adecode``.
             serve_metadata: The adapter sees every request (a middleware), so
-                :meth:`flow` answers a :class:`ProtectedResource`'s metadata
+                :meth:`begin` answers a :class:`ProtectedResource`'s metadata
                 at its well-known path; a dependency or a decorator, which
                 sees only its routes, leaves that to the application.
 
@@ -691,24 +719,22 @@ class Guard:
         granted = granted_scopes(claims)
         return tuple(name for name in required if name not in granted)
 
-    def flow(
+    def begin(  # noqa: PLR0917 - positional: every request passes them
         self,
         method: str,
         path: str,
         authorization: Sequence[str] | Sequence[bytes],
         request: RequestT,
         headers_of: Callable[[RequestT], Mapping[str, str]],
-        *,
-        required: tuple[str, ...] | None = None,
         optional: bool | None = None,
-    ) -> Flow:
-        """Every decision on one request, in order: a generator that the adapter drives.
+    ) -> str | Answer | None:
+        """The first step of a request: everything decided before a token is verified.
 
-        It yields the token to verify, whose reply is its claims or the
-        refusal (one of :data:`REFUSALS`) the verifier raised, then, with an
-        ``is_revoked`` hook, a :class:`CheckRevoked` step, whose reply is the
-        hook's answer; it returns the :data:`Outcome`. :func:`run_sync` and
-        :func:`run_async` drive it; nothing in it waits or reads the network.
+        Returns:
+            The token to verify (``str``); or the :data:`Outcome` already
+            decided: ``None`` to pass without claims (exempt, a chosen
+            preflight, ``optional``), an :class:`Answer` (the metadata, a
+            missing or malformed token).
 
         Args:
             method: The request's method.
@@ -720,8 +746,6 @@ class Guard:
                 asked only for a decision that needs them (a chosen CORS
                 preflight, ``get_token``), so that no request pays for them
                 otherwise.
-            required: The scopes this request needs (a view's, a route's);
-                by default the guard's ``required_scopes``.
             optional: Let this request through without a token; by default
                 the guard's ``optional``.
 
@@ -730,20 +754,18 @@ class Guard:
             >>> secret = b"a-secret-of-at-least-32-bytes!!!"
             >>> verifier = minijwt.JWTVerifier(secret, algorithms=["HS256"])
             >>> guard = Guard(verifier, exempt=["/health"])
-            >>> def call(path, *authorization):
-            ...     flow = guard.flow("GET", path, authorization, {}, dict)
-            ...     return run_sync(flow, verifier.decode)
-            >>> call("/orders", "Bearer " + minijwt.encode({"sub": "alice"}, secret))
-            {'sub': 'alice'}
-            >>> call("/health") is None
+            >>> token = minijwt.encode({"sub": "alice"}, secret)
+            >>> guard.begin("GET", "/orders", ["Bearer " + token], {}, dict) == token
             True
-            >>> call("/orders", "Bearer a b").status_line
+            >>> guard.begin("GET", "/health", [], {}, dict) is None
+            True
+            >>> guard.begin("GET", "/orders", ["Bearer"], {}, dict).status_line
             '400 Bad Request'
+            >>> guard.settle(verifier.decode(token), "GET", "/orders")
+            {'sub': 'alice'}
+            >>> run_sync(guard, verifier.decode, "GET", "/orders", ["Bearer " + token], {}, dict)
+            {'sub': 'alice'}
         """
-        if required is None:
-            required = self.required_scopes
-        if optional is None:
-            optional = self.optional
         if self._exempting and self.exempted(method, path):
             return None
         # The Fetch standard's CORS-preflight request carries no credentials;
@@ -754,9 +776,9 @@ class Guard:
             return self.metadata
         token: str | None = None
         # "Bearer <token>", as clients send it, is verified without the grammar
-        # check: a JWT that verifies is a b64token. On failure the grammar
-        # decides between a malformed request (400) and a bad token (401).
-        unchecked: str | bytes | None = None
+        # check: a JWT that verifies is a b64token. On failure, refuse_token
+        # reads the value with the grammar, which decides between a malformed
+        # request (400) and a bad token (401).
         try:
             if len(authorization) == 1:
                 value = authorization[0]
@@ -765,11 +787,10 @@ class Guard:
                 # outside ASCII (a b64token is ASCII).
                 if isinstance(value, bytes):
                     if value[:7] == b"Bearer " and value[7:8] != b" " and value[-1:] not in b" \t" and value.isascii():
-                        token, unchecked = value[7:].decode("ascii"), value
-                    else:
-                        token = token_from_header(value)
+                        return value[7:].decode("ascii")
+                    token = token_from_header(value)
                 elif value[:7] == "Bearer " and value[7:8] != " " and value[-1:] not in " \t":
-                    token, unchecked = value[7:], value  # non-ASCII text fails to verify, then the grammar
+                    return value[7:]  # non-ASCII text fails to verify, then the grammar
                 else:
                     token = token_from_header(value)
             elif authorization:
@@ -779,24 +800,62 @@ class Guard:
         except MalformedRequestError as exc:
             return self.refuse(exc, method, path)
         if token is None:
-            return None if optional else self.refuse_missing(method, path)
-        reply = yield token
-        if isinstance(reply, REFUSALS):
-            problem: Exception = reply
-            if unchecked is not None:
-                try:
-                    token_from_header(unchecked)
-                except MalformedRequestError as malformed:
-                    problem = malformed
-            return self.refuse(problem, method, path, token)
-        claims: dict[str, Any] = reply
+            return None if (self.optional if optional is None else optional) else self.refuse_missing(method, path)
+        return token
+
+    def settle(
+        self, claims: dict[str, Any], method: str, path: str, required: tuple[str, ...] | None = None
+    ) -> Outcome | CheckRevoked:
+        """The step after a token verified: its scopes, then whether to ask about revocation.
+
+        Args:
+            claims: The verified token's claims.
+            method: The request's method.
+            path: Its path.
+            required: The scopes this request needs (a view's, a route's);
+                by default the guard's ``required_scopes``.
+
+        Returns:
+            A 403 :class:`Answer` for a missing scope; with an ``is_revoked``
+            hook, a :class:`CheckRevoked` step, whose answer goes to
+            :meth:`revocation`; else the claims.
+        """
+        if required is None:
+            required = self.required_scopes
         if required:
             missing = self.missing_scopes(claims, required)
             if missing:
                 return self.refuse_scope(missing, required, method, path)
-        if self.is_revoked is not None and (yield CheckRevoked(self.is_revoked, claims)):
-            return self.refuse_revoked(method, path)
+        if self.is_revoked is not None:
+            return CheckRevoked(self.is_revoked, claims)
         return claims
+
+    def revocation(self, claims: dict[str, Any], revoked: object, method: str, path: str) -> Outcome:
+        """The last step: the claims, or the 401 when the ``is_revoked`` hook answered true."""
+        return self.refuse_revoked(method, path) if revoked else claims
+
+    def refuse_token(
+        self,
+        problem: Exception,
+        token: str,
+        authorization: Sequence[str] | Sequence[bytes],
+        method: str,
+        path: str,
+    ) -> Answer:
+        """The answer to a token the verifier refused (one of :data:`REFUSALS`), logged.
+
+        A token :meth:`begin` took from ``Bearer <token>`` without the grammar
+        is read by it now, so that a value outside it is a 400, as the grammar
+        would have answered before verifying.
+        """
+        if len(authorization) == 1:
+            # The value was read by the grammar already, or is read now; a
+            # second reading of a grammatical one changes nothing.
+            try:
+                token_from_header(authorization[0])
+            except MalformedRequestError as malformed:
+                problem = malformed
+        return self.refuse(problem, method, path, token)
 
     # --- answers ---------------------------------------------------------------------------
 
@@ -937,8 +996,8 @@ class BearerMiddleware(Generic[AppT, HookT]):
     ``is_revoked`` type, ``BearerMiddleware[ASGIApp, AsyncRevocationHook]``,
     so that type checkers and editors read the one signature below with the
     adapter's own types. It then only translates: a request into the
-    arguments of :meth:`Guard.flow`, driven by :func:`run_sync` or
-    :func:`run_async`, and the :data:`Outcome` into a response.
+    arguments of :func:`run_sync` or :func:`run_async`, which drive
+    :class:`Guard`'s steps, and the :data:`Outcome` into a response.
     """
 
     __slots__ = ("_app", "_guard")
@@ -1041,7 +1100,7 @@ class BearerViews(Generic[HookT]):
     An adapter subclasses it with its ``is_revoked`` type,
     ``BearerViews[RevocationHook]``. A view sees only its own requests, so
     nothing here is exempt and no metadata is served; the adapter's
-    decorator drives :meth:`Guard.flow` with the view's scopes.
+    decorator drives :class:`Guard`'s steps with the view's scopes.
     """
 
     __slots__ = ("_guard",)

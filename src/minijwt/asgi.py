@@ -36,7 +36,15 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from ._bearer import Answer, AsyncRevocationHook, BearerMiddleware, ProtectedResource, granted_scopes, run_async
+from ._bearer import (
+    Answer,
+    AsyncRevocationHook,
+    BearerMiddleware,
+    ProtectedResource,
+    async_verify,
+    granted_scopes,
+    run_async,
+)
 from .jwt import JWTVerifier
 
 __all__ = ["JWTAuthMiddleware", "ProtectedResource"]
@@ -99,7 +107,9 @@ class JWTAuthMiddleware(BearerMiddleware[ASGIApp, AsyncRevocationHook]):
       :class:`ProtectedResource`, its metadata URL is answered here;
     - the token is read from the ``Authorization`` header only (then from
       ``get_token``) and verified with ``await verifier.adecode(token)``: keys
-      held by a JWKS client answer on the event loop, a fetch runs off it;
+      held by a JWKS client answer on the event loop, a fetch runs off it (a
+      key that never waits, :attr:`~minijwt.JWTVerifier.may_wait` false, is
+      verified with ``verifier.decode(token)``, the same checks);
     - the claims go to ``scope["state"]["jwt_claims"]`` (``request.state.jwt_claims``
       in Starlette and FastAPI), and, when Starlette is installed,
       ``scope["auth"]`` is ``AuthCredentials(scopes)`` and ``scope["user"]`` a
@@ -137,7 +147,7 @@ class JWTAuthMiddleware(BearerMiddleware[ASGIApp, AsyncRevocationHook]):
     __slots__ = ("_starlette", "_verify")
 
     def _prepare(self, verifier: JWTVerifier) -> None:
-        self._verify = verifier.adecode
+        self._verify = async_verify(verifier)
         self._starlette = _starlette_types()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -151,8 +161,9 @@ class JWTAuthMiddleware(BearerMiddleware[ASGIApp, AsyncRevocationHook]):
         for name, value in scope["headers"]:
             if name == b"authorization":
                 authorization.append(value)
-        flow = self._guard.flow(scope.get("method", "GET"), scope["path"], authorization, scope, _header_map)
-        claims = await run_async(flow, self._verify)
+        claims = await run_async(
+            self._guard, self._verify, scope.get("method", "GET"), scope["path"], authorization, scope, _header_map
+        )
         if isinstance(claims, Answer):
             await self._answer(scope, receive, send, claims)
             return

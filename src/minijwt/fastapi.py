@@ -42,7 +42,7 @@ except ImportError as _missing:  # pragma: no cover - exercised in a subprocess 
         "minijwt.fastapi needs FastAPI, which is not installed: pip install 'minijwt[fastapi]'"
     ) from _missing
 
-from ._bearer import Answer, AsyncRevocationHook, Guard, ProtectedResource, TokenHook, run_async
+from ._bearer import Answer, AsyncRevocationHook, Guard, ProtectedResource, TokenHook, async_verify, run_async
 from .errors import InvalidOptionError
 from .jwt import JWTVerifier
 
@@ -61,7 +61,8 @@ class JWTBearer(SecurityBase):
     "error_description": ...}``, and ``scope`` for a 403.
 
     The token is verified with ``await verifier.adecode(token)``: keys held by
-    a JWKS client answer on the event loop, a fetch runs off it.
+    a JWKS client answer on the event loop, a fetch runs off it (a key that
+    never waits is verified with ``verifier.decode(token)``, the same checks).
     """
 
     # Declared here so that type checkers see the same types as FastAPI's base class.
@@ -119,7 +120,7 @@ class JWTBearer(SecurityBase):
             error_detail=error_detail,
             serve_metadata=False,
         )
-        self._verify = verifier.adecode
+        self._verify = async_verify(verifier)
         self.auto_error = auto_error
         self.model = HTTPBearerModel(bearerFormat="JWT", description=description)
         self.scheme_name = scheme_name or type(self).__name__
@@ -130,15 +131,16 @@ class JWTBearer(SecurityBase):
         Raises:
             fastapi.HTTPException: 400, 401, 403 or 503, as the middleware answers.
         """
-        flow = self._guard.flow(
+        outcome = await run_async(
+            self._guard,
+            self._verify,
             request.scope.get("method", "GET"),
             request.scope["path"],
             request.headers.getlist("authorization"),
             request,
             _headers_of,
-            required=tuple(security_scopes.scopes),
+            tuple(security_scopes.scopes),
         )
-        outcome = await run_async(flow, self._verify)
         if isinstance(outcome, Answer):
             raise _http_error(outcome)
         request.state.jwt_claims = outcome

@@ -99,16 +99,17 @@ class JWTAuth(BearerViews[RevocationHook]):
 
     def _check(self, required: tuple[str, ...], optional: bool) -> Answer | None:
         request = flask.request
-        flow = self._guard.flow(
+        outcome = run_sync(
+            self._guard,
+            self._verify,
             request.method,
             request.path,
             request.headers.getlist("Authorization"),
             request,
             _headers_of,
-            required=required,
-            optional=optional,
+            required,
+            optional,
         )
-        outcome = run_sync(flow, self._verify)
         if isinstance(outcome, Answer):
             return outcome
         flask.g.jwt_claims = outcome

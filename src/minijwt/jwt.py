@@ -265,6 +265,22 @@ class JWTVerifier:
             self._resolve,
         )
 
+    @property
+    def may_wait(self) -> bool:
+        """Whether finding a token's key may wait, since its key source has ``aresolve_key`` (the JWKS clients).
+
+        When false (a single key, a :class:`~minijwt.JWK` or
+        :class:`~minijwt.JWKSet`, a key source with ``resolve_key`` only),
+        :meth:`adecode` never awaits anything, and async code may call
+        :meth:`decode` instead, without a coroutine.
+
+        Example:
+            >>> import minijwt
+            >>> minijwt.JWTVerifier(b"a-secret-of-at-least-32-bytes!!!", algorithms=["HS256"]).may_wait
+            False
+        """
+        return self._aresolve is not None
+
     def decode(self, token: str | bytes, *, now: float | dt.datetime | None = None) -> dict[str, Any]:
         """Verify a JWT and validate its claims; return the claim set.
 

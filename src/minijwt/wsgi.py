@@ -81,14 +81,15 @@ class JWTAuthMiddleware(BearerMiddleware[_WSGIApp, RevocationHook]):
         path = raw_path if raw_path.isascii() else raw_path.encode("latin-1").decode("utf-8", "replace")
         method: str = environ.get("REQUEST_METHOD", "GET")
         authorization = environ.get("HTTP_AUTHORIZATION")
-        flow = self._guard.flow(
+        outcome = run_sync(
+            self._guard,
+            self._verify,
             method,
             path,
             () if authorization is None else (authorization,),
             environ,
             _header_map,
         )
-        outcome = run_sync(flow, self._verify)
         if isinstance(outcome, Answer):
             start_response(outcome.status_line, list(outcome.headers))
             return [] if method == "HEAD" else [outcome.body]

@@ -811,9 +811,9 @@ TOKEN = minijwt.encode({"sub": "alice", "scope": "orders:read"}, SECRET)
 def _run(guard: Guard, method: str, path: str, *authorization: str | bytes, **options: Any) -> Outcome:
     """Drive the flow with both drivers; they must decide alike."""
     headers = {"access-control-request-method": "DELETE"} if method == "OPTIONS" else {}
-    sync = run_sync(guard.flow(method, path, authorization, headers, dict, **options), VERIFIER.decode)  # type: ignore[arg-type]
-    flow = guard.flow(method, path, authorization, headers, dict, **options)  # type: ignore[arg-type]
-    asynchronous = asyncio.run(run_async(flow, VERIFIER.adecode))
+    sync = run_sync(guard, VERIFIER.decode, method, path, authorization, headers, dict, **options)  # type: ignore[arg-type]
+    driven = run_async(guard, VERIFIER.adecode, method, path, authorization, headers, dict, **options)  # type: ignore[arg-type]
+    asynchronous = asyncio.run(driven)
     assert _summary(sync) == _summary(asynchronous)
     return sync
 
@@ -835,10 +835,10 @@ def test_a_preflight_needs_a_token_unless_cors_preflight_is_chosen() -> None:
     chosen = Guard(VERIFIER, cors_preflight=True)
     assert _run(chosen, "OPTIONS", "/cache") is None
     # Not a preflight: a bare OPTIONS, or the header on another method.
-    bare = chosen.flow("OPTIONS", "/cache", (), {"origin": "https://a.example"}, dict)
-    assert _status(run_sync(bare, VERIFIER.decode)) == 401
-    other = chosen.flow("GET", "/cache", (), {"access-control-request-method": "POST"}, dict)
-    assert _status(run_sync(other, VERIFIER.decode)) == 401
+    bare = run_sync(chosen, VERIFIER.decode, "OPTIONS", "/cache", (), {"origin": "https://a.example"}, dict)
+    assert _status(bare) == 401
+    other = run_sync(chosen, VERIFIER.decode, "GET", "/cache", (), {"access-control-request-method": "POST"}, dict)
+    assert _status(other) == 401
 
 
 def test_the_flow_decides_in_order_exempt_preflight_metadata_then_the_token() -> None:
@@ -926,8 +926,8 @@ def test_the_fast_path_and_the_grammar_agree_for_bytes_and_text(value: str, stat
 @given(st.binary(max_size=60) | st.text(max_size=60).map(lambda text: ("Bearer " + text).encode("utf-8")))
 def test_any_authorization_value_is_answered_400_or_401_alike_as_bytes_and_text(value: bytes) -> None:
     guard = Guard(VERIFIER)
-    as_bytes = run_sync(guard.flow("GET", "/", [value], {}, dict), VERIFIER.decode)
-    as_text = run_sync(guard.flow("GET", "/", [value.decode("latin-1")], {}, dict), VERIFIER.decode)
+    as_bytes = run_sync(guard, VERIFIER.decode, "GET", "/", [value], {}, dict)
+    as_text = run_sync(guard, VERIFIER.decode, "GET", "/", [value.decode("latin-1")], {}, dict)
     assert isinstance(as_bytes, Answer)
     assert isinstance(as_text, Answer)
     assert as_bytes.status in {400, 401}
@@ -937,9 +937,8 @@ def test_any_authorization_value_is_answered_400_or_401_alike_as_bytes_and_text(
 def test_a_refused_token_is_answered_with_what_the_verifier_raised() -> None:
     guard = Guard(VERIFIER, realm="api")
     expired = minijwt.encode({"sub": "a", "exp": 1}, SECRET)
-    flow = guard.flow("GET", "/orders", [f"Bearer {expired}"], {}, dict)
-    assert flow.send(None) == expired
+    authorization = [f"Bearer {expired}"]
+    assert guard.begin("GET", "/orders", authorization, {}, dict) == expired
     problem = minijwt.ExpiredSignatureError("the token expired", claim="exp")
-    with pytest.raises(StopIteration) as done:
-        flow.send(problem)
-    assert _summary(done.value.value) == _summary(guard.refuse(problem, "GET", "/orders", expired))
+    answer = guard.refuse_token(problem, expired, authorization, "GET", "/orders")
+    assert _summary(answer) == _summary(guard.refuse(problem, "GET", "/orders", expired))

@@ -1,7 +1,7 @@
 """The hooks (get_token, is_revoked) and the drivers of the request flow, in the core, driven in process.
 
-Each adapter hands :meth:`Guard.flow` its request and runs it with
-:func:`run_sync` or :func:`run_async`; what a hook is asked, when, and what
+Each adapter hands its request to :func:`run_sync` or :func:`run_async`,
+which drive :class:`Guard`'s steps; what a hook is asked, when, and what
 its answer or its failure leads to is decided here once, so it is tested here
 once, with both drivers. The adapters' own cases are in their test files.
 """
@@ -15,7 +15,16 @@ from typing import Any
 import pytest
 
 import minijwt
-from minijwt._bearer import Answer, CheckRevoked, Guard, Outcome, call_is_revoked_sync, run_async, run_sync
+from minijwt._bearer import (
+    Answer,
+    CheckRevoked,
+    Guard,
+    Outcome,
+    async_verify,
+    call_is_revoked_sync,
+    run_async,
+    run_sync,
+)
 
 from .conftest import from_cookie
 
@@ -28,12 +37,12 @@ Driver = Callable[..., Outcome]
 
 
 def _sync(guard: Guard, authorization: list[str], headers: Mapping[str, str], **options: Any) -> Outcome:
-    return run_sync(guard.flow("GET", "/orders", authorization, headers, dict, **options), guard.verifier.decode)
+    return run_sync(guard, guard.verifier.decode, "GET", "/orders", authorization, headers, dict, **options)
 
 
 def _async(guard: Guard, authorization: list[str], headers: Mapping[str, str], **options: Any) -> Outcome:
-    flow = guard.flow("GET", "/orders", authorization, headers, dict, **options)
-    return asyncio.run(run_async(flow, guard.verifier.adecode))
+    driven = run_async(guard, guard.verifier.adecode, "GET", "/orders", authorization, headers, dict, **options)
+    return asyncio.run(driven)
 
 
 DRIVERS = pytest.mark.parametrize("drive", [_sync, _async], ids=["run_sync", "run_async"])
@@ -98,13 +107,12 @@ def test_no_request_reads_its_headers_unless_a_decision_needs_them(drive: Driver
 
     for guard in (Guard(VERIFIER), Guard(VERIFIER, cors_preflight=True), Guard(VERIFIER, exempt=["/orders"])):
         for authorization in ([f"Bearer {TOKEN}"], ["Bearer a b"], ["Bearer a.b.c"], []):
-            flow = guard.flow("GET", "/orders", authorization, "request", headers_of)
-            run_sync(flow, VERIFIER.decode)
+            run_sync(guard, VERIFIER.decode, "GET", "/orders", authorization, "request", headers_of)
     assert read == []
-    preflight = Guard(VERIFIER, cors_preflight=True).flow("OPTIONS", "/orders", [], "preflight", headers_of)
-    assert _status(run_sync(preflight, VERIFIER.decode)) == 401
-    hook = Guard(VERIFIER, get_token=lambda headers: None).flow("GET", "/orders", [], "hook", headers_of)
-    assert _status(run_sync(hook, VERIFIER.decode)) == 401
+    preflight = Guard(VERIFIER, cors_preflight=True)
+    assert _status(run_sync(preflight, VERIFIER.decode, "OPTIONS", "/orders", [], "preflight", headers_of)) == 401
+    hook = Guard(VERIFIER, get_token=lambda headers: None)
+    assert _status(run_sync(hook, VERIFIER.decode, "GET", "/orders", [], "hook", headers_of)) == 401
     assert read == ["preflight", "hook"]
 
 
@@ -114,14 +122,13 @@ def test_the_flow_asks_about_revocation_last_with_the_claims_and_the_hook() -> N
 
     guard = Guard(VERIFIER, is_revoked=is_revoked, required_scopes=["orders:read"])
     token = minijwt.encode({"sub": "alice", "scope": "orders:read"}, SECRET)
-    flow = guard.flow("GET", "/orders", [f"Bearer {token}"], {}, dict)
-    assert flow.send(None) == token
-    step = flow.send({"sub": "alice", "scope": "orders:read"})
+    assert guard.begin("GET", "/orders", [f"Bearer {token}"], {}, dict) == token
+    step = guard.settle({"sub": "alice", "scope": "orders:read"}, "GET", "/orders")
     assert step == CheckRevoked(is_revoked, {"sub": "alice", "scope": "orders:read"})
-    with pytest.raises(StopIteration) as done:
-        flow.send(True)
-    assert isinstance(done.value.value, Answer)
-    assert (done.value.value.status, done.value.value.description) == (401, "token revoked")
+    answer = guard.revocation(step.claims, True, "GET", "/orders")
+    assert isinstance(answer, Answer)
+    assert (answer.status, answer.description) == (401, "token revoked")
+    assert guard.revocation(step.claims, False, "GET", "/orders") == {"sub": "alice", "scope": "orders:read"}
 
 
 @DRIVERS
@@ -204,23 +211,23 @@ def test_an_error_that_is_not_a_refusal_propagates_from_both_drivers() -> None:
     """Only the token's and the keys' failures (401, 503) are answered; anything else is the server's 500."""
     guard = Guard(VERIFIER)
     with pytest.raises(_Boom):
-        run_sync(guard.flow("GET", "/", [f"Bearer {TOKEN}"], {}, dict), _raising(_Boom()))
+        run_sync(guard, _raising(_Boom()), "GET", "/", [f"Bearer {TOKEN}"], {}, dict)
     with pytest.raises(_Boom):
-        asyncio.run(run_async(guard.flow("GET", "/", [f"Bearer {TOKEN}"], {}, dict), _araising(_Boom())))
+        asyncio.run(run_async(guard, _araising(_Boom()), "GET", "/", [f"Bearer {TOKEN}"], {}, dict))
     down = minijwt.JWKSFetchError("refreshing the key set failed (network)", reason="network")
-    outcome = run_sync(guard.flow("GET", "/", [f"Bearer {TOKEN}"], {}, dict), _raising(down))
+    outcome = run_sync(guard, _raising(down), "GET", "/", [f"Bearer {TOKEN}"], {}, dict)
     assert _status(outcome) == 503
-    outcome = asyncio.run(run_async(guard.flow("GET", "/", [f"Bearer {TOKEN}"], {}, dict), _araising(down)))
+    outcome = asyncio.run(run_async(guard, _araising(down), "GET", "/", [f"Bearer {TOKEN}"], {}, dict))
     assert _status(outcome) == 503
 
 
 def test_a_stop_iteration_out_of_a_verifier_or_a_hook_never_lets_a_request_through() -> None:
-    """A driver reads only the flow's own end as its outcome: a stray StopIteration fails closed."""
+    """A stray StopIteration out of a verifier or a hook fails closed: it is never read as an outcome."""
     guard = Guard(VERIFIER)
     with pytest.raises(StopIteration):
-        run_sync(guard.flow("GET", "/", [f"Bearer {TOKEN}"], {}, dict), _raising(StopIteration()))
+        run_sync(guard, _raising(StopIteration()), "GET", "/", [f"Bearer {TOKEN}"], {}, dict)
     with pytest.raises(RuntimeError):  # a coroutine turns it into a RuntimeError (PEP 479)
-        asyncio.run(run_async(guard.flow("GET", "/", [f"Bearer {TOKEN}"], {}, dict), _araising(StopIteration())))
+        asyncio.run(run_async(guard, _araising(StopIteration()), "GET", "/", [f"Bearer {TOKEN}"], {}, dict))
 
     def stops(claims: dict[str, Any]) -> bool:
         raise StopIteration
@@ -234,8 +241,10 @@ def test_a_stop_iteration_out_of_a_verifier_or_a_hook_never_lets_a_request_throu
     def hook_stops(headers: Mapping[str, str]) -> str | None:
         raise StopIteration
 
-    with pytest.raises(RuntimeError):  # raised inside the flow, a generator (PEP 479)
+    with pytest.raises(StopIteration):
         _sync(Guard(VERIFIER, get_token=hook_stops), [], {})
+    with pytest.raises(RuntimeError):
+        _async(Guard(VERIFIER, get_token=hook_stops), [], {})
 
 
 def test_a_plain_is_revoked_returning_an_awaitable_is_a_configuration_error() -> None:
@@ -245,3 +254,36 @@ def test_a_plain_is_revoked_returning_an_awaitable_is_a_configuration_error() ->
     with pytest.raises(minijwt.InvalidOptionError):
         call_is_revoked_sync(lambda claims: revoked(), {})  # a coroutine, closed unawaited
     assert call_is_revoked_sync(lambda claims: "yes", {}) is True
+
+
+class _WaitingKeys:
+    """A key source whose lookup may wait, as the JWKS clients'."""
+
+    def __init__(self) -> None:
+        self.key = minijwt.JWK.from_key(SECRET).key
+        self.waited = 0
+
+    async def aresolve_key(self, header: Mapping[str, Any], alg: Any) -> Any:
+        await asyncio.sleep(0)
+        self.waited += 1
+        return self.key
+
+
+def test_the_async_driver_verifies_without_awaiting_unless_the_keys_may_wait() -> None:
+    assert VERIFIER.may_wait is False
+    assert async_verify(VERIFIER) == VERIFIER.decode
+    keys = _WaitingKeys()
+    waiting = minijwt.JWTVerifier(keys, algorithms=["HS256"])
+    assert waiting.may_wait is True
+    assert async_verify(waiting) == waiting.adecode
+    # Either way, the same decisions: the claims, and a refusal answered.
+    for verifier in (VERIFIER, waiting):
+        guard = Guard(verifier)
+        verify = async_verify(verifier)
+        outcome = asyncio.run(run_async(guard, verify, "GET", "/", [f"Bearer {TOKEN}"], {}, dict))
+        assert outcome == {"sub": "cookie-user"}
+        expired = minijwt.encode({"sub": "a", "exp": 1}, SECRET)
+        refused = asyncio.run(run_async(guard, verify, "GET", "/", [f"Bearer {expired}"], {}, dict))
+        assert isinstance(refused, Answer)
+        assert (refused.status, refused.error) == (401, "invalid_token")
+    assert keys.waited == 2
