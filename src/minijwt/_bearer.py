@@ -338,10 +338,13 @@ def _answer(
 
 
 class CheckRevoked(NamedTuple):
-    """What :meth:`Guard.settle` asks: the ``is_revoked`` hook's answer on the claims, for :meth:`Guard.revocation`."""
+    """What :meth:`Guard.settle` asks: this ``is_revoked`` hook's answer on the claims, for :meth:`Guard.revocation`.
+
+    The driver holds the claims it gave :meth:`Guard.settle`; the step is
+    built once, with the guard, so that no request allocates one.
+    """
 
     is_revoked: Callable[[dict[str, Any]], object]
-    claims: dict[str, Any]
 
 
 #: What the steps decide: an :class:`Answer` to send instead of the
@@ -384,9 +387,11 @@ def run_sync(  # noqa: PLR0917 - positional: every request passes them
         claims = verify(token)
     except REFUSALS as refusal:
         return guard.refuse_token(refusal, token, authorization, method, path)
+    if required is None and not guard.settles:
+        return claims
     step = guard.settle(claims, method, path, required)
     if isinstance(step, CheckRevoked):
-        return guard.revocation(step.claims, call_is_revoked_sync(step.is_revoked, step.claims), method, path)
+        return guard.revocation(claims, call_is_revoked_sync(step.is_revoked, claims), method, path)
     return step
 
 
@@ -416,12 +421,14 @@ async def run_async(  # noqa: PLR0917 - positional: every request passes them
             claims = await cast("Awaitable[dict[str, Any]]", claims)
     except REFUSALS as refusal:
         return guard.refuse_token(refusal, token, authorization, method, path)
+    if required is None and not guard.settles:
+        return claims
     step = guard.settle(claims, method, path, required)
     if isinstance(step, CheckRevoked):
-        revoked = step.is_revoked(step.claims)
+        revoked = step.is_revoked(claims)
         if inspect.isawaitable(revoked):
             revoked = await revoked
-        return guard.revocation(step.claims, revoked, method, path)
+        return guard.revocation(claims, revoked, method, path)
     return step
 
 
@@ -576,10 +583,12 @@ class Guard:
     """
 
     __slots__ = (
+        "_check_revoked",
         "_exact",
         "_exempt_fn",
         "_exempting",
         "_prefixes",
+        "_screening",
         "cors_preflight",
         "error_detail",
         "get_token",
@@ -591,6 +600,7 @@ class Guard:
         "realm",
         "required_scopes",
         "resource_metadata",
+        "settles",
         "verifier",
     )
 
@@ -654,6 +664,7 @@ class Guard:
         if sync_only and is_revoked is not None and _is_coroutine_function(is_revoked):
             raise InvalidOptionError("is_revoked is a coroutine function; a WSGI application needs a plain function")
         self.is_revoked = is_revoked
+        self._check_revoked = None if is_revoked is None else CheckRevoked(is_revoked)
         if get_token is not None and not callable(get_token):
             raise InvalidOptionError("get_token must be a function of the request's headers")
         self.get_token = get_token
@@ -678,6 +689,14 @@ class Guard:
         if type(cors_preflight) is not bool:
             raise InvalidOptionError("cors_preflight must be True or False")
         self.cors_preflight = cors_preflight
+        # Whether a request may be decided before its token is read: most
+        # guards have none of the three reasons, and their requests skip the
+        # three checks at once.
+        self._screening = self._exempting or cors_preflight or self.metadata is not None
+        #: Whether :meth:`settle` has anything to decide for a request that
+        #: brings no scopes of its own (the guard's scopes, a hook): when
+        #: false, the drivers take the claims as the outcome without the call.
+        self.settles = bool(self.required_scopes) or is_revoked is not None
         self.missing = _answer(
             401,
             self._body("missing_token", "this resource needs a bearer token"),
@@ -766,14 +785,15 @@ class Guard:
             >>> run_sync(guard, verifier.decode, "GET", "/orders", ["Bearer " + token], {}, dict)
             {'sub': 'alice'}
         """
-        if self._exempting and self.exempted(method, path):
-            return None
-        # The Fetch standard's CORS-preflight request carries no credentials;
-        # letting one through is the application's choice (see __init__).
-        if self.cors_preflight and method == "OPTIONS" and "access-control-request-method" in headers_of(request):
-            return None
-        if path == self.metadata_path and self.metadata is not None and method in _METADATA_METHODS:
-            return self.metadata
+        if self._screening:
+            if self._exempting and self.exempted(method, path):
+                return None
+            # The Fetch standard's CORS-preflight request carries no credentials;
+            # letting one through is the application's choice (see __init__).
+            if self.cors_preflight and method == "OPTIONS" and "access-control-request-method" in headers_of(request):
+                return None
+            if path == self.metadata_path and self.metadata is not None and method in _METADATA_METHODS:
+                return self.metadata
         token: str | None = None
         # "Bearer <token>", as clients send it, is verified without the grammar
         # check: a JWT that verifies is a b64token. On failure, refuse_token
@@ -826,9 +846,7 @@ class Guard:
             missing = self.missing_scopes(claims, required)
             if missing:
                 return self.refuse_scope(missing, required, method, path)
-        if self.is_revoked is not None:
-            return CheckRevoked(self.is_revoked, claims)
-        return claims
+        return claims if self._check_revoked is None else self._check_revoked
 
     def revocation(self, claims: dict[str, Any], revoked: object, method: str, path: str) -> Outcome:
         """The last step: the claims, or the 401 when the ``is_revoked`` hook answered true."""

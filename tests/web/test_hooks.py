@@ -122,13 +122,16 @@ def test_the_flow_asks_about_revocation_last_with_the_claims_and_the_hook() -> N
 
     guard = Guard(VERIFIER, is_revoked=is_revoked, required_scopes=["orders:read"])
     token = minijwt.encode({"sub": "alice", "scope": "orders:read"}, SECRET)
+    assert guard.settles is True
+    assert Guard(VERIFIER).settles is False  # the claims are the outcome: no settle step
     assert guard.begin("GET", "/orders", [f"Bearer {token}"], {}, dict) == token
     step = guard.settle({"sub": "alice", "scope": "orders:read"}, "GET", "/orders")
-    assert step == CheckRevoked(is_revoked, {"sub": "alice", "scope": "orders:read"})
-    answer = guard.revocation(step.claims, True, "GET", "/orders")
+    assert step == CheckRevoked(is_revoked)
+    claims = {"sub": "alice", "scope": "orders:read"}
+    answer = guard.revocation(claims, True, "GET", "/orders")
     assert isinstance(answer, Answer)
     assert (answer.status, answer.description) == (401, "token revoked")
-    assert guard.revocation(step.claims, False, "GET", "/orders") == {"sub": "alice", "scope": "orders:read"}
+    assert guard.revocation(claims, False, "GET", "/orders") == {"sub": "alice", "scope": "orders:read"}
 
 
 @DRIVERS
