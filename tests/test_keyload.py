@@ -7,7 +7,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa, x25519
 from cryptography.x509.oid import NameOID
-from support import private_key_for
+from support import rsa_key
 
 import minijwt
 from minijwt import ECKey, InvalidKeyError, OKPKey, RSAKey, SecretKey, load_key
@@ -23,14 +23,6 @@ PublicFormat = serialization.PublicFormat
 
 
 NoEnc = serialization.NoEncryption()
-
-
-def _rsa(bits: int = 2048, *, fresh: bool = False) -> rsa.RSAPrivateKey:
-    if bits != 2048 or fresh:
-        return rsa.generate_private_key(public_exponent=65537, key_size=bits)
-    key = private_key_for("RS256")
-    assert isinstance(key, rsa.RSAPrivateKey)
-    return key
 
 
 def _certificate(key: rsa.RSAPrivateKey) -> x509.Certificate:
@@ -62,7 +54,7 @@ def _certificate(key: rsa.RSAPrivateKey) -> x509.Certificate:
     ids=["pem-pkcs1", "pem-pkcs8", "der-pkcs8", "der-pkcs1", "openssh"],
 )
 def test_rsa_private_formats(encode: object) -> None:
-    key = _rsa()
+    key = rsa_key()
     data = encode(key)  # type: ignore[operator]
     for form in (data, data.decode("latin-1") if isinstance(data, bytes) and data[:1] == b"-" else data):
         typed = prepare_key(form)
@@ -83,14 +75,14 @@ def test_rsa_private_formats(encode: object) -> None:
     ids=["pem-spki", "pem-pkcs1", "der-spki", "der-pkcs1", "openssh"],
 )
 def test_rsa_public_formats(encode: object) -> None:
-    data = encode(_rsa().public_key())  # type: ignore[operator]
+    data = encode(rsa_key().public_key())  # type: ignore[operator]
     typed = prepare_key(data)
     assert isinstance(typed, RSAKey)
     assert typed.private is None
 
 
 def test_certificate_gives_its_public_key() -> None:
-    key = _rsa()
+    key = rsa_key()
     cert = _certificate(key)
     for form in (cert, cert.public_bytes(Encoding.PEM), cert.public_bytes(Encoding.DER)):
         typed = prepare_key(form)
@@ -100,13 +92,13 @@ def test_certificate_gives_its_public_key() -> None:
 
 
 def test_encrypted_pem_needs_the_password() -> None:
-    pem = _rsa().private_bytes(Encoding.PEM, PrivateFormat.PKCS8, serialization.BestAvailableEncryption(b"pw"))
+    pem = rsa_key().private_bytes(Encoding.PEM, PrivateFormat.PKCS8, serialization.BestAvailableEncryption(b"pw"))
     with pytest.raises(InvalidKeyError, match="password"):
         prepare_key(pem)
     with pytest.raises(InvalidKeyError):
         load_key(pem, password=b"wrong")
     assert isinstance(load_key(pem, password="pw"), RSAKey)
-    der = _rsa().private_bytes(Encoding.DER, PrivateFormat.PKCS8, serialization.BestAvailableEncryption(b"pw"))
+    der = rsa_key().private_bytes(Encoding.DER, PrivateFormat.PKCS8, serialization.BestAvailableEncryption(b"pw"))
     with pytest.raises(InvalidKeyError, match="password"):
         prepare_key(der)
     assert isinstance(load_key(der, password=b"pw"), RSAKey)
@@ -171,7 +163,7 @@ def test_plain_secrets(secret: str | bytes) -> None:
 
 
 def test_pem_text_is_parsed_once() -> None:
-    pem = _rsa().private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEnc).decode() + "\n"  # a fresh string
+    pem = rsa_key().private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEnc).decode() + "\n"  # a fresh string
     minijwt.clear_caches()
     first = prepare_key(pem)
     for _ in range(50):

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
-from support import private_key_for
+from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519
+from support import rsa_key
 
 import minijwt
 from minijwt import InvalidKeyError, SecretKey, load_key
@@ -24,14 +24,6 @@ PublicFormat = serialization.PublicFormat
 
 
 NoEnc = serialization.NoEncryption()
-
-
-def _rsa(bits: int = 2048, *, fresh: bool = False) -> rsa.RSAPrivateKey:
-    if bits != 2048 or fresh:
-        return rsa.generate_private_key(public_exponent=65537, key_size=bits)
-    key = private_key_for("RS256")
-    assert isinstance(key, rsa.RSAPrivateKey)
-    return key
 
 
 def _weak_inputs(private: Any) -> dict[str, Any]:
@@ -86,7 +78,7 @@ def test_typed_keys_pass_through() -> None:
 
 
 def test_a_weak_rsa_key_gets_the_same_error_whichever_way_it_comes() -> None:
-    weak = _rsa(1024)
+    weak = rsa_key(1024)
     messages = set()
     for form, value in _weak_inputs(weak).items():
         with pytest.raises(InvalidKeyError) as info:
@@ -120,7 +112,7 @@ def test_curves_come_from_the_key_object_and_halves_must_match() -> None:
     with pytest.raises(InvalidKeyError, match="does not match"):
         minijwt.ECKey(public=ec.generate_private_key(ec.SECP384R1()).public_key(), private=p384)
     with pytest.raises(InvalidKeyError, match="does not match"):
-        minijwt.RSAKey(public=_rsa().public_key(), private=_rsa(2048, fresh=True))
+        minijwt.RSAKey(public=rsa_key().public_key(), private=rsa_key(2048, fresh=True))
     with pytest.raises(InvalidKeyError, match="does not match"):
         minijwt.OKPKey(
             public=ed25519.Ed25519PrivateKey.generate().public_key(), private=ed25519.Ed25519PrivateKey.generate()

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
-from support import private_key_for
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+from support import rsa_key
 
 import minijwt
 from minijwt import InvalidKeyError, OKPKey, RSAKey, SecretKey, load_key
@@ -22,14 +22,6 @@ PrivateFormat = serialization.PrivateFormat
 
 
 PublicFormat = serialization.PublicFormat
-
-
-def _rsa(bits: int = 2048, *, fresh: bool = False) -> rsa.RSAPrivateKey:
-    if bits != 2048 or fresh:
-        return rsa.generate_private_key(public_exponent=65537, key_size=bits)
-    key = private_key_for("RS256")
-    assert isinstance(key, rsa.RSAPrivateKey)
-    return key
 
 
 def _ed25519_openssh() -> tuple[ed25519.Ed25519PublicKey, bytes]:
@@ -73,7 +65,7 @@ def test_jwk_text_is_never_a_secret() -> None:
 
 
 def test_unarmoured_base64_der_is_never_a_secret() -> None:
-    der = _rsa().public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+    der = rsa_key().public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
     with pytest.raises(InvalidKeyError, match="base64"):
         prepare_key(base64.b64encode(der).decode())
 
@@ -144,7 +136,7 @@ def test_der_that_is_no_key_or_certificate_is_a_secret(secret: bytes) -> None:
 
 
 def test_an_encrypted_der_private_key_is_never_a_secret() -> None:
-    encrypted = _rsa().private_bytes(
+    encrypted = rsa_key().private_bytes(
         Encoding.DER, PrivateFormat.PKCS8, serialization.BestAvailableEncryption(b"a password")
     )
     with pytest.raises(InvalidKeyError):
@@ -221,7 +213,7 @@ def test_the_detector_names_each_kind_of_key_text_and_the_part_to_load() -> None
 
 def test_key_text_cut_before_its_begin_line_is_never_a_secret() -> None:
     """An END marker alone is key armour too: the rest of a PEM block pasted without its first line."""
-    pem = _rsa().public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
+    pem = rsa_key().public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
     tail = pem.split(b"\n", 1)[1]
     for text in (tail, b"-----END PUBLIC KEY-----", b"secret text then\n---- END RSA PRIVATE KEY ----"):
         with pytest.raises(InvalidKeyError):
@@ -242,7 +234,7 @@ def test_der_followed_by_other_bytes_is_no_der_element() -> None:
     """Only white space may follow the SEQUENCE: anything else means the bytes are not DER."""
     from minijwt._keytext import find_key_text
 
-    der = _rsa().public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+    der = rsa_key().public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
     assert find_key_text(b" " + der + b" \n") is not None
     for text in (b" " + der + b"x", b" " + der + b"\x00", b" " + der[:-1]):
         assert find_key_text(text) is None
@@ -250,7 +242,7 @@ def test_der_followed_by_other_bytes_is_no_der_element() -> None:
 
 def test_a_wrapped_key_whose_base64_ends_in_x_is_found() -> None:
     """Only '=' is padding: base64 text ending in 'XXX' (here: of PEM text and the bytes 'Au\\xd7') wraps a key."""
-    pem = _rsa().public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
+    pem = rsa_key().public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
     data = pem + b"Au\xd7"
     data = b" " * (-len(data) % 3) + data
     wrapped = base64.b64encode(data)

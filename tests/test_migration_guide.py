@@ -8,8 +8,6 @@ followed, a long body refused.
 
 from __future__ import annotations
 
-import datetime as dt
-import ipaddress
 import re
 import ssl
 from collections.abc import Callable, Iterator
@@ -17,11 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 from support.jwks_server import JWKSServer, Reply, jwks_reply
+from support.tls import loopback_certificate
 
 import minijwt
 
@@ -39,28 +34,7 @@ def _testcode(containing: str) -> str:
 @pytest.fixture(scope="module")
 def authority(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """A private certificate authority's certificate for 127.0.0.1, and its key, as PEM files."""
-    folder = tmp_path_factory.mktemp("private-ca")
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "minijwt private CA")])
-    now = dt.datetime.now(dt.UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(hours=1))
-        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = folder / "ca.pem", folder / "key.pem"
-    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
-    return cert_path, key_path
+    return loopback_certificate(tmp_path_factory.mktemp("private-ca"), "minijwt private CA")
 
 
 @pytest.fixture

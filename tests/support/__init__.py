@@ -148,3 +148,12 @@ def roca_form_modulus(bits: int = 2048) -> int:
                 return candidate
 
     return prime() * prime()
+
+
+def rsa_key(bits: int = 2048, *, fresh: bool = False) -> rsa.RSAPrivateKey:
+    """An RSA private key: the session's 2048-bit one, or a new one of ``bits`` (or when ``fresh``)."""
+    if bits != 2048 or fresh:
+        return rsa.generate_private_key(public_exponent=65537, key_size=bits)
+    key = private_key_for("RS256")
+    assert isinstance(key, rsa.RSAPrivateKey)
+    return key
