@@ -1,0 +1,120 @@
+"""The web middleware's cost per request in CPU instructions, which no noisy neighbour changes.
+
+    python benchmarks/web_instructions.py [--ops 2000]      # needs valgrind
+
+Each case runs in a fresh interpreter under ``valgrind --tool=callgrind``
+twice, with ``--ops`` more requests the second time; the difference divided
+by ``--ops`` is its cost per request (start-up and warm-up cancel out), as in
+``instructions.py``. The requests are made in process, with no server: an
+ASGI scope and a WSGI environ carrying an HS256 bearer token, through
+:class:`minijwt.asgi.JWTAuthMiddleware` (plain, and with required scopes and
+an ``is_revoked`` hook) and :class:`minijwt.wsgi.JWTAuthMiddleware`. To
+compare two versions, run it twice with ``PYTHONPATH`` pointing at each
+``src``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+CASES = ("asgi", "asgi-scopes-revocation", "wsgi")
+WARM_UP = 200
+BASE_OPS = 300
+
+
+def request(case: str) -> Callable[[], None]:
+    """One request through the named middleware, ready to call."""
+    import minijwt
+    from minijwt import asgi, wsgi
+
+    secret = b"a-fixed-secret-for-the-count!!!!"
+    audience, issuer = "https://api.example", "https://login.example"
+    verifier = minijwt.JWTVerifier(secret, algorithms=["HS256"], audience=audience, issuer=issuer)
+    claims = {"sub": "alice", "aud": audience, "iss": issuer, "scope": "orders:read orders:write", "exp": 4102444800}
+    header = "Bearer " + minijwt.encode(claims, secret, "HS256")
+    if case == "wsgi":
+
+        def wsgi_app(environ: dict[str, Any], start_response: Any) -> Any:
+            return environ
+
+        middleware = wsgi.JWTAuthMiddleware(wsgi_app, verifier=verifier)
+
+        def run_wsgi() -> None:
+            environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/orders", "HTTP_AUTHORIZATION": header}
+            assert middleware(environ, None)["minijwt.claims"]["sub"] == "alice"  # type: ignore[arg-type,index]
+
+        return run_wsgi
+
+    async def asgi_app(scope: Any, receive: Any, send: Any) -> None:
+        return None
+
+    options: dict[str, Any] = {}
+    if case == "asgi-scopes-revocation":
+        options = {"required_scopes": ["orders:read"], "is_revoked": lambda claims: False}
+    asgi_middleware = asgi.JWTAuthMiddleware(asgi_app, verifier=verifier, **options)
+    headers = [(b"host", b"api.example"), (b"accept", b"*/*"), (b"authorization", header.encode())]
+
+    def run_asgi() -> None:
+        scope = {"type": "http", "method": "GET", "path": "/orders", "headers": headers}
+        step = asgi_middleware(scope, None, None)  # type: ignore[arg-type]
+        try:  # noqa: SIM105 - a plain try costs nothing here; contextlib.suppress would be counted
+            step.send(None)  # nothing here waits: the coroutine ends at once
+        except StopIteration:
+            pass
+        assert scope["state"]["jwt_claims"]["sub"] == "alice"  # type: ignore[index]
+
+    return run_asgi
+
+
+def child(case: str, ops: int) -> None:
+    """Make ``WARM_UP + ops`` requests (what runs under callgrind)."""
+    run = request(case)
+    for _ in range(WARM_UP + ops):
+        run()
+
+
+def count(case: str, ops: int) -> int:
+    """The instructions a fresh interpreter executes to make ``ops`` requests (and start)."""
+    command = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"]
+    command += [sys.executable, __file__, "--child", case, str(ops)]
+    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    done = subprocess.run(command, capture_output=True, text=True, env=env, check=True)  # noqa: S603 - our own command line
+    found = re.search(r"Collected : (\d+)", done.stderr)
+    if found is None:
+        raise RuntimeError(f"callgrind printed no total for {case}:\n{done.stderr[-2000:]}")
+    return int(found.group(1))
+
+
+def per_request(case: str, ops: int) -> float:
+    return (count(case, BASE_OPS + ops) - count(case, BASE_OPS)) / ops
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--ops", type=int, default=2000, help="requests counted per case (2000)")
+    parser.add_argument("--child", nargs=2, metavar=("CASE", "OPS"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        child(args.child[0], int(args.child[1]))
+        return 0
+    if shutil.which("valgrind") is None:
+        print("valgrind is not installed (Debian: apt install valgrind)", file=sys.stderr)
+        return 2
+    with ThreadPoolExecutor(max_workers=2) as pool:  # two valgrind processes at a time
+        counts = dict(zip(CASES, pool.map(lambda case: per_request(case, args.ops), CASES), strict=True))
+    print(f"HS256 bearer token, instructions per request ({args.ops} requests counted, valgrind callgrind)")
+    for case in CASES:
+        print(f"  {case:24} {counts[case]:>10,.0f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
