@@ -74,10 +74,10 @@ def child(name: str, ops: int) -> None:
         run()
 
 
-def count(name: str, ops: int) -> int:
-    """The instructions a fresh interpreter executes to decode ``ops`` times (and start)."""
+def count(name: str, ops: int, script: str = __file__) -> int:
+    """The instructions a fresh interpreter executes to run ``script --child name ops`` (and start)."""
     command = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"]
-    command += [sys.executable, __file__, "--child", name, str(ops)]
+    command += [sys.executable, script, "--child", name, str(ops)]
     env = {**os.environ, "PYTHONHASHSEED": "0"}
     done = subprocess.run(command, capture_output=True, text=True, env=env, check=True)  # noqa: S603 - our own command line
     found = re.search(r"Collected : (\d+)", done.stderr)
@@ -86,8 +86,9 @@ def count(name: str, ops: int) -> int:
     return int(found.group(1))
 
 
-def per_op(name: str, ops: int) -> float:
-    return (count(name, BASE_OPS + ops) - count(name, BASE_OPS)) / ops
+def per_op(name: str, ops: int, script: str = __file__, base: int = BASE_OPS) -> float:
+    """The instructions of one operation: the difference of two runs, ``ops`` apart."""
+    return (count(name, base + ops, script) - count(name, base, script)) / ops
 
 
 def main(argv: list[str] | None = None) -> int:

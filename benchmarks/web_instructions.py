@@ -5,7 +5,7 @@
 Each case runs in a fresh interpreter under ``valgrind --tool=callgrind``
 twice, with ``--ops`` more requests the second time; the difference divided
 by ``--ops`` is its cost per request (start-up and warm-up cancel out), as in
-``instructions.py``. The requests are made in process, with no server: an
+``instructions.py``, whose counting this reuses. The requests are made in process, with no server: an
 ASGI scope and a WSGI environ carrying an HS256 bearer token, through
 :class:`minijwt.asgi.JWTAuthMiddleware` (plain, and with required scopes and
 an ``is_revoked`` hook) and :class:`minijwt.wsgi.JWTAuthMiddleware`. To
@@ -16,14 +16,13 @@ compare two versions, run it twice with ``PYTHONPATH`` pointing at each
 from __future__ import annotations
 
 import argparse
-import os
-import re
 import shutil
-import subprocess
 import sys
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+
+from instructions import per_op  # the same counting, run from this folder
 
 CASES = ("asgi", "asgi-scopes-revocation", "wsgi")
 WARM_UP = 200
@@ -81,22 +80,6 @@ def child(case: str, ops: int) -> None:
         run()
 
 
-def count(case: str, ops: int) -> int:
-    """The instructions a fresh interpreter executes to make ``ops`` requests (and start)."""
-    command = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"]
-    command += [sys.executable, __file__, "--child", case, str(ops)]
-    env = {**os.environ, "PYTHONHASHSEED": "0"}
-    done = subprocess.run(command, capture_output=True, text=True, env=env, check=True)  # noqa: S603 - our own command line
-    found = re.search(r"Collected : (\d+)", done.stderr)
-    if found is None:
-        raise RuntimeError(f"callgrind printed no total for {case}:\n{done.stderr[-2000:]}")
-    return int(found.group(1))
-
-
-def per_request(case: str, ops: int) -> float:
-    return (count(case, BASE_OPS + ops) - count(case, BASE_OPS)) / ops
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ops", type=int, default=2000, help="requests counted per case (2000)")
@@ -109,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         print("valgrind is not installed (Debian: apt install valgrind)", file=sys.stderr)
         return 2
     with ThreadPoolExecutor(max_workers=2) as pool:  # two valgrind processes at a time
-        counts = dict(zip(CASES, pool.map(lambda case: per_request(case, args.ops), CASES), strict=True))
+        counts = dict(zip(CASES, pool.map(lambda case: per_op(case, args.ops, __file__, BASE_OPS), CASES), strict=True))
     print(f"HS256 bearer token, instructions per request ({args.ops} requests counted, valgrind callgrind)")
     for case in CASES:
         print(f"  {case:24} {counts[case]:>10,.0f}")
