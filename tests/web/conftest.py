@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from support import b64u_encode
 from support.jwks_server import FakeClock, JWKSServer, jwks_reply
+from support.servers import request
 
 import minijwt
 from minijwt.jwks_client import JWKSClient
@@ -149,3 +150,14 @@ NOT_BELOW_DOCS = [
     "/docs/./x",
     "/docs//admin",
 ]
+
+
+def check_docs_prefix(port: int, reached: list[str]) -> None:
+    """Against a server for exempt=["/docs*"]: what lies below passes, and nothing else does without a token."""
+    for path in BELOW_DOCS:
+        assert request(port, path).status == 204, path
+    for path in NOT_BELOW_DOCS:
+        answer = request(port, path)
+        assert answer.status == 401, path
+        assert answer.json()["error"] == "missing_token", path
+    assert len(reached) == len(BELOW_DOCS)
