@@ -19,30 +19,15 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import KW_ONLY, dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from . import _compact
 from ._algorithms import allowlist
 from ._embedded import EmbeddedJWK, embedded_thumbprint
-from ._header import (
-    decode_header,
-    encode_protected,
-    mutable_copy,
-    understood_extensions,
-)
+from ._header import decode_header, encode_protected, mutable_copy, understood_extensions
 from ._keys import Key
 from ._resolve import KeyInput, check_fits_any, fitting_resolver, resolver_for, signing_key
-
-if TYPE_CHECKING:
-    pass
-
-from .errors import (
-    DecodeError,
-    EncodeError,
-    InvalidAlgorithmError,
-    InvalidOptionError,
-    KeyNotFoundError,
-)
+from .errors import DecodeError, EncodeError, InvalidAlgorithmError, InvalidOptionError, KeyNotFoundError
 
 __all__ = [
     "DEFAULT_MAX_SIGNATURES",
@@ -131,24 +116,25 @@ class Signer:
     header: Mapping[str, Any] | None = None
 
 
+def _payload_bytes(payload: object, error: type[EncodeError | InvalidOptionError] = EncodeError) -> bytes:
+    """The bytes of a payload, ``str`` encoded as UTF-8; anything else is an ``error``."""
+    if isinstance(payload, str):
+        try:
+            return payload.encode("utf-8")
+        except UnicodeEncodeError:
+            raise error("payload text is not valid Unicode (it has a lone surrogate)") from None
+    if not isinstance(payload, bytes):
+        raise error(f"payload must be bytes, not {type(payload).__name__}")
+    return payload
+
+
 def _detached(payload: object) -> bytes | None:
     """Check a ``payload=`` option: the detached payload to verify against."""
     if payload is None or type(payload) is bytes:
         return payload
     if isinstance(payload, str):
-        try:
-            return payload.encode("utf-8")
-        except UnicodeEncodeError:
-            raise InvalidOptionError("payload text is not valid Unicode (it has a lone surrogate)") from None
+        return _payload_bytes(payload, InvalidOptionError)
     raise InvalidOptionError(f"payload must be bytes or str, not {type(payload).__name__}")
-
-
-def _payload_bytes(payload: object) -> bytes:
-    if isinstance(payload, str):
-        return _utf8(payload)
-    if not isinstance(payload, bytes):
-        raise EncodeError(f"payload must be bytes, not {type(payload).__name__}")
-    return payload
 
 
 def sign(
@@ -199,13 +185,6 @@ def sign(
         raise EncodeError("detached must be True or False")
     alg, header_b64, b64 = encode_protected(algorithm, headers)
     return _compact.sign_jws(header_b64, b64, data, signing_key(key, alg), alg, detached=detached)
-
-
-def _utf8(text: str) -> bytes:
-    try:
-        return text.encode("utf-8")
-    except UnicodeEncodeError:
-        raise EncodeError("payload text is not valid Unicode (it has a lone surrogate)") from None
 
 
 def _verify_compact(  # noqa: PLR0917 - private; the public signatures are keyword-only
