@@ -224,43 +224,18 @@ def _build() -> dict[str, Algorithm]:
     ):
         curve = CURVES[crv]
         sign, verify = _ecdsa(hash_alg, curve.size)
+        size = curve.signature_size
         table.append(
-            Algorithm(
-                f"ES{bits}",
-                ECKey,
-                "EC",
-                frozenset({crv}),
-                f"SHA-{bits}",
-                curve.bits,
-                curve.signature_size,
-                sign,
-                verify,
-            )
+            Algorithm(f"ES{bits}", ECKey, "EC", frozenset({crv}), f"SHA-{bits}", curve.bits, size, sign, verify)
         )
     # "EdDSA" (RFC 8037) takes either Edwards curve (its sizes vary: 0 means
     # "the key's"); "Ed25519" and "Ed448" are the fully-specified names of
     # RFC 9864, each bound to one curve.
     edwards = [row for row in CURVES.values() if row.kty == "OKP"]
-    weakest = min(row.bits for row in edwards)
-    table.append(
-        Algorithm(
-            "EdDSA", OKPKey, "OKP", frozenset(row.crv for row in edwards), "", weakest, 0, _eddsa_sign, _eddsa_verify
-        )
-    )
-    for row in edwards:
-        table.append(
-            Algorithm(
-                row.crv,
-                OKPKey,
-                "OKP",
-                frozenset({row.crv}),
-                "",
-                row.bits,
-                row.signature_size,
-                _eddsa_sign,
-                _eddsa_verify,
-            )
-        )
+    rows = [("EdDSA", frozenset(row.crv for row in edwards), min(row.bits for row in edwards), 0)]
+    rows += [(row.crv, frozenset({row.crv}), row.bits, row.signature_size) for row in edwards]
+    for name, curves, bits, size in rows:
+        table.append(Algorithm(name, OKPKey, "OKP", curves, "", bits, size, _eddsa_sign, _eddsa_verify))
     return {alg.name: alg for alg in table}
 
 
