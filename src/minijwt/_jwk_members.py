@@ -37,7 +37,6 @@ RSA_CRT_MEMBERS = ("p", "q", "dp", "dq", "qi")
 PRIVATE_MEMBERS = ("d", *RSA_CRT_MEMBERS, "oth", "k")
 #: Every member that is key material, public or private.
 KEY_MEMBERS = frozenset({"kty", "crv", "x", "y", "n", "e", *PRIVATE_MEMBERS})
-_RSA_PRIVATE = RSA_CRT_MEMBERS
 
 
 def _bytes(jwk: Mapping[str, Any], name: str, *, size: int | None = None) -> bytes:
@@ -101,7 +100,7 @@ def _rsa(jwk: Mapping[str, Any]) -> RSAKey:
     e = _uint(jwk, "e")
     check_rsa_public(n, e)
     public_numbers = rsa.RSAPublicNumbers(e, n)
-    present = [name for name in _RSA_PRIVATE if name in jwk]
+    present = [name for name in RSA_CRT_MEMBERS if name in jwk]
     if "d" not in jwk:
         if present:
             raise InvalidKeyError(f"RSA JWK has private member '{present[0]}' but no 'd'")
@@ -120,10 +119,10 @@ def _rsa(jwk: Mapping[str, Any]) -> RSAKey:
             # RFC 7518 §6.3.2: the CRT members may be omitted; recover them.
             p, q = rsa.rsa_recover_prime_factors(n, e, d)
             dp, dq, qi = rsa.rsa_crt_dmp1(d, p), rsa.rsa_crt_dmq1(d, q), rsa.rsa_crt_iqmp(p, q)
-        elif len(present) == len(_RSA_PRIVATE):
-            p, q, dp, dq, qi = (_uint(jwk, name) for name in _RSA_PRIVATE)
+        elif len(present) == len(RSA_CRT_MEMBERS):
+            p, q, dp, dq, qi = (_uint(jwk, name) for name in RSA_CRT_MEMBERS)
         else:
-            missing = next(name for name in _RSA_PRIVATE if name not in jwk)
+            missing = next(name for name in RSA_CRT_MEMBERS if name not in jwk)
             raise InvalidKeyError(f"RSA JWK has some CRT members but not '{missing}'")
         private = rsa.RSAPrivateNumbers(p, q, d, dp, dq, qi, public_numbers).private_key()
     except ValueError:
@@ -187,14 +186,8 @@ def key_to_members(key: Key, *, private: bool) -> dict[str, str]:
         out = {"kty": "RSA", "n": _uint_bytes(numbers.n), "e": _uint_bytes(numbers.e)}
         if private and key.private is not None:
             secret = key.private.private_numbers()
-            out.update(
-                d=_uint_bytes(secret.d),
-                p=_uint_bytes(secret.p),
-                q=_uint_bytes(secret.q),
-                dp=_uint_bytes(secret.dmp1),
-                dq=_uint_bytes(secret.dmq1),
-                qi=_uint_bytes(secret.iqmp),
-            )
+            values = (secret.d, secret.p, secret.q, secret.dmp1, secret.dmq1, secret.iqmp)
+            out.update(zip(("d", *RSA_CRT_MEMBERS), map(_uint_bytes, values), strict=True))
         return out
     if isinstance(key, ECKey):
         size = CURVES[key.crv].size
