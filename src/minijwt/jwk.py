@@ -31,14 +31,13 @@ from ._curves import CURVES
 from ._json import dumps, loads_object
 from ._jwk_members import KEY_MEMBERS, key_from_members, key_to_members, thumbprint
 from ._keyload import from_crypto_object, load_key, prepare_key
-from ._keys import ECKey, Key, OKPKey, RSAKey, SecretKey
+from ._keys import KEY_TYPES, Key, SecretKey
 from ._resolve import KeyInput, _BuiltinKeySource
 from .errors import DecodeError, InvalidKeyError, KeyNotFoundError, MiniJWTError
 
 __all__ = ["JWK", "JWKSet", "SkippedKey"]
 
 _META = ("kid", "use", "key_ops", "alg")
-_KEY_CLASSES = (SecretKey, RSAKey, ECKey, OKPKey)
 _SIG_OPS = frozenset({"sign", "verify"})
 _HASHES = {"sha256": "sha-256", "sha384": "sha-384", "sha512": "sha-512"}
 
@@ -75,7 +74,7 @@ class JWK(_BuiltinKeySource):
     answers_fitting_keys: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
-        if not isinstance(self.key, _KEY_CLASSES):
+        if not isinstance(self.key, KEY_TYPES):
             raise InvalidKeyError(f"a JWK holds a typed key, not {type(self.key).__name__}; use JWK.from_key")
         for name in ("kid", "alg", "use"):
             value = getattr(self, name)
@@ -287,17 +286,9 @@ class JWK(_BuiltinKeySource):
         Raises:
             InvalidKeyError: The key is symmetric.
         """
-        key = self.key
-        public_key: Key
-        if isinstance(key, SecretKey):
+        if isinstance(self.key, SecretKey):
             raise InvalidKeyError("a symmetric (oct) key has no public part")
-        if isinstance(key, RSAKey):
-            public_key = RSAKey(public=key.public)
-        elif isinstance(key, ECKey):
-            public_key = ECKey(public=key.public)
-        else:
-            public_key = OKPKey(public=key.public)
-        return dataclasses.replace(self, key=public_key)
+        return dataclasses.replace(self, key=dataclasses.replace(self.key, private=None))
 
     def thumbprint(self, hash: str = "sha256") -> str:
         """The RFC 7638 thumbprint, base64url-encoded.
