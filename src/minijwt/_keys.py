@@ -1,15 +1,11 @@
 """Typed, immutable keys, and every key-strength rule, applied at construction.
 
-Whatever a caller hands in as a key is turned, once, into one of four typed
-keys: :class:`SecretKey`, :class:`RSAKey`, :class:`ECKey` or :class:`OKPKey`
-(classification is ``_keyload``'s job). The algorithm table binds each
+Whatever a caller hands in as a key becomes, once, one of the four typed keys
+(classifying it is ``_keyload``'s job). The algorithm table binds each
 algorithm to exactly one of these types, so "a public key used as an HMAC
-secret" (algorithm confusion, RFC 8725 §2.1) cannot be expressed.
-
-The strength rules live here and only here, in the constructors: a key that
-exists is a key minijwt accepts, whichever way it came in (PEM, DER, OpenSSH,
-JWK or a ``cryptography`` object), so the same weak key always gets the same
-:class:`~minijwt.errors.InvalidKeyError`.
+secret" (algorithm confusion, RFC 8725 §2.1) cannot be expressed. The strength
+rules live only in the constructors: the same weak key gets the same error
+whichever way it came in.
 """
 
 from __future__ import annotations
@@ -165,13 +161,12 @@ class ECKey:
         curve = EC_BY_OPENSSL_NAME.get(self.public.curve.name)
         if curve is None:
             raise InvalidKeyError(f"EC curve {self.public.curve.name} is not used by JOSE signing; use {_EC_NAMES}")
-        crv = curve.crv
         if self.private is not None and (
             not isinstance(self.private, ec.EllipticCurvePrivateKey)
             or self.private.public_key().public_numbers() != self.public.public_numbers()
         ):
             raise InvalidKeyError("the EC private key does not match the public key")
-        object.__setattr__(self, "crv", crv)
+        object.__setattr__(self, "crv", curve.crv)
 
     @property
     def size(self) -> int:
@@ -202,16 +197,15 @@ class OKPKey:
         curve = okp_curve_of(self.public)
         if curve is None:
             raise InvalidKeyError("OKPKey.public must be an Ed25519 or Ed448 public key")
-        crv = curve.crv
         if self.private is not None and (
             not isinstance(self.private, curve.private_type)
             or self.private.public_key().public_bytes_raw() != self.public.public_bytes_raw()
         ):
             raise InvalidKeyError("the Edwards private key does not match the public key")
-        problem = edwards_public_key_problem(crv, self.public.public_bytes_raw())
+        problem = edwards_public_key_problem(curve.crv, self.public.public_bytes_raw())
         if problem is not None:
-            raise InvalidKeyError(f"the {crv} public key {problem}")
-        object.__setattr__(self, "crv", crv)
+            raise InvalidKeyError(f"the {curve.crv} public key {problem}")
+        object.__setattr__(self, "crv", curve.crv)
 
     @property
     def size(self) -> int:
