@@ -1,38 +1,15 @@
 """Bearer-token protection, without a web framework: one request flow, and what it answers.
 
-The web adapters (:mod:`minijwt.asgi`, :mod:`minijwt.wsgi`,
-:mod:`minijwt.fastapi`, :mod:`minijwt.flask`) only translate: their
-framework's request into a method, a path and its headers, and an
-:class:`Answer` into their framework's response. Every decision is here, in
-one sequence of sans-IO steps of :class:`Guard` (h11 is the model): nothing
-in them waits or reads the network. :meth:`Guard.begin` decides everything
-before the token is verified and hands back the token or the
-:data:`Outcome`; :meth:`Guard.settle` takes the verified claims and answers
-the outcome or a :class:`CheckRevoked` step, whose answer goes to
-:meth:`Guard.revocation`; :meth:`Guard.refuse_token` answers a token the
-verifier refused. :func:`run_sync` and :func:`run_async` drive them (they
-alone call the verifier and the hook), so that every adapter answers alike:
-
-- **in which order**: exempt paths, a chosen CORS preflight and the
-  resource metadata first; then the token, its verification, the scopes,
-  and last the revocation hook;
-- **where the token is** (RFC 6750 §2.1): the ``Authorization`` header, scheme
-  ``Bearer`` in any case, exactly one ``b64token``. A query string or a form
-  body is never read (RFC 6750 §2.3, RFC 9700 §2.5); a ``get_token`` hook may
-  read another header or a cookie when there is no ``Authorization: Bearer``;
-- **what to answer** (RFC 6750 §3): 401 without a token (a bare challenge) or
-  with a bad one (``invalid_token``), 400 for a malformed header
-  (``invalid_request``), 403 for a missing scope (``insufficient_scope``), 503
-  with ``Retry-After`` when the signing keys cannot be fetched; every
-  challenge may carry ``realm`` and ``resource_metadata`` (RFC 9728 §5.1);
-- **how much to tell the client**: the error code always (and, for a 403,
-  the scope needed); its ``error_description`` unless ``error_detail=False``;
-- **which requests pass unauthenticated**: the exempt paths, and CORS
-  preflights when ``cors_preflight=True`` is chosen.
-
-Every option is checked when the :class:`Guard` is built, that is, when the
-application starts; the middleware's options are declared once, on
-:class:`BearerMiddleware`.
+Every decision of the web adapters (:mod:`minijwt.asgi`, :mod:`minijwt.wsgi`,
+:mod:`minijwt.fastapi`, :mod:`minijwt.flask`) is made here, in the sans-IO
+steps of :class:`Guard` (h11 is the model), driven by :func:`run_sync` or
+:func:`run_async`, which alone call the verifier and the hook. An adapter only
+translates its framework's request into a method, a path and its headers, and
+an :class:`Answer` into its framework's response. The order, the token's place
+(RFC 6750 §2.1: the ``Authorization`` header only, never a query or a form
+body), the answers (RFC 6750 §3, RFC 9728 §5.1) and what is logged are
+described in the documentation's internals page; every option is checked when
+the :class:`Guard` is built, that is, when the application starts.
 """
 
 from __future__ import annotations
@@ -44,7 +21,7 @@ import re
 import urllib.parse
 from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Generic, NamedTuple, TypeVar, cast
+from typing import Any, ClassVar, Generic, NamedTuple, TypeVar, cast, final
 
 from ._http import check_url
 from .errors import InvalidOptionError, InvalidTokenError, JWKSFetchError, MiniJWTError
@@ -275,6 +252,7 @@ def header_text(message: str, token: str | None = None) -> str:
     return text
 
 
+@final  # the adapters test type(outcome) is Answer, cheaper than isinstance per request
 @dataclass(frozen=True, slots=True)
 class Answer:
     """A response decided without the application: a refusal, or the resource metadata.
@@ -380,9 +358,17 @@ def run_sync(  # noqa: PLR0917 - positional: every request passes them
     Raises:
         InvalidOptionError: An ``is_revoked`` hook returned an awaitable.
     """
-    token = guard.begin(method, path, authorization, request, headers_of, optional)
-    if not isinstance(token, str):
-        return token
+    # The common request costs no call to begin: nothing to decide before the
+    # token (guard.direct), and one text value "Bearer <token>" as clients
+    # send it, which begin would take as it is. begin reads any other.
+    value = authorization[0] if guard.direct and len(authorization) == 1 else None
+    if type(value) is str and value[:7] == "Bearer " and value[7:8] != " " and value[-1:] not in " \t":
+        token = value[7:]
+    else:
+        begun = guard.begin(method, path, authorization, request, headers_of, optional)
+        if not isinstance(begun, str):
+            return begun
+        token = begun
     try:
         claims = verify(token)
     except REFUSALS as refusal:
@@ -590,6 +576,7 @@ class Guard:
         "_prefixes",
         "_screening",
         "cors_preflight",
+        "direct",
         "error_detail",
         "get_token",
         "is_revoked",
@@ -620,29 +607,12 @@ class Guard:
         sync_only: bool = False,
         serve_metadata: bool = True,
     ) -> None:
-        """Check every option.
+        """Check every option: the adapters' (written once, on :class:`BearerMiddleware`), and two more.
 
-        The options are the adapters' (their meaning is written once, in
-        :meth:`BearerMiddleware.__init__`), and two that say what the
-        adapter can do.
-
-        Args:
-            verifier: A :class:`~minijwt.JWTVerifier`.
-            exempt: See :meth:`BearerMiddleware.__init__`.
-            optional: See :meth:`BearerMiddleware.__init__`.
-            realm: See :meth:`BearerMiddleware.__init__`.
-            required_scopes: See :meth:`BearerMiddleware.__init__`.
-            is_revoked: See :meth:`BearerMiddleware.__init__`.
-            resource_metadata: See :meth:`BearerMiddleware.__init__`.
-            get_token: See :meth:`BearerMiddleware.__init__`.
-            error_detail: See :meth:`BearerMiddleware.__init__`.
-            cors_preflight: See :meth:`BearerMiddleware.__init__`.
-            sync_only: The adapter cannot await (WSGI, Flask): refuse async
-                hooks and verifiers that can only ``adecode``.
-            serve_metadata: The adapter sees every request (a middleware), so
-                :meth:`begin` answers a :class:`ProtectedResource`'s metadata
-                at its well-known path; a dependency or a decorator, which
-                sees only its routes, leaves that to the application.
+        ``sync_only``: the adapter cannot await (WSGI, Flask), so async hooks
+        and verifiers that can only ``adecode`` are refused. ``serve_metadata``:
+        the adapter sees every request (a middleware), so :meth:`begin` answers
+        a :class:`ProtectedResource`'s metadata at its well-known path.
 
         Raises:
             InvalidOptionError: An option is invalid.
@@ -681,11 +651,6 @@ class Guard:
         if type(error_detail) is not bool:
             raise InvalidOptionError("error_detail must be True or False")
         self.error_detail = error_detail
-        # The Fetch standard's CORS-preflight request carries no credentials,
-        # so a browser's preflight can never hold a token; but nothing stops
-        # another client from sending the same headers. Letting them through
-        # is the application's choice (its OPTIONS handlers must do no work),
-        # and the safe default is to check them like any request.
         if type(cors_preflight) is not bool:
             raise InvalidOptionError("cors_preflight must be True or False")
         self.cors_preflight = cors_preflight
@@ -693,6 +658,7 @@ class Guard:
         # guards have none of the three reasons, and their requests skip the
         # three checks at once.
         self._screening = self._exempting or cors_preflight or self.metadata is not None
+        self.direct = not self._screening
         #: Whether :meth:`settle` has anything to decide for a request that
         #: brings no scopes of its own (the guard's scopes, a hook): when
         #: false, the drivers take the claims as the outcome without the call.
@@ -706,16 +672,9 @@ class Guard:
     # --- decisions -------------------------------------------------------------------------
 
     def exempted(self, method: str, path: str) -> bool:
-        """Whether this request passes without a token (the exempt rules; not preflights).
+        """Whether this request passes without a token, by the ``exempt`` rules of :class:`BearerMiddleware`.
 
-        ``path`` is the decoded path, as the server hands it to the
-        application. A prefix (``"/docs*"``) exempts the path itself and what
-        lies below it on a ``/`` boundary: ``/docs``, ``/docs/``,
-        ``/docs/...``, but not ``/docsadmin`` or ``/docs.json``. A path below
-        it that holds a ``.`` or ``..`` segment (a backslash counts as a
-        separator when looking for them), ``//``, or a ``%`` (left after
-        decoding: encoded twice) is not exempt, since whatever resolves it
-        downstream may land outside the prefix.
+        ``path`` is the decoded path, as the server hands it to the application.
 
         Example:
             >>> import minijwt
@@ -788,8 +747,9 @@ class Guard:
         if self._screening:
             if self._exempting and self.exempted(method, path):
                 return None
-            # The Fetch standard's CORS-preflight request carries no credentials;
-            # letting one through is the application's choice (see __init__).
+            # The Fetch standard's CORS-preflight request carries no credentials,
+            # but any client can send its headers: letting one through is the
+            # application's choice (its OPTIONS handlers must then do no work).
             if self.cors_preflight and method == "OPTIONS" and "access-control-request-method" in headers_of(request):
                 return None
             if path == self.metadata_path and self.metadata is not None and method in _METADATA_METHODS:
@@ -828,12 +788,8 @@ class Guard:
     ) -> Outcome | CheckRevoked:
         """The step after a token verified: its scopes, then whether to ask about revocation.
 
-        Args:
-            claims: The verified token's claims.
-            method: The request's method.
-            path: Its path.
-            required: The scopes this request needs (a view's, a route's);
-                by default the guard's ``required_scopes``.
+        ``required`` is the scopes this request needs (a view's, a route's);
+        by default the guard's ``required_scopes``.
 
         Returns:
             A 403 :class:`Answer` for a missing scope; with an ``is_revoked``

@@ -164,7 +164,7 @@ class JWTAuthMiddleware(BearerMiddleware[ASGIApp, AsyncRevocationHook]):
         claims = await run_async(
             self._guard, self._verify, scope.get("method", "GET"), scope["path"], authorization, scope, _header_map
         )
-        if isinstance(claims, Answer):
+        if type(claims) is Answer:
             await self._answer(scope, receive, send, claims)
             return
         # The key is set on every request that reaches the application (None

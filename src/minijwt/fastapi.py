@@ -141,7 +141,7 @@ class JWTBearer(SecurityBase):
             _headers_of,
             tuple(security_scopes.scopes),
         )
-        if isinstance(outcome, Answer):
+        if type(outcome) is Answer:
             raise _http_error(outcome)
         request.state.jwt_claims = outcome
         return outcome

@@ -110,7 +110,7 @@ class JWTAuth(BearerViews[RevocationHook]):
             required,
             optional,
         )
-        if isinstance(outcome, Answer):
+        if type(outcome) is Answer:
             return outcome
         flask.g.jwt_claims = outcome
         return None

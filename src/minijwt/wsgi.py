@@ -90,7 +90,7 @@ class JWTAuthMiddleware(BearerMiddleware[_WSGIApp, RevocationHook]):
             environ,
             _header_map,
         )
-        if isinstance(outcome, Answer):
+        if type(outcome) is Answer:
             start_response(outcome.status_line, list(outcome.headers))
             return [] if method == "HEAD" else [outcome.body]
         # The key is set on every request that reaches the application (None
