@@ -114,23 +114,15 @@ class JWTAuthMiddleware(BearerMiddleware[ASGIApp, AsyncRevocationHook]):
       in Starlette and FastAPI), and, when Starlette is installed,
       ``scope["auth"]`` is ``AuthCredentials(scopes)`` and ``scope["user"]`` a
       ``SimpleUser`` named by ``sub``;
-    - a refusal is answered here: 401 (no token, or ``invalid_token``), 400
-      (``invalid_request``), 403 (``insufficient_scope``), 503 with
-      ``Retry-After`` (keys unavailable), each with a JSON body
-      ``{"error": ..., "error_description": ...}`` (a 403 adds ``scope``;
-      ``error_detail=False`` leaves out ``error_description``) and, except
-      the 503, a ``WWW-Authenticate: Bearer`` challenge. A refused WebSocket gets that
-      response through the ``websocket.http.response`` extension where the
-      server offers it, else a close with code 1008.
+    - a refusal is answered here, with the status, challenge and JSON body
+      the reference page's table lists (a refused WebSocket gets them through
+      the ``websocket.http.response`` extension where the server offers it,
+      else a close with code 1008), and logged on the ``minijwt`` logger
+      (INFO; a 503 at WARNING) with its code, the method and the path, never
+      the token.
 
-    Every refusal is logged on the ``minijwt`` logger (INFO; a 503 at
-    WARNING) with its code, the method and the path, never the token.
-
-    A browser sends its CORS preflight without credentials, so a preflight
-    never holds a token. Put a CORS middleware *outside* this one and it
-    answers every preflight itself, before any token is asked for; or choose
-    ``cors_preflight=True`` to let preflights reach the application, whose
-    ``OPTIONS`` handlers must then do no work.
+    Put a CORS middleware *outside* this one and it answers every preflight
+    itself, before any token is asked for (see ``cors_preflight``).
 
     Example:
         With Starlette (the first middleware of the list runs first)::
