@@ -608,37 +608,19 @@ async def adecode(
     return await verifier.adecode(token, now=now)
 
 
-def _verifier(  # noqa: PLR0917 - positional: the hot path of decode()
-    key: object,
-    algorithms: object,
-    audience: object,
-    issuer: object,
-    subject: object,
-    leeway: object,
-    require: object,
-    max_age: object,
-    typ: object,
-    max_token_size: object,
-    crit: object,
-) -> JWTVerifier:
+#: The options ``_verifier`` takes after the key, in order: ``JWTVerifier``'s keywords.
+_OPTIONS = (
+    "algorithms", "audience", "issuer", "subject", "leeway", "require", "max_age", "typ", "max_token_size", "crit",
+)  # fmt: skip
+
+
+def _verifier(key: object, *options: object) -> JWTVerifier:
     """The prepared verifier for a configuration, from the memo or new (see ``_memo``)."""
-    snap = snapshot(key, algorithms, audience, issuer, subject, leeway, require, max_age, typ, max_token_size, crit)
+    snap = snapshot(key, *options)
     found: JWTVerifier | None = recall(snap, key)
     if found is not None:
         return found
-    verifier = JWTVerifier(
-        key,  # type: ignore[arg-type]
-        algorithms=algorithms,  # type: ignore[arg-type]
-        audience=audience,  # type: ignore[arg-type]
-        issuer=issuer,  # type: ignore[arg-type]
-        subject=subject,  # type: ignore[arg-type]
-        leeway=leeway,  # type: ignore[arg-type]
-        require=require,  # type: ignore[arg-type]
-        max_age=max_age,  # type: ignore[arg-type]
-        typ=typ,  # type: ignore[arg-type]
-        max_token_size=max_token_size,  # type: ignore[arg-type]
-        crit=crit,  # type: ignore[arg-type]
-    )
+    verifier = JWTVerifier(key, **dict(zip(_OPTIONS, options, strict=True)))  # type: ignore[arg-type]
     remember(snap, key, verifier)
     return verifier
 
