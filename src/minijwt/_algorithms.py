@@ -244,13 +244,7 @@ ALGORITHMS: Mapping[str, Algorithm] = MappingProxyType(_build())
 
 
 def get_algorithm(name: object) -> Algorithm:
-    """Look an algorithm up by its ``alg`` name.
-
-    Args:
-        name: The ``alg`` value.
-
-    Returns:
-        The table row.
+    """The table row of an ``alg`` name.
 
     Raises:
         InvalidAlgorithmError: ``name`` is not a string, is ``"none"``, or
@@ -268,11 +262,7 @@ def get_algorithm(name: object) -> Algorithm:
 
 
 def named_algorithm(name: object) -> Algorithm:
-    """Look up an algorithm the caller named (not a token): a bad one is an :class:`InvalidOptionError`.
-
-    Raises:
-        InvalidOptionError: ``name`` is not a string, is ``"none"`` or is unknown.
-    """
+    """:func:`get_algorithm` for a name the caller gave (not a token): a bad one is an ``InvalidOptionError``."""
     try:
         return get_algorithm(name)
     except InvalidAlgorithmError as exc:
@@ -280,11 +270,7 @@ def named_algorithm(name: object) -> Algorithm:
 
 
 def signing_algorithm(name: object) -> Algorithm:
-    """Look up the algorithm to sign with: the caller's choice, so a bad one is an :class:`EncodeError`.
-
-    Raises:
-        EncodeError: ``name`` is not a string, is ``"none"`` or is unknown.
-    """
+    """:func:`get_algorithm` for the algorithm to sign with: a bad one is an ``EncodeError``."""
     try:
         return get_algorithm(name)
     except InvalidAlgorithmError as exc:
@@ -321,12 +307,7 @@ def fits(alg: Algorithm, key: Key) -> bool:
 
 
 def check_key(alg: Algorithm, key: Key, *, signing: bool) -> None:
-    """Check that a typed key may be used with an algorithm.
-
-    Args:
-        alg: The algorithm.
-        key: The typed key.
-        signing: True to sign (a private key is needed), False to verify.
+    """Check that a typed key may be used with an algorithm: to sign (a private key), or to verify.
 
     Raises:
         InvalidKeyError: The key does not fit the algorithm (see
