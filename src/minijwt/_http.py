@@ -1,18 +1,8 @@
 """The only network code in minijwt: one bounded HTTP GET, and the rules around it.
 
-A JWK Set is fetched with :func:`stdlib_fetch`, which uses the standard
-library only (``http.client``; proxies found by ``urllib.request``) and bounds
-everything an issuer, or whoever stands in its place, controls:
-
-- where: :func:`check_url` accepts ``https``, and ``http`` to a loopback host
-  only (or when explicitly allowed), before any connection is made;
-- how long: one deadline for the whole exchange (connect, headers, body), so a
-  server that trickles one byte at a time still fails in time;
-- how much: the body is refused as soon as it exceeds the limit, first by its
-  ``Content-Length``, then while it is read;
-- where else: redirects are never followed.
-
-:func:`cache_lifetime` turns the response's ``Cache-Control`` into a lifetime.
+:func:`check_url` says where keys may come from, :func:`stdlib_fetch` fetches
+them (the standard library only; one deadline, a size limit, no redirects),
+and :func:`cache_lifetime` reads how long they stay fresh.
 """
 
 from __future__ import annotations
@@ -83,10 +73,6 @@ def check_url(url: str, *, allow_http: bool) -> None:
     whoever replaces them can sign any token (RFC 8414 §3, OIDC Discovery 1.0
     §4 require TLS). Plain ``http`` is accepted for a loopback host, where
     there is no path, or when ``allow_http`` is true.
-
-    Args:
-        url: The URL.
-        allow_http: Accept plain ``http`` to any host.
 
     Raises:
         JWKSFetchError: With reason ``"insecure_url"``: the scheme is neither
@@ -265,23 +251,14 @@ def _connection(
 def stdlib_fetch(url: str, *, headers: Mapping[str, str], timeout: float, max_bytes: int) -> FetchResult:
     """GET a URL with the standard library, within one deadline and a size limit.
 
-    Redirects are not followed: a 3xx answer is returned as it is. The body is
-    read only for a 200 answer (an empty body is returned otherwise). Proxies
-    are taken from the environment (``https_proxy``, ``http_proxy``,
-    ``no_proxy``), https through a CONNECT tunnel; a loopback host is always
-    reached directly.
-
-    Args:
-        url: The URL; :func:`check_url` should have accepted it.
-        headers: Request headers to add (they replace the defaults, ``Accept``
-            and ``User-Agent``).
-        timeout: Seconds for the whole exchange: connect, headers and body.
-            (Name resolution is left to the system and not bounded.)
-        max_bytes: The largest body accepted.
-
-    Returns:
-        ``(status, headers, body)``, header names in lower case (repeated
-        headers joined with ``", "``).
+    The default ``fetch=`` (see ``minijwt.jwks_client.Fetch``), for a URL
+    :func:`check_url` accepted. ``headers`` replace the defaults (``Accept``,
+    ``User-Agent``); name resolution is left to the system, not bounded by
+    ``timeout``. A 3xx answer is returned as it is; the body is read only for
+    a 200. The answer's header names are in lower case, repeated ones joined
+    with ``", "``. Proxies come from the environment (``https_proxy``,
+    ``http_proxy``, ``no_proxy``), https through a CONNECT tunnel; a loopback
+    host is always reached directly.
 
     Raises:
         JWKSFetchError: reason ``"timeout"`` when the deadline passes,
@@ -410,14 +387,7 @@ def cache_lifetime(headers: Mapping[str, str], *, floor: float, ceiling: float) 
     extends the client's own lifetime, and a shorter one is honoured down to
     the floor (the refresh cooldown). ``no-store`` or ``no-cache`` give the
     floor; no ``Cache-Control`` or no readable ``max-age`` give the ceiling.
-
-    Args:
-        headers: The response headers, lower-case names.
-        floor: The shortest lifetime, in seconds.
-        ceiling: The longest lifetime, in seconds.
-
-    Returns:
-        The lifetime in seconds.
+    ``headers`` have lower-case names; every time is in seconds.
 
     Example:
         >>> cache_lifetime({"cache-control": "public, max-age=60"}, floor=30, ceiling=300)
