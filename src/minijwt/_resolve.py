@@ -1,19 +1,10 @@
 """Which key verifies this token: the key-resolution seam.
 
-Verification is parse → **resolve** → check signature → claims; this module
-owns the second step. Whatever the caller passed as the key becomes a
-*resolver*, a function ``(header, alg) -> Key`` that answers with a typed key
-that fits ``alg`` or raises a token error:
-
-- a single key (secret, PEM, ``cryptography`` object, typed key): always that
-  key; a token whose ``alg`` it cannot serve is :class:`InvalidAlgorithmError`;
-- a :class:`KeySource` (``JWK``, ``JWKSet``, a remote JWKS client, or the
-  caller's own object): its ``resolve_key``; no key for the token is
-  :class:`KeyNotFoundError`.
-
-It is the only step that may do I/O, so the async path
-(:func:`minijwt.adecode`) awaits an :class:`AsyncKeySource`'s
-``aresolve_key`` here and shares every other step with the sync path.
+Whatever the caller passed as the key becomes a *resolver*, ``(header, alg) ->
+Key``, which answers with a typed key that fits ``alg`` or raises a token
+error. It is the only step of verification that may do I/O, so the async path
+(:func:`minijwt.adecode`) awaits an :class:`AsyncKeySource` here and shares
+every other step with the sync one.
 """
 
 from __future__ import annotations
@@ -289,12 +280,8 @@ def check_fits_any(key: object, allowed: frozenset[str], resolve: object = None)
     """Refuse, when a verifier is built, a key that fits none of the allowed algorithms.
 
     A server configured so that no token can ever verify has a bug; saying so
-    at start-up beats failing every request.
-
-    Args:
-        key: The key input.
-        allowed: The allowed algorithm names.
-        resolve: Its resolver, when already made (:func:`resolver_for`).
+    at start-up beats failing every request. ``resolve`` is the key's
+    resolver, when already made.
 
     Raises:
         InvalidKeyError: The key (or every key of a key source that can say)
