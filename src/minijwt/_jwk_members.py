@@ -213,11 +213,6 @@ def thumbprint_members(key: Key) -> dict[str, str]:
 
 
 def thumbprint(key: Key, hash_name: str = "sha256") -> str:
-    """The RFC 7638 thumbprint of a key, base64url: the hash of its required members' canonical JSON.
-
-    Args:
-        key: The key.
-        hash_name: A ``hashlib`` name; the caller has checked it.
-    """
+    """The RFC 7638 thumbprint of a key, base64url: the hash (a checked ``hashlib`` name) of its canonical JSON."""
     canonical = json.dumps(thumbprint_members(key), separators=(",", ":")).encode("ascii")
     return b64encode(hashlib.new(hash_name, canonical).digest())

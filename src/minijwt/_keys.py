@@ -250,15 +250,7 @@ _ED25519_SMALL_ORDER = frozenset(
 
 
 def edwards_public_key_problem(crv: str, raw: bytes) -> str | None:
-    """Why an encoded Ed25519 or Ed448 public key is refused, or None.
-
-    Args:
-        crv: ``"Ed25519"`` or ``"Ed448"``.
-        raw: The key's 32- or 57-byte encoding (RFC 8032 §5.1.2, §5.2.2).
-
-    Returns:
-        ``"is not canonically encoded"``, ``"is a point of small order"``, or None.
-    """
+    """Why an Ed25519 or Ed448 public key, 32 or 57 bytes (RFC 8032 §5.1.2, §5.2.2), is refused, or None."""
     if crv == "Ed25519":
         p, y, negative = _P25519, int.from_bytes(raw, "little") & ((1 << 255) - 1), raw[31] >> 7
     else:
