@@ -1,13 +1,8 @@
 """The compact JWS serialization (RFC 7515 §7.1): token text in, token text out.
 
-Verifying is split in two around the key lookup, so that the lookup, the only
-step that may wait for I/O, can be awaited by the async path:
-:func:`parse_jwt` (size, shape, base64url, the header and its ``alg`` against the
-allowlist) → the caller resolves the key → :func:`check_signature`.
-
-:func:`parse_jwt` is the JWT path: the payload is attached and base64url-encoded.
-:func:`parse_jws` also takes a detached payload (RFC 7515 Appendix F) and an
-unencoded one (RFC 7797).
+Verifying is split in two around the key lookup, the only step that may wait
+for I/O: :func:`parse_jwt` (a JWT) or :func:`parse_jws` (detached or unencoded
+payloads too), then the caller resolves the key, then :func:`check_signature`.
 """
 
 from __future__ import annotations
@@ -64,11 +59,7 @@ ParsedCompact = tuple[Mapping[str, Any], Algorithm, bytes, bytes, bytes]
 
 
 def check_max_token_size(value: object) -> int:
-    """Validate a ``max_token_size`` option.
-
-    Raises:
-        InvalidOptionError: Not a positive integer.
-    """
+    """Validate a ``max_token_size`` option: a positive integer, or an ``InvalidOptionError``."""
     if type(value) is not int or value <= 0:
         raise InvalidOptionError("max_token_size must be a positive integer")
     return value
@@ -185,13 +176,8 @@ def parse_jws(
 ) -> ParsedCompact:
     """:func:`parse_jwt` for any compact JWS: detached (RFC 7515 Appendix F) or unencoded (RFC 7797) payloads too.
 
-    Args:
-        token: The compact JWS.
-        allowed: The allowed algorithms.
-        max_token_size: The longest token accepted, in characters.
-        understood: The extension names the caller understands.
-        detached: The payload, when the token was sent without it; its
-            payload segment must then be empty.
+    ``detached`` is the payload of a token sent without it (its payload
+    segment must then be empty).
 
     Raises:
         DecodeError: As :func:`parse_jwt`; or a payload is given and the token

@@ -1,8 +1,4 @@
-"""Embedded keys: verifying with the public key a JWS carries in its protected header.
-
-For protocols whose messages prove possession of their own key (ACME, RFC 8555
-§6.2; DPoP, RFC 9449). Exported as :class:`minijwt.jws.EmbeddedJWK`.
-"""
+"""Embedded keys: the key source :class:`minijwt.jws.EmbeddedJWK` (ACME, DPoP)."""
 
 from __future__ import annotations
 

@@ -1,14 +1,9 @@
 """The JWS JSON serialization (RFC 7515 §7.2): general and flattened.
 
-Parsing checks the structure of the whole JWS before any key is looked up:
-the members and their types, canonical base64url, each protected header as a
-strict JSON object, the unprotected headers, the rules that tie the two
-(no name in both, RFC 7515 §7.2.1; ``crit`` and ``b64`` protected only), the
-``crit`` and ``b64`` rules of ``_header`` on each joint header, and one
-``b64`` value for all signatures (RFC 7797 §3). Anything wrong there is a
-``DecodeError`` for the whole JWS. Which algorithm, which key and whether the
-signature verifies are asked per signature by the caller (``jws.verify_json``),
-because with several signatures the application decides how many must verify.
+:func:`parse` checks the structure of the whole JWS before any key is looked
+up (the checks ``jws.verify_json`` lists); :func:`verify_each` then asks each
+signature's algorithm, key and signature, and the caller decides how many must
+verify.
 """
 
 from __future__ import annotations
@@ -139,7 +134,7 @@ def parse(jws: object, max_size: int, form: str, detached: bytes | None, max_sig
         detached: The payload, when the JWS was sent without it.
 
     Raises:
-        DecodeError: The JWS is malformed (see the module docstring), is in
+        DecodeError: The JWS is malformed (see ``jws.verify_json``), is in
             the other syntax than ``form`` asks, has no payload and none was
             given, or has one and another was given.
     """
@@ -339,13 +334,7 @@ def verify_each(
 ) -> Outcomes:
     """Verify every signature in turn (RFC 7515 §7.2: the application decides how many must).
 
-    Args:
-        parsed: The checked structure.
-        resolve: The key lookup.
-        allowed: The allowed algorithm names.
-        understood: The extensions understood (``crit``).
-        allow_unprotected_alg: Whether ``alg`` may come from an unprotected header.
-        stop_early: Raise the first failure (every signature must verify).
+    With ``stop_early`` (every signature must verify) the first failure is raised.
 
     Raises:
         InvalidTokenError: With ``stop_early``, the first signature that failed.

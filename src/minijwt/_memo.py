@@ -1,13 +1,9 @@
 """decode()'s memo: the prepared verifier of each configuration, in one bounded cache.
 
-:func:`minijwt.decode` takes its options on every call; preparing them (the
-allowlist, the claim rules, the key and its resolver) is most of the work of
-a call, so the prepared :class:`~minijwt.JWTVerifier` is remembered, looked up
-by the key (by value for text, by identity otherwise) and a snapshot of every
-option, with the types of the numbers: ``leeway=True`` must not find
-``leeway=1``'s verifier. ``decode()`` writes the lookup out inline for its
-common case (the snapshot rules there must match :func:`snapshot`'s; a test
-holds them together).
+Preparing :func:`minijwt.decode`'s options is most of the work of a call, so
+the prepared :class:`~minijwt.JWTVerifier` is remembered, by the key (by value
+for text, by identity otherwise) and a snapshot of every option. ``decode()``
+writes the lookup out inline for its common case; a test holds the two alike.
 """
 
 from __future__ import annotations
@@ -47,7 +43,10 @@ def snapshot(  # noqa: PLR0917 - positional, as decode() passes them
     max_token_size: object,
     crit: object,
 ) -> tuple[object, ...] | None:
-    """The cache key of a configuration, or None when an option does not hash however frozen."""
+    """The cache key of a configuration, or None when an option does not hash however frozen.
+
+    The numbers' types are in it too: ``leeway=True`` must not find ``leeway=1``'s verifier.
+    """
     text_key = type(key) is str or type(key) is bytes
     snap = (
         key if text_key else id(key),
