@@ -1,11 +1,9 @@
-"""The core the two JWKS clients share: options, the decision, the fetch plan, the state.
+"""The core the two JWKS clients share: everything but their I/O.
 
 :class:`~minijwt.JWKSClient` (threads) and :class:`~minijwt.AsyncJWKSClient`
-(asyncio) differ only in their I/O: how a fetch is begun, run and waited for.
-Everything else is here, once: the constructor and its option checks,
-``from_issuer``, the fast path, the one decision per lookup (the rules of
-``_jwks_state``), the fetch as steps without I/O (discovery, then the JWK
-Set), and what a lookup answers once a fetch has ended.
+(asyncio) differ only in how a fetch is begun, run and waited for. The rules
+they decide by are ``_jwks_state``'s; issuer metadata is ``_discovery``'s, a
+published set ``_jwks_parse``'s, and which key a token gets ``JWKSet``'s.
 """
 
 from __future__ import annotations
@@ -52,9 +50,7 @@ from .jwk import JWK, JWKSet
 from .jws import get_unverified_header
 
 __all__ = [
-    "FetchT",
     "Fetched",
-    "FlightT",
     "Outcome",
     "as_outcome",
     "by_header",
@@ -460,13 +456,8 @@ class _ClientBase(_BuiltinKeySource, Generic[FetchT, FlightT]):
         ``(found, flight, begun)``: the answer from the held set (``None``
         when it must wait for ``flight``); the fetch to wait for, or one begun
         in the background; and whether this lookup began it (so its driver
-        starts it).
-
-        Raises:
-            KeyNotFoundError: The held set has no such key, and no fetch may
-                be made yet.
-            JWKSFetchError: Nothing usable is held and no fetch may be made
-                yet: the last failure, repeated.
+        starts it). Raises ``KeyNotFoundError`` or the last failure when no
+        fetch may be made yet.
         """
         state = self._state
         found, miss = _try(pick, state.keys)

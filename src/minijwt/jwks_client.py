@@ -18,14 +18,6 @@ What they guarantee:
 - published sets hold public keys only (OIDC Discovery 1.0 §3): symmetric keys
   and keys with private members are ignored, with a warning in the log.
 
-The two clients differ only in their I/O: how a fetch is begun, run and
-waited for. What they share is written once, in private modules:
-``_jwks_core`` (the constructor, the one decision per lookup, the fetch plan),
-``_jwks_state`` (the cache, cooldown and staleness rules, which the remote JWK
-Sets how-to lays out on a timeline), ``_discovery`` (issuer metadata) and
-``_jwks_parse`` (reading a published set). Which key a token gets is
-:class:`~minijwt.JWKSet`'s rule.
-
 Example:
     >>> import minijwt
     >>> from minijwt.jwks_client import JWKSClient
