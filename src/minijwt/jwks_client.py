@@ -39,6 +39,7 @@ import inspect
 import os
 import threading
 from collections.abc import Awaitable, Callable, Mapping
+from concurrent.futures import Future
 from typing import Any, ClassVar, Protocol, TypeVar
 
 from . import _jwks_state as rules
@@ -125,26 +126,15 @@ class AsyncFetch(Protocol):
 # --- threads -------------------------------------------------------------------------------------
 
 
-class _Flight:
-    """One fetch in progress, which any number of threads may wait for."""
-
-    __slots__ = ("_done", "outcome")
-
-    def __init__(self) -> None:
-        self._done = threading.Event()
-        self.outcome: Outcome | None = None
-
-    def finish(self, outcome: Outcome) -> None:
-        self.outcome = outcome
-        self._done.set()
-
-    def wait(self, limit: float) -> Outcome:
-        if not self._done.wait(limit) or self.outcome is None:
-            return JWKSFetchError("the fetch in progress did not end in time", reason="timeout")
-        return self.outcome
+def _wait(flight: Future[Outcome], limit: float) -> Outcome:
+    """The outcome of a fetch in progress, which any number of threads may wait for."""
+    try:
+        return flight.result(limit)
+    except TimeoutError:
+        return JWKSFetchError("the fetch in progress did not end in time", reason="timeout")
 
 
-class JWKSClient(_ClientBase[Fetch, _Flight]):
+class JWKSClient(_ClientBase[Fetch, "Future[Outcome]"]):
     """A thread-safe, caching client of one issuer's JWK Set.
 
     Create one per issuer at start-up and share it: it is a key source, so it
@@ -258,7 +248,7 @@ class JWKSClient(_ClientBase[Fetch, _Flight]):
             flight, begun = self._refresh()
         if begun:
             self._run(flight)
-        return self._refreshed(flight.wait(self._wait_limit()))
+        return self._refreshed(_wait(flight, self._wait_limit()))
 
     # --- the slow path ---------------------------------------------------------------------
 
@@ -274,15 +264,15 @@ class JWKSClient(_ClientBase[Fetch, _Flight]):
         if found is not None:
             return found
         assert flight is not None
-        return self._settle(flight.wait(self._wait_limit()), pick)
+        return self._settle(_wait(flight, self._wait_limit()), pick)
 
-    def _begin(self) -> _Flight:
+    def _begin(self) -> Future[Outcome]:
         """Mark a fetch as started; called with the lock held."""
         self._state = rules.begin(self._state, self._clock())
-        self._flight = _Flight()
-        return self._flight
+        self._flight = flight = Future[Outcome]()
+        return flight
 
-    def _run(self, flight: _Flight) -> None:
+    def _run(self, flight: Future[Outcome]) -> None:
         # Every end of a fetch is recorded, also an interruption (KeyboardInterrupt ...).
         outcome: Outcome = JWKSFetchError("the fetch was interrupted", reason="network")
         try:
@@ -293,7 +283,7 @@ class JWKSClient(_ClientBase[Fetch, _Flight]):
             with self._lock:
                 self._state = self._recorded(outcome)
                 self._flight = None
-            flight.finish(outcome)
+            flight.set_result(outcome)
 
     def _drive(self) -> Fetched:
         fetch: Fetch = self._fetch if self._fetch is not None else stdlib_fetch
