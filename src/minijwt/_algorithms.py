@@ -31,7 +31,6 @@ __all__ = [
     "Algorithm",
     "allowlist",
     "check_key",
-    "fits",
     "get_algorithm",
     "misfit",
     "named_algorithm",
@@ -282,8 +281,7 @@ def misfit(alg: Algorithm, key: Key) -> str | None:
 
     The one definition of "this key fits this algorithm": the key's type, its
     curve, and its size against the table's minimum. Everything else that
-    asks (verifier construction, key resolution, ``JWK.can_verify``) asks
-    :func:`fits`, which asks this.
+    asks (verifier construction, key resolution, ``JWK.can_verify``) asks this.
     """
     if type(key) is not alg.key_type:
         return f"{alg.name} needs a key of type {alg.kty}, but the key is of type {key.kty}"
@@ -299,11 +297,6 @@ def misfit(alg: Algorithm, key: Key) -> str | None:
             )
         return f"{alg.name} needs a key of at least {alg.min_key_size} bits, not {key.size}"
     return None
-
-
-def fits(alg: Algorithm, key: Key) -> bool:
-    """Whether a typed key can serve an algorithm (see :func:`misfit`)."""
-    return misfit(alg, key) is None
 
 
 def check_key(alg: Algorithm, key: Key, *, signing: bool) -> None:

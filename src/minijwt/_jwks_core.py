@@ -100,12 +100,7 @@ def by_header(header: Mapping[str, Any], alg: Algorithm) -> Callable[[JWKSet], K
 
 
 def by_token(token: str | bytes) -> Callable[[JWKSet], JWK]:
-    """The key for a token, by its header (``JWKSet.select``).
-
-    Raises:
-        DecodeError: The token is malformed.
-        InvalidAlgorithmError: Its ``alg`` is missing, ``none`` or unknown.
-    """
+    """The key for a token, by its header (``JWKSet.select``); a malformed token raises here."""
     header = get_unverified_header(token)  # only to choose the key; the caller verifies
     alg = get_algorithm(header.get("alg"))
     return lambda keys: keys.select(header, alg)
@@ -436,11 +431,7 @@ class _ClientBase(_BuiltinKeySource, Generic[FetchT, FlightT]):
     # --- lookups: the fast path, then the one decision ---------------------------------------
 
     def _fresh_key(self, header: Mapping[str, Any], alg: Algorithm) -> Key | None:
-        """The key for a token from a fresh held set, or ``None`` to take the slow path.
-
-        No lock, no decision: the set remembers its answers
-        (``JWKSet.resolve_key``), so a repeated lookup is two dictionary reads.
-        """
+        """The key from a fresh held set, or ``None``: no lock, no decision, two dictionary reads."""
         state = self._state
         if self._clock() < state.quiet_until:
             try:

@@ -26,7 +26,7 @@ from typing import Any, ClassVar
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from ._algorithms import ALGORITHMS, Algorithm, check_key, fits, named_algorithm
+from ._algorithms import ALGORITHMS, Algorithm, check_key, misfit, named_algorithm
 from ._curves import CURVES
 from ._json import dumps, loads_object
 from ._jwk_members import KEY_MEMBERS, key_from_members, key_to_members, thumbprint
@@ -94,7 +94,7 @@ class JWK(_BuiltinKeySource):
         verifies = frozenset(
             name
             for name, row in ALGORITHMS.items()
-            if self._use_problem(name, signing=False) is None and fits(row, self.key)
+            if self._use_problem(name, signing=False) is None and misfit(row, self.key) is None
         )
         object.__setattr__(self, "_verifies", verifies)
 
