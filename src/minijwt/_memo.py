@@ -13,7 +13,7 @@ from typing import Any
 from ._cache import BoundedCache
 from ._keyload import is_cacheable_text
 
-__all__ = ["VERIFIERS", "VERIFIER_CACHE_SIZE", "freeze", "remember", "snapshot"]
+__all__ = ["OPTIONS", "VERIFIERS", "VERIFIER_CACHE_SIZE", "freeze", "recall", "remember", "snapshot"]
 
 #: How many decode() configurations keep a prepared verifier.
 VERIFIER_CACHE_SIZE = 64
@@ -30,23 +30,18 @@ def freeze(option: object) -> object:
     return option
 
 
-def snapshot(  # noqa: PLR0917 - positional, as decode() passes them
-    key: object,
-    algorithms: object,
-    audience: object,
-    issuer: object,
-    subject: object,
-    leeway: object,
-    require: object,
-    max_age: object,
-    typ: object,
-    max_token_size: object,
-    crit: object,
-) -> tuple[object, ...] | None:
-    """The cache key of a configuration, or None when an option does not hash however frozen.
+#: The options of a configuration after the key, in the order decode() passes them: JWTVerifier's keywords.
+OPTIONS = (
+    "algorithms", "audience", "issuer", "subject", "leeway", "require", "max_age", "typ", "max_token_size", "crit",
+)  # fmt: skip
+
+
+def snapshot(key: object, *options: object) -> tuple[object, ...] | None:
+    """The cache key of a configuration (``OPTIONS``), or None when an option does not hash however frozen.
 
     The numbers' types are in it too: ``leeway=True`` must not find ``leeway=1``'s verifier.
     """
+    algorithms, audience, issuer, subject, leeway, require, max_age, typ, max_token_size, crit = options
     text_key = type(key) is str or type(key) is bytes
     snap = (
         key if text_key else id(key),

@@ -28,8 +28,8 @@ from ._cache import BoundedCache, memoize
 from ._claims import ClaimRules, check_claims, check_typ, is_number, numeric_date, to_seconds, to_timestamp
 from ._header import encode_header, mutable_copy, understood_extensions
 from ._json import dumps, loads_object
+from ._memo import OPTIONS, VERIFIERS, recall, remember, snapshot
 from ._memo import VERIFIER_CACHE_SIZE as VERIFIER_CACHE_SIZE  # noqa: PLC0414 - re-exported: minijwt.jwt's
-from ._memo import VERIFIERS, recall, remember, snapshot
 from ._resolve import (
     AsyncResolver,
     KeyInput,
@@ -608,19 +608,13 @@ async def adecode(
     return await verifier.adecode(token, now=now)
 
 
-#: The options ``_verifier`` takes after the key, in order: ``JWTVerifier``'s keywords.
-_OPTIONS = (
-    "algorithms", "audience", "issuer", "subject", "leeway", "require", "max_age", "typ", "max_token_size", "crit",
-)  # fmt: skip
-
-
 def _verifier(key: object, *options: object) -> JWTVerifier:
-    """The prepared verifier for a configuration, from the memo or new (see ``_memo``)."""
+    """The prepared verifier for a configuration (the key, then ``_memo.OPTIONS``), from the memo or new."""
     snap = snapshot(key, *options)
     found: JWTVerifier | None = recall(snap, key)
     if found is not None:
         return found
-    verifier = JWTVerifier(key, **dict(zip(_OPTIONS, options, strict=True)))  # type: ignore[arg-type]
+    verifier = JWTVerifier(key, **dict(zip(OPTIONS, options, strict=True)))  # type: ignore[arg-type]
     remember(snap, key, verifier)
     return verifier
 
