@@ -168,11 +168,7 @@ def parse_jwt(
 
 
 def parse_jws(
-    token: object,
-    allowed: frozenset[str],
-    max_token_size: int,
-    understood: frozenset[str],
-    detached: bytes | None,
+    token: object, allowed: frozenset[str], max_token_size: int, understood: frozenset[str], detached: bytes | None
 ) -> ParsedCompact:
     """:func:`parse_jwt` for any compact JWS: detached (RFC 7515 Appendix F) or unencoded (RFC 7797) payloads too.
 

@@ -49,16 +49,7 @@ from .errors import InvalidOptionError, JWKSFetchError, KeyNotFoundError
 from .jwk import JWK, JWKSet
 from .jws import get_unverified_header
 
-__all__ = [
-    "Fetched",
-    "Outcome",
-    "as_outcome",
-    "by_header",
-    "by_kid",
-    "by_token",
-    "is_async",
-    "whole_set",
-]
+__all__ = ["Fetched", "Outcome", "as_outcome", "by_header", "by_kid", "by_token", "is_async", "whole_set"]
 
 _log = logging.getLogger("minijwt")
 

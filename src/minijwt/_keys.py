@@ -19,16 +19,7 @@ from ._curves import CURVES, EC_BY_OPENSSL_NAME, curve_names, okp_curve_of
 from ._keytext import refuse_key_text
 from .errors import InvalidKeyError
 
-__all__ = [
-    "MAX_RSA_BITS",
-    "MIN_RSA_BITS",
-    "ECKey",
-    "Key",
-    "OKPKey",
-    "RSAKey",
-    "SecretKey",
-    "has_roca_fingerprint",
-]
+__all__ = ["MAX_RSA_BITS", "MIN_RSA_BITS", "ECKey", "Key", "OKPKey", "RSAKey", "SecretKey", "has_roca_fingerprint"]
 
 #: RSA moduli shorter than this are refused (RFC 7518 §3.3, §3.5 say 2048).
 MIN_RSA_BITS = 2048

@@ -200,11 +200,7 @@ class JWK(_BuiltinKeySource):
         if isinstance(key, JWK | JWKSet):
             raise InvalidKeyError("JWK.from_key takes a key, not a JWK or JWK Set")
         jwk = cls(
-            key=prepare_key(key),
-            kid=kid,
-            alg=alg,
-            use=use,
-            key_ops=tuple(key_ops) if key_ops is not None else None,
+            key=prepare_key(key), kid=kid, alg=alg, use=use, key_ops=tuple(key_ops) if key_ops is not None else None
         )
         return jwk if kid is not None else dataclasses.replace(jwk, kid=jwk.thumbprint())
 

@@ -45,17 +45,7 @@ from typing import Any, ClassVar, Protocol, TypeVar
 from . import _jwks_state as rules
 from ._algorithms import Algorithm
 from ._http import FetchResult, stdlib_fetch
-from ._jwks_core import (
-    Fetched,
-    Outcome,
-    _ClientBase,
-    as_outcome,
-    by_header,
-    by_kid,
-    by_token,
-    is_async,
-    whole_set,
-)
+from ._jwks_core import Fetched, Outcome, _ClientBase, as_outcome, by_header, by_kid, by_token, is_async, whole_set
 from ._jwks_parse import parse_jwks
 from ._jwks_state import JWKSStatus
 from ._keys import Key

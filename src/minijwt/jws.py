@@ -188,12 +188,7 @@ def sign(
 
 
 def _verify_compact(  # noqa: PLR0917 - private; the public signatures are keyword-only
-    token: object,
-    key: object,
-    algorithms: object,
-    max_token_size: object,
-    payload: object,
-    crit: object,
+    token: object, key: object, algorithms: object, max_token_size: object, payload: object, crit: object
 ) -> tuple[_compact.ParsedCompact, Key]:
     allowed = allowlist(algorithms)
     max_size = _compact.check_max_token_size(max_token_size)
@@ -313,11 +308,7 @@ def verify(
 
 
 def sign_json(
-    payload: bytes | str,
-    signers: Signer | Sequence[Signer],
-    *,
-    detached: bool = False,
-    flattened: bool | None = None,
+    payload: bytes | str, signers: Signer | Sequence[Signer], *, detached: bool = False, flattened: bool | None = None
 ) -> dict[str, Any]:
     """Sign a payload with one or more keys; return the JWS JSON serialization (RFC 7515 §7.2).
 

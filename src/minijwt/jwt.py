@@ -230,13 +230,7 @@ class JWTVerifier:
         """
         self._allowed = allowlist(algorithms)
         self._rules = ClaimRules.build(
-            audience=audience,
-            issuer=issuer,
-            subject=subject,
-            leeway=leeway,
-            require=require,
-            max_age=max_age,
-            typ=typ,
+            audience=audience, issuer=issuer, subject=subject, leeway=leeway, require=require, max_age=max_age, typ=typ
         )
         self._max_token_size = _compact.check_max_token_size(max_token_size)
         self._crit = understood_extensions(crit)
