@@ -354,8 +354,6 @@ class _ClientBase(_BuiltinKeySource, Generic[FetchT, FlightT]):
             return State()  # nothing to seed
         return rules.seeded(self._policy, keys, now=self._clock(), age=age)
 
-    # --- public, I/O-free ---------------------------------------------------------
-
     @property
     def url(self) -> str | None:
         """The JWK Set URL, as given or as discovery found it (``None`` until then).

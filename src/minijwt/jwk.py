@@ -98,8 +98,6 @@ class JWK(_BuiltinKeySource):
         )
         object.__setattr__(self, "_verifies", verifies)
 
-    # --- construction ---------------------------------------------------------
-
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> JWK:
         """Load and validate a JWK from its JSON object (as a dict).
@@ -220,8 +218,6 @@ class JWK(_BuiltinKeySource):
         jwk = cls(key=_generate(row), alg=row.name)
         return dataclasses.replace(jwk, kid=kid if kid is not None else jwk.thumbprint())
 
-    # --- properties --------------------------------------------------------------
-
     @property
     def kty(self) -> str:
         """The key type, ``"RSA"``, ``"EC"``, ``"OKP"`` or ``"oct"``."""
@@ -231,8 +227,6 @@ class JWK(_BuiltinKeySource):
     def is_private(self) -> bool:
         """True for a private or symmetric key."""
         return isinstance(self.key, SecretKey) or self.key.private is not None
-
-    # --- export ---------------------------------------------------------------------
 
     def to_dict(self, private: bool = False) -> dict[str, Any]:
         """The JWK as a dict; private members only when ``private`` is true.
@@ -304,8 +298,6 @@ class JWK(_BuiltinKeySource):
         """The RFC 9278 JWK thumbprint URI, e.g. ``urn:ietf:params:oauth:jwk-thumbprint:sha-256:...``."""
         thumbprint = self.thumbprint(hash)  # validates the hash name
         return f"urn:ietf:params:oauth:jwk-thumbprint:{_HASHES[hash.lower().replace('-', '')]}:{thumbprint}"
-
-    # --- use rules -----------------------------------------------------------------
 
     def check_use(self, alg: str, *, signing: bool) -> None:
         """Check RFC 7517 §4.2-4.4 before using this key with ``alg``.

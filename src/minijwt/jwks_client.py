@@ -157,8 +157,6 @@ class JWKSClient(_ClientBase[Fetch, "Future[Outcome]"]):
             self._new_driver()
             self._state = rules.abandoned(self._state)
 
-    # --- lookups -----------------------------------------------------------------------
-
     def resolve_key(self, header: Mapping[str, Any], alg: Algorithm) -> Key:
         """The key that verifies a token with this header (the key source method).
 
@@ -308,8 +306,6 @@ class AsyncJWKSClient(_ClientBase[Fetch | AsyncFetch, asyncio.Task[Fetched]]):
 
     def _new_driver(self) -> None:
         self._flight = None
-
-    # --- lookups ------------------------------------------------------------------------------
 
     async def aresolve_key(self, header: Mapping[str, Any], alg: Algorithm) -> Key:
         """The key that verifies a token with this header (the async key source method).
