@@ -211,11 +211,7 @@ def parse_jws(
 
 
 def check_signature(alg: Algorithm, key: Key, signing_input: bytes, signature: bytes) -> None:
-    """Check one signature with a key that fits ``alg``: the step both serializations share.
-
-    Raises:
-        InvalidSignatureError: The signature does not verify.
-    """
+    """Check one signature with a key that fits ``alg``: ``InvalidSignatureError`` when it does not verify."""
     if not alg.verify(key, signing_input, signature):
         raise bad_signature()
 

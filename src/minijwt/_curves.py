@@ -22,17 +22,15 @@ class Curve:
     """One curve and what JOSE and ``cryptography`` call and size it.
 
     Attributes:
-        crv: The JOSE name, the JWK ``crv`` member (``"P-256"``, ``"Ed25519"`` ...).
-        kty: The JWK key type: ``"EC"`` or ``"OKP"``.
+        crv: The JOSE name, the JWK ``crv`` member; ``kty`` the JWK key type.
         bits: Its strength as the key rules and the algorithm table count it:
             the group order's size for EC (521 for P-521), 256 for Ed25519 and
             456 for Ed448 (the sizes RFC 8032 names).
         size: Bytes of one field element: an EC coordinate or private scalar
             (RFC 7518 §6.2.1.2), an Edwards public or private key (RFC 8037
             §2). A signature is two of them (RFC 7518 §3.4, RFC 8032 §5.1.6).
-        public_type: ``cryptography``'s public key class.
-        private_type: ``cryptography``'s private key class.
-        ec_curve: ``cryptography``'s curve object, for EC; ``None`` for OKP.
+        public_type: ``cryptography``'s public key class, and ``private_type`` its
+            private one; ``ec_curve`` its curve object, for EC only.
     """
 
     crv: str

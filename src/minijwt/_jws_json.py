@@ -124,14 +124,9 @@ def _as_object(jws: object, max_size: int) -> dict[str, Any]:
 
 
 def parse(jws: object, max_size: int, form: str, detached: bytes | None, max_signatures: int) -> ParsedJSON:
-    """Check the structure of a general or flattened JWS JSON serialization.
+    """Check the structure of a general or flattened JWS JSON serialization (text, or the parsed object).
 
-    Args:
-        jws: The JWS: JSON text, or the parsed object.
-        max_size: The longest JSON text accepted, in characters.
-        max_signatures: The most signatures accepted (checked before any is parsed).
-        form: ``"any"``, ``"flattened"`` or ``"general"``.
-        detached: The payload, when the JWS was sent without it.
+    ``max_size`` bounds its JSON text; ``max_signatures`` is checked before any signature is parsed.
 
     Raises:
         DecodeError: The JWS is malformed (see ``jws.verify_json``), is in
