@@ -276,12 +276,12 @@ def fitting_resolver(key: object, allowed: frozenset[str]) -> Resolver:
     return resolve
 
 
-def check_fits_any(key: object, allowed: frozenset[str], resolve: object = None) -> None:
+def check_fits_any(key: object, allowed: frozenset[str], resolve: Resolver | None) -> None:
     """Refuse, when a verifier is built, a key that fits none of the allowed algorithms.
 
     A server configured so that no token can ever verify has a bug; saying so
     at start-up beats failing every request. ``resolve`` is the key's
-    resolver, when already made.
+    resolver (``None`` for an async-only source).
 
     Raises:
         InvalidKeyError: The key (or every key of a key source that can say)
@@ -291,12 +291,10 @@ def check_fits_any(key: object, allowed: frozenset[str], resolve: object = None)
         if not key.can_serve(allowed):
             raise InvalidKeyError(f"no key fits any of the allowed algorithms ({', '.join(sorted(allowed))})")
         return
-    if _is_source(key) or callable(getattr(key, "aresolve_key", None)):
+    if not isinstance(resolve, SingleKeyResolver):
         return  # another source's keys are known only per token
-    single = resolve if isinstance(resolve, SingleKeyResolver) else resolver_for(key)
-    assert isinstance(single, SingleKeyResolver)
-    if single.serves.isdisjoint(allowed):
-        problems = [misfit(ALGORITHMS[name], single.key) for name in sorted(allowed)]
+    if resolve.serves.isdisjoint(allowed):
+        problems = [misfit(ALGORITHMS[name], resolve.key) for name in sorted(allowed)]
         raise InvalidKeyError(f"the key fits none of the allowed algorithms: {'; '.join(p for p in problems if p)}")
 
 

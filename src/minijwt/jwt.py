@@ -244,7 +244,7 @@ class JWTVerifier:
             # resolver made, once.
             self._resolve = fitting_resolver(key, self._allowed)
         else:
-            check_fits_any(key, self._allowed)  # an async-only source: only it can say
+            check_fits_any(key, self._allowed, None)  # an async-only source: only it can say
         # A single key: the resolve step is a set lookup, done inline.
         static = self._resolve if isinstance(self._resolve, SingleKeyResolver) else None
         # What decode() reads for every token, in one tuple: one attribute
