@@ -42,10 +42,7 @@ __all__ = [
 
 _NOTHING: frozenset[str] = frozenset()
 
-#: Default upper bound on a token's length in characters (256 KiB). Far above
-#: any real token (a few hundred bytes to a few KB), far below what could
-#: hurt: a longer token is refused before any decoding. Every verifying
-#: function takes ``max_token_size`` to change it.
+#: The longest token accepted by default, in characters (``jws.DEFAULT_MAX_TOKEN_SIZE`` says why).
 DEFAULT_MAX_TOKEN_SIZE = 256 * 1024
 
 

@@ -145,9 +145,7 @@ def parse(jws: object, max_size: int, form: str, detached: bytes | None, max_sig
             raise DecodeError("JWS member 'signatures' must be a list")
         if not entries:
             raise DecodeError("JWS has no signatures")
-        if len(entries) > max_signatures:
-            # Each signature may cost a key lookup and a verification: the
-            # count is bounded before any of that work (a denial of service).
+        if len(entries) > max_signatures:  # before any signature costs a key lookup (jws.DEFAULT_MAX_SIGNATURES)
             raise DecodeError(f"JWS has {len(entries)} signatures, more than the limit of {max_signatures}")
     elif "signature" not in obj:
         raise DecodeError("JWS has neither 'signatures' (general syntax) nor 'signature' (flattened syntax)")
