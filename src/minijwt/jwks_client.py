@@ -406,12 +406,8 @@ class AsyncJWKSClient(_ClientBase[Fetch | AsyncFetch, asyncio.Task[Fetched]]):
             # Bounded by its own deadline; in a worker thread so the loop runs on.
             return await asyncio.to_thread(stdlib_fetch, url, **options)
         async with asyncio.timeout(self._timeout):
-            result: object = (
-                fetch(url, **options) if is_async(fetch) else await asyncio.to_thread(fetch, url, **options)
-            )
-            if inspect.isawaitable(result):
-                result = await result
-            return result
+            result = fetch(url, **options) if is_async(fetch) else await asyncio.to_thread(fetch, url, **options)
+            return await result if inspect.isawaitable(result) else result
 
 
 def _task_outcome(task: asyncio.Task[Fetched]) -> Outcome:
