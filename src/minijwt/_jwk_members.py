@@ -26,7 +26,6 @@ __all__ = [
     "key_from_members",
     "key_to_members",
     "thumbprint",
-    "thumbprint_members",
 ]
 
 # The member names, each written once (RFC 7518 §6, RFC 8037 §2).
@@ -202,17 +201,12 @@ def key_to_members(key: Key, *, private: bool) -> dict[str, str]:
     return out
 
 
-# RFC 7638 §3.2: the required members of each key type.
+# RFC 7638 §3.2: the required members of each key type, in lexicographic order (§3.3).
 _REQUIRED = {"RSA": ("e", "kty", "n"), "EC": ("crv", "kty", "x", "y"), "OKP": ("crv", "kty", "x"), "oct": ("k", "kty")}
-
-
-def thumbprint_members(key: Key) -> dict[str, str]:
-    """The required members in lexicographic order (RFC 7638 §3.2-3.3)."""
-    members = key_to_members(key, private=True)
-    return {name: members[name] for name in _REQUIRED[key.kty]}
 
 
 def thumbprint(key: Key, hash_name: str = "sha256") -> str:
     """The RFC 7638 thumbprint of a key, base64url: the hash (a checked ``hashlib`` name) of its canonical JSON."""
-    canonical = json.dumps(thumbprint_members(key), separators=(",", ":")).encode("ascii")
-    return b64encode(hashlib.new(hash_name, canonical).digest())
+    members = key_to_members(key, private=True)
+    canonical = json.dumps({name: members[name] for name in _REQUIRED[key.kty]}, separators=(",", ":"))
+    return b64encode(hashlib.new(hash_name, canonical.encode("ascii")).digest())
