@@ -213,22 +213,14 @@ def resolver_for(key: object) -> Resolver:
         return _single_key_resolver(typed) if is_cacheable_text(key) else SingleKeyResolver(typed)
     if _is_source(key):
         lookup: Resolver = key.resolve_key  # type: ignore[attr-defined]
-        # minijwt's own sources (JWK, JWKSet, the JWKS clients) already answer
-        # only with keys that fit; anyone else's answer is checked.
-        trusted = isinstance(key, _BuiltinKeySource) and key.answers_fitting_keys
-        return lookup if trusted else _checked(lookup)
+        if isinstance(key, _BuiltinKeySource) and key.answers_fitting_keys:
+            return lookup  # minijwt's own sources (JWK, JWKSet, the JWKS clients) answer only with keys that fit
+        # Anyone else's answer is trusted to be a key, not to fit: it is checked,
+        # so that a source bug cannot pair a key with the wrong algorithm.
+        return lambda header, alg: _fit_or_not_found(lookup(header, alg), alg)
     if callable(getattr(key, "aresolve_key", None)):
         raise InvalidKeyError(f"{type(key).__name__} looks keys up asynchronously: use minijwt.adecode (await it)")
     return _single_key_resolver(prepare_key(key))
-
-
-def _checked(lookup: Resolver) -> Resolver:
-    # A key source's answer is trusted to be a key, not to fit: check it, so
-    # that a source bug cannot pair a key with the wrong algorithm.
-    def resolve(header: Mapping[str, Any], alg: Algorithm) -> Key:
-        return _fit_or_not_found(lookup(header, alg), alg)
-
-    return resolve
 
 
 def _fit_or_not_found(key: Key, alg: Algorithm) -> Key:
