@@ -19,14 +19,7 @@ from ._curves import CURVES
 from ._keys import ECKey, Key, OKPKey, RSAKey, SecretKey, check_rsa_public
 from .errors import DecodeError, InvalidKeyError
 
-__all__ = [
-    "KEY_MEMBERS",
-    "PRIVATE_MEMBERS",
-    "RSA_CRT_MEMBERS",
-    "key_from_members",
-    "key_to_members",
-    "thumbprint",
-]
+__all__ = ["KEY_MEMBERS", "PRIVATE_MEMBERS", "RSA_CRT_MEMBERS", "key_from_members", "key_to_members", "thumbprint"]
 
 # The member names, each written once (RFC 7518 §6, RFC 8037 §2).
 #: RSA's CRT members, which come all together or not at all (RFC 7518 §6.3.2).
