@@ -234,9 +234,6 @@ def async_resolver_for(key: object) -> AsyncResolver:
 
     Every other key is resolved inline (no thread hop): a static key or a
     synchronous source that answers from memory.
-
-    Raises:
-        InvalidKeyError: The key input is not usable.
     """
     lookup = getattr(key, "aresolve_key", None)
     if callable(lookup):
@@ -254,14 +251,10 @@ def async_resolver_for(key: object) -> AsyncResolver:
 
 
 def fitting_resolver(key: object, allowed: frozenset[str]) -> Resolver:
-    """The resolver of ``key``, refused at once if no allowed algorithm can ever use it.
+    """The resolver of ``key`` (:func:`resolver_for`), refused at once if no allowed algorithm can ever use it.
 
     One pass: the key is loaded once, its fit to every algorithm worked out
     once (:class:`SingleKeyResolver`), and that answer is what the check reads.
-
-    Raises:
-        InvalidKeyError: The key input is unusable, is an async-only key
-            source, or fits none of ``allowed``.
     """
     resolve = resolver_for(key)
     check_fits_any(key, allowed, resolve)
