@@ -139,9 +139,6 @@ def safe_url(url: str) -> str:
     return urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
 
 
-# --- the fetch ----------------------------------------------------------------
-
-
 class _Deadline:
     """One deadline for a whole exchange.
 
@@ -330,9 +327,6 @@ def _read_body(response: http.client.HTTPResponse, sock: socket.socket, deadline
         chunks.append(chunk)
 
 
-# --- what a fetch answered ------------------------------------------------------
-
-
 def check_answer(answer: object, max_bytes: int) -> FetchResult:
     """What a fetch function returned, checked, with the header names in lower case.
 
@@ -364,9 +358,6 @@ def status_error(status: int) -> JWKSFetchError:
             f"the server answered with a redirect ({status}), which is not followed", reason="redirect"
         )
     return JWKSFetchError(f"the server answered with status {status}", reason="status")
-
-
-# --- caching ---------------------------------------------------------------------
 
 
 def _delta_seconds(text: str) -> int | None:

@@ -57,9 +57,6 @@ __all__ = ["AsyncFetch", "AsyncJWKSClient", "Fetch", "JWKSClient", "JWKSStatus",
 T = TypeVar("T")
 
 
-# --- the fetch= function ------------------------------------------------------------
-
-
 class Fetch(Protocol):
     """The ``fetch=`` function of a JWKS client: one HTTP GET, done your way.
 
@@ -111,9 +108,6 @@ class AsyncFetch(Protocol):
         self, url: str, *, headers: Mapping[str, str], timeout: float, max_bytes: int
     ) -> Awaitable[FetchResult]:
         """GET ``url``, as :meth:`Fetch.__call__ <minijwt.jwks_client.Fetch.__call__>` does."""
-
-
-# --- threads -------------------------------------------------------------------------------------
 
 
 def _wait(flight: Future[Outcome], limit: float) -> Outcome:
@@ -281,9 +275,6 @@ class JWKSClient(_ClientBase[Fetch, "Future[Outcome]"]):
             while isinstance(step, str):
                 step = self._advance(plan, fetch(step, **options))
             return step
-
-
-# --- asyncio ---------------------------------------------------------------------------------------
 
 
 class AsyncJWKSClient(_ClientBase[Fetch | AsyncFetch, asyncio.Task[Fetched]]):
