@@ -197,23 +197,20 @@ def _eddsa_verify(key: OKPKey, data: bytes, signature: bytes) -> bool:
 
 def _build() -> dict[str, Algorithm]:
     table: list[Algorithm] = []
+    add = table.append
     for bits, new_hash, digest in (
         (256, hashlib.sha256, "sha256"),
         (384, hashlib.sha384, "sha384"),
         (512, hashlib.sha512, "sha512"),
     ):
         sign, verify = _hmac(new_hash, digest)
-        table.append(
-            Algorithm(f"HS{bits}", SecretKey, "oct", frozenset(), f"SHA-{bits}", bits, bits // 8, sign, verify)
-        )
+        add(Algorithm(f"HS{bits}", SecretKey, "oct", frozenset(), f"SHA-{bits}", bits, bits // 8, sign, verify))
     rsa_hashes = ((256, hashes.SHA256()), (384, hashes.SHA384()), (512, hashes.SHA512()))
     for prefix in ("RS", "PS"):
         for bits, hash_alg in rsa_hashes:
             pad = padding.PKCS1v15() if prefix == "RS" else _pss(hash_alg)
             sign, verify = _rsa(pad, hash_alg)
-            table.append(
-                Algorithm(f"{prefix}{bits}", RSAKey, "RSA", frozenset(), f"SHA-{bits}", MIN_RSA_BITS, 0, sign, verify)
-            )
+            add(Algorithm(f"{prefix}{bits}", RSAKey, "RSA", frozenset(), f"SHA-{bits}", MIN_RSA_BITS, 0, sign, verify))
     # RFC 7518 §3.4: each ES algorithm is bound to one curve (ES512 to P-521,
     # not 512), whose size and strength come from the curve table.
     for bits, crv, hash_alg in (
@@ -224,9 +221,7 @@ def _build() -> dict[str, Algorithm]:
         curve = CURVES[crv]
         sign, verify = _ecdsa(hash_alg, curve.size)
         size = curve.signature_size
-        table.append(
-            Algorithm(f"ES{bits}", ECKey, "EC", frozenset({crv}), f"SHA-{bits}", curve.bits, size, sign, verify)
-        )
+        add(Algorithm(f"ES{bits}", ECKey, "EC", frozenset({crv}), f"SHA-{bits}", curve.bits, size, sign, verify))
     # "EdDSA" (RFC 8037) takes either Edwards curve (its sizes vary: 0 means
     # "the key's"); "Ed25519" and "Ed448" are the fully-specified names of
     # RFC 9864, each bound to one curve.
@@ -234,7 +229,7 @@ def _build() -> dict[str, Algorithm]:
     rows = [("EdDSA", frozenset(row.crv for row in edwards), min(row.bits for row in edwards), 0)]
     rows += [(row.crv, frozenset({row.crv}), row.bits, row.signature_size) for row in edwards]
     for name, curves, bits, size in rows:
-        table.append(Algorithm(name, OKPKey, "OKP", curves, "", bits, size, _eddsa_sign, _eddsa_verify))
+        add(Algorithm(name, OKPKey, "OKP", curves, "", bits, size, _eddsa_sign, _eddsa_verify))
     return {alg.name: alg for alg in table}
 
 
