@@ -233,12 +233,7 @@ _COMPACT_UNENCODED = frozenset(range(0x20, 0x7F)) - {ord(".")}
 
 
 def sign_jws(header_b64: str, b64: bool, payload: bytes, key: Key, alg: Algorithm, *, detached: bool) -> str:
-    """Sign any payload; return the compact JWS, without its payload when ``detached``.
-
-    Raises:
-        EncodeError: An attached unencoded payload holds a ``.`` or a byte
-            outside printable ASCII, which the compact form cannot carry.
-    """
+    """Sign any payload; return the compact JWS, without its payload when ``detached``."""
     if b64:
         part = b64encode(payload)
     else:

@@ -328,13 +328,7 @@ def _read_body(response: http.client.HTTPResponse, sock: socket.socket, deadline
 
 
 def check_answer(answer: object, max_bytes: int) -> FetchResult:
-    """What a fetch function returned, checked, with the header names in lower case.
-
-    Raises:
-        JWKSFetchError: Not ``(int, mapping, bytes)`` (reason ``"network"``),
-            or a body longer than ``max_bytes`` (``"too_large"``), whoever
-            fetched it.
-    """
+    """What a fetch function returned, its types and ``max_bytes`` checked whoever fetched it; header names lowered."""
     if not isinstance(answer, tuple) or len(answer) != 3:
         raise JWKSFetchError("the fetch function must return (status, headers, body)", reason="network")
     status, headers, body = answer

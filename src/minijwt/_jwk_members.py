@@ -60,12 +60,7 @@ def _uint_bytes(value: int, size: int = 0) -> str:
 
 
 def key_from_members(jwk: Mapping[str, Any]) -> Key:
-    """Build and validate a typed key from a JWK's members.
-
-    Raises:
-        InvalidKeyError: The key is malformed, weak, inconsistent, or of a
-            ``kty`` or curve this library does not use.
-    """
+    """Build and validate a typed key from a JWK's members (``JWK.from_dict`` lists what is refused)."""
     kty = jwk.get("kty")
     if not isinstance(kty, str):
         raise InvalidKeyError("JWK member 'kty' is missing or not a string")

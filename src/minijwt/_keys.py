@@ -105,13 +105,7 @@ class RSAKey:
 
 
 def check_rsa_public(n: int, e: int) -> None:
-    """Apply the RSA public-key rules to a modulus and exponent.
-
-    Raises:
-        InvalidKeyError: The modulus is too short, too long or even, the
-            exponent is out of range or even, or the modulus has the ROCA
-            fingerprint.
-    """
+    """Apply the RSA public-key rules (:class:`RSAKey` lists them) to a modulus and exponent."""
     bits = n.bit_length()
     if bits < MIN_RSA_BITS:
         raise InvalidKeyError(f"RSA modulus has {bits} bits; at least {MIN_RSA_BITS} are required")
