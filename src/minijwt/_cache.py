@@ -163,8 +163,7 @@ class BoundedCache(Generic[V]):
     def __len__(self) -> int:
         return len(self._data)
 
-    def _size(self) -> int:
-        return len(self._data)
+    _size = __len__
 
     def _clear(self) -> None:
         self._data.clear()
@@ -176,14 +175,9 @@ class IdentityCache(Generic[V]):
     __slots__ = ("_entries",)
 
     def __init__(self, name: str, bound: int) -> None:
-        """Create and register an empty cache.
-
-        Args:
-            name: The register's name for the cache.
-            bound: How many objects it remembers at most.
-        """
-        self._entries: BoundedCache[tuple[object, V]] = _Unregistered(bound)
-        _register(name, bound, self)
+        """Create an empty cache of at most ``bound`` objects, registered as ``name``."""
+        # Its storage is what is registered: that cache's size and emptying are this one's.
+        self._entries: BoundedCache[tuple[object, V]] = BoundedCache(name, bound)
 
     def get(self, obj: object) -> V | None:
         """The value computed for this very object, or None."""
@@ -200,21 +194,3 @@ class IdentityCache(Generic[V]):
 
     def __len__(self) -> int:
         return len(self._entries)
-
-    def _size(self) -> int:
-        return len(self._entries)
-
-    def _clear(self) -> None:
-        self._entries._clear()
-
-
-class _Unregistered(BoundedCache[V]):
-    """The storage of an :class:`IdentityCache`, registered through its owner."""
-
-    __slots__ = ()
-
-    def __init__(self, bound: int) -> None:
-        self.name = ""
-        self.bound = bound
-        self._data = {}
-        self.get = self._data.get
