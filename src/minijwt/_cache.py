@@ -1,20 +1,9 @@
 """Every cache minijwt keeps, in one register, each with a named bound.
 
-minijwt remembers work that repeats from token to token (a header segment
-already parsed, a PEM already loaded, a verifier already prepared). Each such
-cache is made here, registered under a stable name with its bound, and so
-can be listed (:func:`cache_info`) and emptied (:func:`clear`) by a program,
-for example after rotating an HMAC secret that was passed as text.
-
-Three kinds, one mechanism each:
-
-- :func:`memoize`: a pure function of hashable arguments (``functools.lru_cache``,
-  the C implementation, for the hot path).
-- :class:`BoundedCache`: a dict keyed by value, the oldest entry evicted when full.
-- :class:`IdentityCache`: keyed by an object's identity, for objects that are
-  not hashable (``cryptography`` keys). It keeps the object with the value, so
-  an id in the cache always belongs to the object it was computed for: while
-  the entry exists the object is alive, and no other object can have its id.
+Each cache of work that repeats from token to token is made here, registered
+under a stable name with its bound, and so can be listed (:func:`cache_info`)
+and emptied (:func:`clear`). The three kinds are described in the internals
+page, and every cache in the performance page.
 
 No cache ever holds a password (RFC 8725 §3.5 asks that keys be handled with
 care; a password is never needed again once its key is loaded).
@@ -113,15 +102,7 @@ class _Memo:
 
 
 def memoize(name: str, bound: int) -> Callable[[F], F]:
-    """Decorate a pure function of hashable arguments with a registered LRU cache.
-
-    Args:
-        name: The register's name for the cache.
-        bound: How many results it keeps.
-
-    Returns:
-        The decorator.
-    """
+    """Decorate a pure function of hashable arguments with an LRU cache of ``bound`` results, registered as ``name``."""
 
     def decorate(function: F) -> F:
         cached = functools.lru_cache(maxsize=bound)(function)
@@ -137,12 +118,7 @@ class BoundedCache(Generic[V]):
     __slots__ = ("_data", "bound", "get", "name")
 
     def __init__(self, name: str, bound: int) -> None:
-        """Create and register an empty cache.
-
-        Args:
-            name: The register's name for the cache.
-            bound: How many entries it holds at most.
-        """
+        """Create an empty cache of at most ``bound`` entries, registered as ``name``."""
         self.name = name
         self.bound = bound
         self._data: dict[Hashable, V] = {}
