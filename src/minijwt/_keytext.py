@@ -1,24 +1,13 @@
 """What is never an HMAC secret: the detector of key text, in every spelling.
 
-A public key is public. Used as an HMAC secret it lets anyone forge tokens
-(algorithm confusion, RFC 8725 §2.1), so bytes that are, or wrap, a key in
-any format a key is written in are never a secret. They are:
-
-- key armour anywhere: a ``BEGIN``/``END`` marker naming a ``KEY`` or a
-  ``CERTIFICATE`` after a dash or at the start of a line, whatever the number
-  of dashes or the spacing (PEM, RFC 7468; the SSH2 public key file of
-  RFC 4716), and any ``-----BEGIN`` at all;
-- an SSH key type anywhere (``ssh-rsa``, ``ssh-ed25519``, ``ssh-ed448``,
-  ``ssh-dss``, ``ecdsa-sha2-``, ``sk-ssh-``, ``sk-ecdsa-``): an OpenSSH
-  public key, an ``authorized_keys`` line with options before the type;
-- JWK or JWK Set JSON, after any byte order mark and white space;
-- DER that parses as a private key, public key or certificate;
-- base64 or base64url (with any padding or none, white space ignored) of any of these.
-
-:func:`find_key_text` says which, and why; ``SecretKey`` calls
-:func:`refuse_key_text` so that no path (text, bytes, a JWK's ``k``) can make
-a secret of one. Every check is a single pass over the bytes: substring
-tests, regular expressions with bounded repetition, ``bytes.translate``.
+A public key used as an HMAC secret lets anyone forge tokens (algorithm
+confusion, RFC 8725 §2.1), so bytes that are, or wrap, a key in any format a
+key is written in are never a secret; the security page lists the formats
+("What is never an HMAC secret"). :func:`find_key_text` says which, and why;
+``SecretKey`` calls :func:`refuse_key_text` so that no path (text, bytes, a
+JWK's ``k``) can make a secret of one. Every check is a single pass over the
+bytes: substring tests, regular expressions with bounded repetition,
+``bytes.translate``.
 """
 
 from __future__ import annotations
@@ -74,25 +63,14 @@ _MIN_WRAPPED_LENGTH = 40
 
 
 def refuse_key_text(secret: bytes) -> None:
-    """Refuse bytes that are key text as an HMAC secret.
-
-    Raises:
-        InvalidKeyError: The bytes are, or wrap, a key or certificate.
-    """
+    """Refuse bytes that are, or wrap, a key or certificate as an HMAC secret."""
     found = find_key_text(secret)
     if found is not None:
         raise InvalidKeyError(f"{found.reason}; it is never used as an HMAC secret")
 
 
 def find_key_text(raw: bytes) -> KeyText | None:
-    """Whether bytes are (or wrap) a key or certificate, and which kind.
-
-    Args:
-        raw: The bytes, as given.
-
-    Returns:
-        What was found, or None for bytes that are none of the kinds above.
-    """
+    """Whether bytes are (or wrap) a key or certificate, and which kind; None if neither."""
     found = _direct(raw)
     if found is not None:
         return found
