@@ -260,7 +260,8 @@ def _check_form(form: KeyForm, password: bytes | None) -> None:
         raise _password_error(password)
 
 
-def _deprecations_quiet(password: bytes | None) -> contextlib.AbstractContextManager[None]:
+@contextlib.contextmanager
+def _deprecations_quiet(password: bytes | None) -> Iterator[None]:
     """Silence cryptography's deprecation warnings while an encrypted key is decrypted.
 
     An encrypted private key's type is known only once it is decrypted, so a
@@ -270,20 +271,18 @@ def _deprecations_quiet(password: bytes | None) -> contextlib.AbstractContextMan
     refused from their bytes), so the process-wide warning filters are touched
     only by ``load_key(..., password=...)``, a start-up call.
     """
-    return contextlib.nullcontext() if password is None else _quiet()
+    if password is None:
+        yield
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+        yield
 
 
 def _password_error(password: bytes | None) -> InvalidKeyError:
     if password is None:
         return InvalidKeyError("the private key is encrypted: load it once with minijwt.load_key(data, password=...)")
     return InvalidKeyError("a password was given, but the private key is not encrypted")
-
-
-@contextlib.contextmanager
-def _quiet() -> Iterator[None]:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", CryptographyDeprecationWarning)
-        yield
 
 
 def _from_ssh_public(raw: bytes) -> Key:
