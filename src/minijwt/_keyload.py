@@ -4,12 +4,9 @@ A ``str`` or ``bytes`` secret, PEM, DER, an OpenSSH key, a ``cryptography``
 key object or certificate: each is turned here, once, into one of the typed
 keys of ``_keys``. Text that looks like a key in any format never becomes a
 :class:`~minijwt.SecretKey` (RFC 8725 §2.1, §3.1: algorithm confusion); it is
-loaded as the key it is, or refused.
-
-Text and bytes are classified through a bounded cache, so a PEM passed on
-every call is parsed only on the first. The X.509 and serialization modules
-of ``cryptography`` are imported on first use: an HS256 service never pays
-for them.
+loaded as the key it is, or refused. The X.509 and serialization modules of
+``cryptography`` are imported on first use: an HS256 service never pays for
+them.
 """
 
 from __future__ import annotations
@@ -44,22 +41,11 @@ CONVERTER_CACHE_SIZE = 32
 
 
 def prepare_key(key: object) -> Key:
-    """Turn any accepted key input into a typed key.
+    """Turn any accepted key input (a ``KeyInput`` that is not a key source) into a typed key.
 
     ``str`` and ``bytes`` go through a bounded cache, so the same PEM text
-    costs one parse however often it is passed.
-
-    Args:
-        key: A typed key, a ``str``/``bytes`` secret or encoded key (PEM, DER,
-            OpenSSH), a ``cryptography`` key object, or an X.509 certificate.
-
-    Returns:
-        The typed key.
-
-    Raises:
-        InvalidKeyError: The input is not a usable key. Text that looks like
-            a key (PEM armour anywhere, OpenSSH, DER, a JWK) but does not
-            parse is reported as such, never used as an HMAC secret.
+    costs one parse however often it is passed. Text that looks like a key
+    but does not parse is an InvalidKeyError, never an HMAC secret.
     """
     if type(key) is str or type(key) is bytes:
         return text_key(key)
@@ -320,18 +306,9 @@ def _try_der(raw: bytes, password: bytes | None) -> Key | None:
 
 
 def from_crypto_object(obj: object) -> Key:
-    """Wrap a ``cryptography`` key object or certificate as a typed key.
+    """Wrap a ``cryptography`` key object or X.509 certificate (its public key) as a typed key.
 
-    Args:
-        obj: An RSA, EC (P-256/P-384/P-521), Ed25519 or Ed448 key, private or
-            public, or an X.509 certificate (its public key is used).
-
-    Returns:
-        The typed key.
-
-    Raises:
-        InvalidKeyError: The object is of a type or curve JOSE signing does
-            not use, or a weak key (see :class:`~minijwt.RSAKey`).
+    A type or curve JOSE signing does not use, or a weak key, is an InvalidKeyError.
     """
     # The same object is usually passed on every call; deriving the public
     # half of an EC or Edwards private key is a point multiplication, so the
