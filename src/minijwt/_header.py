@@ -1,12 +1,9 @@
 """The JWS protected header: parse, encode, ``crit``, ``b64``, the signing input.
 
-Shared by both serializations. Parsing checks, in RFC 7515 §5.2 order, that
-the header is a strict JSON object, that its ``alg`` names a supported
-algorithm (``none`` never does), and that ``crit`` lists only extensions the
-caller understands. Parsed headers are remembered per header segment (a
-service sees the same few over and over) and handed out read-only, nested
-values included, so that no caller can change what a later token's header
-says it signed.
+Shared by both serializations. Parsed headers are remembered per header
+segment (a service sees the same few over and over) and handed out read-only,
+nested values included, so that no caller can change what a later token's
+header says it signed.
 """
 
 from __future__ import annotations
@@ -126,31 +123,21 @@ def _parse(segment: str) -> ParsedHeader:
 
 #: Parse and check a protected header segment, remembering the result; for
 #: segments up to HEADER_CACHE_MAX_LENGTH (callers use parse_header_uncached
-#: for longer ones, so that the cache holds only small entries). Raises
-#: DecodeError (not canonical base64url, not a strict JSON object, a bad
-#: ``crit`` or ``b64``) or InvalidAlgorithmError (``alg`` missing, ``none``
-#: or unknown). Which extensions the caller understands is not part of the
-#: cache: ``extensions`` says what the header needs, and the caller checks it
-#: (one truth test for the headers that list none).
+#: for longer ones, so that the cache holds only small entries). Which
+#: extensions the caller understands is not part of the cache: ``extensions``
+#: says what the header needs, and the caller checks it (one truth test for
+#: the headers that list none).
 parse_header = memoize("header.parse", HEADER_CACHE_SIZE)(_parse)
 parse_header_uncached = _parse
 
 
 def check_crit(header: Mapping[str, Any], error: type[DecodeError] | type[EncodeError]) -> frozenset[str]:
-    """Check the structure of ``crit`` (RFC 7515 §4.1.11).
+    """Check the structure of ``crit`` (RFC 7515 §4.1.11); the names it lists that this library does not implement.
 
-    ``crit`` must be a non-empty list of distinct strings, none of them a
-    parameter RFC 7515 or RFC 7518 defines, each naming a parameter the header
-    has. Which names the recipient understands is :func:`check_understood`'s
-    question, asked per call (the result of this check is cached).
-
-    Args:
-        header: The protected header (the JOSE header, for the JSON
-            serialization, whose ``crit`` is known to be protected).
-        error: ``DecodeError`` when verifying, ``EncodeError`` when signing.
-
-    Returns:
-        The names ``crit`` lists that this library does not implement itself.
+    Which of them the recipient understands is :func:`check_understood`'s
+    question, asked per call (the result of this check is cached). The header
+    is the protected one (for the JSON serialization, the JOSE header, whose
+    ``crit`` is known to be protected).
     """
     if "crit" not in header:
         return _NO_EXTENSIONS
@@ -170,16 +157,7 @@ def check_crit(header: Mapping[str, Any], error: type[DecodeError] | type[Encode
 
 
 def check_understood(extensions: frozenset[str], understood: frozenset[str]) -> None:
-    """Refuse a header whose ``crit`` names an extension the recipient does not understand.
-
-    Args:
-        extensions: What :func:`check_crit` returned (never a native name).
-        understood: The names the caller declared with ``crit=``.
-
-    Raises:
-        DecodeError: An extension is neither native nor declared (RFC 7515
-            §4.1.11: the JWS must then be rejected).
-    """
+    """Refuse a header whose ``crit`` names an extension neither native nor declared by ``crit=`` (RFC 7515 §4.1.11)."""
     if extensions and not extensions <= understood:
         name = min(extensions - understood)
         raise DecodeError(f"header 'crit' requires the extension {name[:32]!r}, which is not supported")
@@ -188,10 +166,7 @@ def check_understood(extensions: frozenset[str], understood: frozenset[str]) -> 
 def understood_extensions(crit: object) -> frozenset[str]:
     """Check a ``crit=`` option: the extension parameter names the caller understands.
 
-    Raises:
-        InvalidOptionError: Not a collection of non-empty strings, a single
-            string (a list of names is meant), or a name RFC 7515 or RFC 7518
-            defines (those are never critical extensions).
+    A name RFC 7515 or RFC 7518 defines is refused: those are never critical extensions.
     """
     if crit == ():
         return _NO_EXTENSIONS
@@ -246,9 +221,6 @@ def encode_header(algorithm: str, headers: Mapping[str, Any] | None) -> tuple[Al
 
     As :func:`encode_protected`, and a JWT's payload is always encoded
     (RFC 7797 §7): ``b64: false`` is refused.
-
-    Raises:
-        EncodeError: As :func:`encode_protected`, or ``b64`` is false.
     """
     alg, segment, b64 = encode_protected(algorithm, headers)
     if not b64:
@@ -261,11 +233,6 @@ def encode_protected(algorithm: str, headers: Mapping[str, Any] | None) -> Encod
 
     Headers whose values are all strings (``kid``, ``typ`` ...) are encoded
     once and remembered (HEADER_CACHE_SIZE entries); others every time.
-
-    Raises:
-        EncodeError: The algorithm is unknown or ``none``, the headers are not
-            a mapping of strings to JSON values, name another ``alg``, or break
-            the ``crit``/``b64`` rules.
     """
     if type(algorithm) is not str:
         signing_algorithm(algorithm)  # raises, saying why
@@ -309,12 +276,8 @@ def payload_part(payload: bytes, b64: bool) -> bytes:
 
 
 def signing_input(protected_segment: str, payload_part: bytes) -> bytes:
-    """The JWS Signing Input (RFC 7515 §5.1, RFC 7797 §3).
+    """The JWS Signing Input (RFC 7515 §5.1, RFC 7797 §3): ``ASCII(protected segment) || '.' || payload part``.
 
-    ``ASCII(BASE64URL(UTF8(protected header))) || '.' || payload part``, where
-    the payload part is ``ASCII(BASE64URL(payload))``, or with ``b64: false``
-    the payload bytes themselves (:func:`payload_part`). The protected
-    segment is empty when a JSON serialization's signature has no protected
-    header.
+    The segment is empty when a JSON serialization's signature has no protected header.
     """
     return protected_segment.encode("ascii") + b"." + payload_part
