@@ -96,20 +96,7 @@ _SCAN = _DECODER.scan_once  # type: ignore[attr-defined]  # set by JSONDecoder._
 
 
 def loads_object(data: bytes, what: str) -> dict[str, Any]:
-    """Parse UTF-8 JSON text that must be an object.
-
-    Args:
-        data: The raw bytes (for example a decoded JWS header).
-        what: What the bytes are (``"header"``, ``"payload"``), named in
-            error messages.
-
-    Returns:
-        The parsed object.
-
-    Raises:
-        DecodeError: The bytes are not UTF-8, not JSON, break one of the
-            strictness rules above, or are JSON but not an object.
-    """
+    """Parse UTF-8 JSON text that must be an object, by the rules above; ``what`` names it in errors."""
     # The common case first: an object with no white space around it. Anything
     # else, and every error, goes through loads(), which explains.
     if data[:1] == b"{":
@@ -130,18 +117,7 @@ def loads_object(data: bytes, what: str) -> dict[str, Any]:
 
 
 def loads(data: bytes, what: str) -> Any:
-    """Parse UTF-8 JSON text of any type, with the strictness rules above.
-
-    Args:
-        data: The raw bytes.
-        what: What the bytes are, named in error messages.
-
-    Returns:
-        The parsed value.
-
-    Raises:
-        DecodeError: The bytes are not strict UTF-8 JSON.
-    """
+    """Parse UTF-8 JSON text of any type, by the rules above; ``what`` names it in errors."""
     if data.startswith(_BOM):
         raise DecodeError(f"{what} starts with a byte order mark; JSON in JOSE must not")
     try:
@@ -189,19 +165,10 @@ _encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=
 
 
 def dumps(value: Any, what: str) -> bytes:
-    """Serialize a value as compact, deterministic UTF-8 JSON.
+    """Serialize a value as compact, deterministic UTF-8 JSON, dictionaries in their insertion order.
 
-    Args:
-        value: The value; dictionaries keep their insertion order.
-        what: What the value is, named in error messages.
-
-    Returns:
-        The UTF-8 bytes.
-
-    Raises:
-        EncodeError: The value is not JSON-serializable (a foreign type, a
-            non-string key, NaN or infinity, a reference cycle, a lone
-            surrogate ...).
+    Anything JSON cannot hold (a foreign type, a non-string key, NaN or
+    infinity, a reference cycle, a lone surrogate ...) is an EncodeError.
     """
     try:
         if _ENCODE is not None:
