@@ -30,32 +30,13 @@ _SPARE_BITS_MASK = (0, 0, 0x0F, 0x03)
 
 
 def b64encode(data: bytes) -> str:
-    """Encode bytes as base64url text without padding.
-
-    Args:
-        data: The bytes to encode.
-
-    Returns:
-        The unpadded base64url text (ASCII).
-    """
+    """Encode bytes as base64url text without padding."""
     # binascii directly: base64.urlsafe_b64encode adds two Python-level calls.
     return binascii.b2a_base64(data, newline=False).translate(_TO_URLSAFE).rstrip(b"=").decode("ascii")
 
 
 def b64decode(text: str, what: str = "segment") -> bytes:
-    """Decode unpadded base64url text, accepting only the canonical form.
-
-    Args:
-        text: The encoded text.
-        what: What the text is (``"header"``, ``"signature"`` ...), named in
-            the error message.
-
-    Returns:
-        The decoded bytes.
-
-    Raises:
-        DecodeError: The text is not canonical unpadded base64url.
-    """
+    """Decode unpadded base64url text, accepting only the canonical form; ``what`` names it in errors."""
     # Every character outside the URL-safe alphabet ("+", "/", "=", white
     # space, ".", non-ASCII ...) is refused by the strict decoder below.
     rem = len(text) % 4
