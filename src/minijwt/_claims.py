@@ -60,12 +60,7 @@ def to_seconds(value: object, name: str, *, allow_none: bool = False) -> float |
 
 
 def to_timestamp(value: object, name: str) -> float:
-    """Validate a point in time (seconds since the epoch or an aware ``datetime``).
-
-    Raises:
-        InvalidOptionError: Not a number or a datetime, too large for a float,
-            or a naive datetime.
-    """
+    """Validate a point in time (seconds since the epoch or an aware ``datetime``) and return seconds."""
     if isinstance(value, dt.datetime):
         if value.tzinfo is None or value.utcoffset() is None:
             # datetime.now() is naive local time: read as UTC it would shift
@@ -144,11 +139,7 @@ class ClaimRules:
         max_age: object = None,
         typ: object = None,
     ) -> ClaimRules:
-        """Check every option once.
-
-        Raises:
-            InvalidOptionError: An option has the wrong type or value.
-        """
+        """Check every option once (InvalidOptionError for one of the wrong type or value)."""
         if subject is not None and not isinstance(subject, str):
             raise InvalidOptionError("subject must be a string")
         if typ is not None and (not isinstance(typ, str) or not typ or not typ.isascii()):
@@ -209,18 +200,7 @@ def _ago(later: float, earlier: float) -> str:
 
 
 def check_claims(claims: Mapping[str, Any], rules: ClaimRules, now: float | None = None) -> None:
-    """Validate a claim set.
-
-    Args:
-        claims: The decoded claim set.
-        rules: The validated options.
-        now: The current time in seconds since the epoch; the clock if None.
-
-    Raises:
-        MissingRequiredClaimError, ExpiredSignatureError, ImmatureSignatureError,
-        InvalidIssuedAtError, InvalidAudienceError, InvalidIssuerError,
-        InvalidSubjectError, InvalidClaimError: as the names say.
-    """
+    """Validate a claim set by ``rules``, at ``now`` (seconds since the epoch; the clock's if None)."""
     require = rules.require
     if require:
         for name in require:
@@ -238,7 +218,6 @@ def check_claims(claims: Mapping[str, Any], rules: ClaimRules, now: float | None
     if exp is not _ABSENT or nbf is not _ABSENT or iat is not _ABSENT or rules.max_age is not None:
         if now is None:
             now = time.time()
-        # Written out here, not called: it runs for every token with a time claim.
         leeway = rules.leeway
         # RFC 7519 §4.1.4: reject on or after exp (plus leeway).
         if exp is not _ABSENT:
