@@ -43,9 +43,6 @@ def fail(message: str) -> NoReturn:
     raise UsageError(message)
 
 
-# --- output: a reader that goes away, and what the library logs --------------------------
-
-
 def emit(text: str, stream: TextIO | None = None, *, flush: bool = False) -> None:
     """Write ``text`` to ``stream`` (standard output by default); a reader that went away is no error.
 
@@ -127,8 +124,6 @@ def held_library_log() -> Iterator[list[str]]:
         logger.removeHandler(handler)
 
 
-# --- durations ------------------------------------------------------------------------
-
 _DURATION = re.compile(r"(\d+)\s*([smhdw]?)")
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
@@ -139,9 +134,6 @@ def duration(text: str) -> int:
     if match is None:
         raise argparse.ArgumentTypeError(f"not a duration: {text!r} (use 3600, 90s, 30m, 1h, 7d)")
     return int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
-
-
-# --- key files ------------------------------------------------------------------------
 
 
 def read_file(path: str) -> bytes:
@@ -215,9 +207,6 @@ def algorithms(values: list[str] | None) -> list[str]:
     if unknown:
         fail(f"unknown algorithm {unknown[0]!r}; choose from {', '.join(minijwt.ALGORITHMS)}")
     return names
-
-
-# --- tokens and output -------------------------------------------------------------------
 
 
 def read_token(value: str | None) -> str:

@@ -104,9 +104,6 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     inspect.set_defaults(run=inspect_command)
 
 
-# --- sign -------------------------------------------------------------------------------
-
-
 def _claims_argument(value: str | None) -> dict[str, Any]:
     if value is None:
         return {}
@@ -177,9 +174,6 @@ def sign_command(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-# --- verify -----------------------------------------------------------------------------
-
-
 def _verification_key(args: argparse.Namespace) -> Any:
     # Which source was given is whichever is not None: an empty value is a
     # refused option (exit 2), not a reason to look at the next source.
@@ -241,9 +235,6 @@ def verify_command(args: argparse.Namespace) -> int:
     else:
         print_json(claims)
     return EXIT_OK
-
-
-# --- inspect ----------------------------------------------------------------------------
 
 
 def _relative(seconds: float) -> str:
