@@ -153,13 +153,10 @@ def _password(path: str | None, key_path: str, *, interactive: bool) -> bytes:
 
 
 def load_key_file(path: str, *, password_file: str | None = None, interactive: bool = True) -> minijwt.JWK:
-    """Load a key file of any kind minijwt reads, as a JWK.
+    """Load a key file of any kind minijwt reads (the command-line page lists them), as a JWK.
 
-    PEM, DER, OpenSSH (``openssl`` and ``ssh-keygen`` output as-is), a JWK in
-    JSON, or an HMAC secret (the file's bytes; one trailing newline is not part
-    of the secret). An encrypted private key asks for its password on the
-    terminal (never when ``interactive`` is false), or reads it from
-    ``--password-file``.
+    An encrypted private key asks for its password on the terminal (never
+    when ``interactive`` is false), or reads it from ``--password-file``.
     """
     data = read_file(path)
     try:
@@ -189,12 +186,7 @@ def signing_jwk(path: str, password_file: str | None, kid: str | None) -> minijw
     jwk = load_key_file(path, password_file=password_file)
     if not jwk.is_private:
         fail(f"{path} holds a public key; signing needs the private key")
-    return _with_kid(jwk, kid)
-
-
-def _with_kid(jwk: minijwt.JWK, kid: str | None) -> minijwt.JWK:
-    # One kid rule everywhere: the one given, else the RFC 7638 thumbprint,
-    # which the private and the public half share.
+    # The RFC 7638 thumbprint, the default, is one the private and the public half share.
     return dataclasses.replace(jwk, kid=kid or jwk.kid or jwk.thumbprint())
 
 
@@ -250,14 +242,10 @@ def printable(text: str, *, as_json: bool = False) -> str:
     """``text`` with every character a terminal could act on written as an escape.
 
     The one rule for what the command line prints from a token, a request or a
-    message about them: a token is anyone's text until it is verified. ESC and
-    the C1 controls (U+009B is CSI on its own) start the sequences that clear a
-    screen or set a window title; a bidi override makes text read otherwise
-    than it is. Escaped: every character for which :meth:`str.isprintable` is
-    false (C0 and C1 controls, DEL, line breaks, line and paragraph separators,
-    format characters, surrogates, private-use and unassigned code points) and
-    every one of :data:`BIDI_CONTROLS`. Other text, ``é`` or ``日本``, is left
-    as it is. Backslashes are left as they are too.
+    message about them (the security page tells why): every character for
+    which :meth:`str.isprintable` is false, and every one of
+    :data:`BIDI_CONTROLS`. Other text, ``é`` or ``日本``, and backslashes are
+    left as they are.
 
     Plain text gets Python's notation (``\\x1b``, ``\\u202e``,
     ``\\U000e0001``), as :func:`repr` and the standard library's HTTP log
