@@ -1,11 +1,6 @@
-"""``demo``: the whole asymmetric flow, on this machine, narrated step by step.
+"""``demo``: the whole asymmetric flow, on this machine, narrated step by step (``DEMO_HELP`` tells it).
 
-An auth service makes an RS256 key pair and publishes its JWK Set; it signs a
-token that expires in an hour; an API protected by minijwt's WSGI middleware
-and JWKS client (standard library only: ``wsgiref``) accepts it and refuses
-the rest; then the keys rotate without a restart. Everything listens on
-127.0.0.1 on ports the system picks. The exit status is 0 only if every step
-behaved as shown.
+Everything listens on 127.0.0.1, on ports the system picks.
 """
 
 from __future__ import annotations
