@@ -25,7 +25,7 @@ from cryptography.utils import CryptographyDeprecationWarning
 
 from ._cache import BoundedCache, IdentityCache, memoize
 from ._keys import KEY_TYPES, ECKey, Key, OKPKey, RSAKey, SecretKey
-from ._keytext import KeyForm, KeyText, der_form, find_key_text, pem_form, ssh_form
+from ._keytext import KeyForm, KeyText, der_form, find_key_text, load_der, pem_form, ssh_form
 from .errors import InvalidKeyError
 
 __all__ = ["MAX_CACHED_KEY_TEXT", "from_crypto_object", "is_cacheable_text", "load_key", "prepare_key", "text_key"]
@@ -283,26 +283,14 @@ def _from_ssh_public(raw: bytes) -> Key:
 
 def _try_der(raw: bytes, password: bytes | None) -> Key | None:
     """Parse DER as a private key, public key or certificate; None if none."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import serialization
-
     _check_form(der_form(raw), password)
-    loaders = (
-        lambda: serialization.load_der_private_key(raw, password),
-        lambda: serialization.load_der_public_key(raw),
-        lambda: x509.load_der_x509_certificate(raw),
-    )
-    for load in loaders:
-        try:
-            with _deprecations_quiet(password):
-                obj = load()
-        except TypeError:
-            # An encrypted DER private key without a password, or the reverse.
-            raise _password_error(password) from None
-        except (ValueError, UnsupportedAlgorithm):
-            continue
-        return from_crypto_object(obj)
-    return None
+    try:
+        with _deprecations_quiet(password):
+            obj = load_der(raw, password)
+    except TypeError:
+        # An encrypted DER private key without a password, or the reverse.
+        raise _password_error(password) from None
+    return None if obj is None else from_crypto_object(obj)
 
 
 def from_crypto_object(obj: object) -> Key:

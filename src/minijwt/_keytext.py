@@ -21,7 +21,7 @@ from cryptography.exceptions import UnsupportedAlgorithm
 
 from .errors import InvalidKeyError
 
-__all__ = ["KeyForm", "KeyText", "der_form", "find_key_text", "pem_form", "refuse_key_text", "ssh_form"]
+__all__ = ["KeyForm", "KeyText", "der_form", "find_key_text", "load_der", "pem_form", "refuse_key_text", "ssh_form"]
 
 
 class KeyText(NamedTuple):
@@ -154,26 +154,31 @@ def _is_jwk_json(text: bytes) -> bool:
 
 
 def _is_der_key(der: bytes) -> bool:
+    form = der_form(der)
+    if form.refused is not None or form.encrypted:
+        return True  # a key all the same, told from its bytes (cryptography would warn loading it)
+    try:
+        return load_der(der, None) is not None
+    except TypeError:  # an encrypted private key: a key all the same
+        return True
+
+
+def load_der(der: bytes, password: bytes | None) -> object | None:
+    """The private key, public key or certificate DER holds, or None; TypeError for a missing or surplus password."""
     from cryptography import x509
     from cryptography.hazmat.primitives import serialization
 
     loaders = (
-        lambda: serialization.load_der_private_key(der, None),
+        lambda: serialization.load_der_private_key(der, password),
         lambda: serialization.load_der_public_key(der),
         lambda: x509.load_der_x509_certificate(der),
     )
-    form = der_form(der)
-    if form.refused is not None or form.encrypted:
-        return True  # a key all the same, told from its bytes (cryptography would warn loading it)
     for load in loaders:
         try:
-            load()
-        except TypeError:  # an encrypted private key: a key all the same
-            return True
+            return load()
         except (ValueError, UnsupportedAlgorithm):
             continue
-        return True
-    return False
+    return None
 
 
 def _base64_decoded(raw: bytes) -> bytes | None:
