@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
 from support.jwks_server import FakeClock, JWKSServer, Reply, averify, json_reply, jwks_reply, sign, verify
 
 import minijwt
+from minijwt._http import FetchResult, stdlib_fetch
 from minijwt.errors import InvalidOptionError, JWKSFetchError
 from minijwt.jwks_client import AsyncJWKSClient, JWKSClient
 
 Keys = tuple[minijwt.JWK, ...]
 OIDC = "/.well-known/openid-configuration"
+RFC8414 = "/.well-known/oauth-authorization-server"
 
 
 def test_oidc_discovery_finds_the_jwks_uri_on_first_use(server: JWKSServer, clock: FakeClock, rsa_keys: Keys) -> None:
@@ -63,6 +66,8 @@ def test_issuer_mismatch_is_refused(server: JWKSServer, clock: FakeClock, rsa_ke
             "https://evil.example\nWARNING forged line\x1b[31m",
             r"names the issuer 'https://evil.example\nWARNING forged line\x1b[31m',",
         ),
+        # 200 characters are quoted whole; a longer issuer is cut to them.
+        ("https://idp.example/" + "a" * 180, "names the issuer 'https://idp.example/" + "a" * 180 + "',"),
         (
             "https://idp.example/" + "a" * 500,
             "names the issuer 'https://idp.example/" + "a" * 180 + "'... (520 characters),",
@@ -101,6 +106,19 @@ def test_rfc8414_fallback(server: JWKSServer, clock: FakeClock, rsa_keys: Keys) 
     ]
 
 
+@pytest.mark.parametrize("path", ["/tenantX", "/tenantX/"])
+def test_both_locations_keep_the_issuers_path_whole(
+    server: JWKSServer, clock: FakeClock, rsa_keys: Keys, path: str
+) -> None:
+    """OIDC Discovery 1.0 §4 appends to the issuer, RFC 8414 §3.1 puts its path after the well-known
+    segment; only a final "/" is dropped, never a letter of the path."""
+    issuer = server.origin + path
+    server.routes[RFC8414 + "/tenantX"] = json_reply({"issuer": issuer, "jwks_uri": server.url("/keys")})
+    server.routes["/keys"] = jwks_reply([rsa_keys[0]])
+    verify(JWKSClient.from_issuer(issuer, clock=clock), sign(rsa_keys[0]))
+    assert [request.path for request in server.requests] == ["/tenantX" + OIDC, RFC8414 + "/tenantX", "/keys"]
+
+
 def test_no_metadata_anywhere(server: JWKSServer, clock: FakeClock) -> None:
     client = JWKSClient.from_issuer(server.origin, clock=clock)
     with pytest.raises(JWKSFetchError) as caught:
@@ -133,6 +151,43 @@ def test_garbage_metadata_falls_back_then_fails(server: JWKSServer, clock: FakeC
         client.get_jwk_set()
     assert caught.value.reason == "status"  # the RFC 8414 location answered 404 last
     assert len(server.requests) == 2
+
+
+@pytest.mark.parametrize("body", [b"<html>hello</html>", b"[]", b'"issuer"'])
+def test_no_json_object_at_the_last_location_fails_as_not_json(
+    server: JWKSServer, clock: FakeClock, body: bytes
+) -> None:
+    server.routes[RFC8414] = Reply(body=body)  # after a 404 at the OIDC location
+    client = JWKSClient.from_issuer(server.origin, clock=clock)
+    with pytest.raises(JWKSFetchError) as caught:
+        client.get_jwk_set()
+    assert caught.value.reason == "not_json"
+    assert [request.path for request in server.requests] == [OIDC, RFC8414]
+
+
+def test_allow_http_lets_an_http_issuer_that_is_not_loopback_through(
+    server: JWKSServer, clock: FakeClock, rsa_keys: Keys
+) -> None:
+    """With allow_http, an issuer on plain http on another host, and a jwks_uri there, are used.
+
+    issuer.test (a name reserved for testing, RFC 2606) is never looked up:
+    fetch= forwards each GET to the loopback server and records the URL it
+    was asked for, each document's own, nothing added.
+    """
+    issuer = "http://issuer.test"
+    server.routes[RFC8414] = json_reply({"issuer": issuer, "jwks_uri": issuer + "/keys"})
+    server.routes["/keys"] = jwks_reply([rsa_keys[0]])
+    asked: list[str] = []
+
+    def forwarding(url: str, *, headers: Mapping[str, str], timeout: float, max_bytes: int) -> FetchResult:
+        asked.append(url)
+        there = url.replace(issuer, server.origin, 1)
+        return stdlib_fetch(there, headers=headers, timeout=timeout, max_bytes=max_bytes)
+
+    client = JWKSClient.from_issuer(issuer, allow_http=True, fetch=forwarding, clock=clock, timeout=2.0)
+    verify(client, sign(rsa_keys[0]))
+    assert client.url == issuer + "/keys"
+    assert asked == [issuer + OIDC, issuer + RFC8414, issuer + "/keys"]
 
 
 @pytest.mark.parametrize(

@@ -158,7 +158,12 @@ def test_a_seeded_sets_age_counts_to_the_second_and_a_negative_age_as_zero(age: 
 def test_a_finished_fetch_is_no_longer_refreshing_whatever_its_outcome() -> None:
     started = rules.begin(fetched(), 300.0)
     assert rules.status(started, 300.0).refreshing is True
-    for ended in (failing(fetched(), 300.0), rules.succeeded(started, POLICY, KEYS, now=301.0, lifetime=300.0)):
+    outcomes = (
+        failing(fetched(), 300.0),
+        rules.succeeded(started, POLICY, KEYS, now=301.0, lifetime=300.0),
+        rules.abandoned(started),  # its event loop closed, or the process forked, while it ran
+    )
+    for ended in outcomes:
         assert ended.in_flight is False
         assert rules.status(ended, 301.0).refreshing is False
 
