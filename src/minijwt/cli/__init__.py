@@ -1,9 +1,8 @@
 """The ``minijwt`` command line: keys, tokens, a JWK Set server, and a demo of the whole flow.
 
-Built on minijwt's public API only; nothing in the library imports it. Every
-error is one line on stderr, never a traceback. Exit statuses: 0 ok, 1 token
-rejected, 2 usage or input error. A reader that goes away (``| head -1``) ends
-the output quietly and changes no status.
+Built on minijwt's public API only; nothing in the library imports it. How it
+reports (one-line errors, exit statuses, a reader that goes away) is told in
+the docs' command-line page.
 """
 
 from __future__ import annotations

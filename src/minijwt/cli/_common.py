@@ -108,12 +108,9 @@ HELD_LINES = 100
 def held_library_log() -> Iterator[list[str]]:
     """Hold back what minijwt logs at WARNING or above during the ``with`` block.
 
-    The library logs a failed key fetch, and a published key it ignored,
-    through :mod:`logging`; with no handler configured, Python's last-resort
-    handler prints each record on stderr. A command reports a failure itself,
-    in one line, so it shows the held lines only when it printed no error.
-    While the handler is attached, the last-resort handler is not used;
-    handlers a host program configured still get every record.
+    With no handler configured, Python's last-resort handler would print each
+    record on stderr; while this one is attached it is not used. Handlers a
+    host program configured still get every record.
     """
     logger = logging.getLogger("minijwt")
     handler = _Held()
