@@ -78,7 +78,8 @@ def find_key_text(raw: bytes) -> KeyText | None:
     if decoded is not None:
         inner = _direct(decoded)
         if inner is not None:
-            return KeyText("wrapped", f"the key is base64 of {_without_article(inner.reason)}", decoded)
+            # "the key is PEM text" -> "the key is base64 of PEM text"
+            return KeyText("wrapped", f"the key is base64 of {inner.reason.removeprefix('the key is ')}", decoded)
     return None
 
 
@@ -202,12 +203,6 @@ def _base64_decoded(raw: bytes) -> bytes | None:
         return binascii.a2b_base64(standard + b"=" * (-len(standard) % 4), strict_mode=True)
     except binascii.Error:
         return None
-
-
-def _without_article(reason: str) -> str:
-    # "the key is PEM text" -> "PEM text", to read "the key is base64 of PEM text".
-    prefix = "the key is "
-    return reason[len(prefix) :] if reason.startswith(prefix) else reason
 
 
 # --- Facts read from a key's own bytes, before cryptography parses them -------
