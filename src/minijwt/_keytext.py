@@ -117,21 +117,10 @@ def _der_element(raw: bytes) -> bytes | None:
     told from its own bytes, which may be white-space values too.
     """
     start = _leading(raw)
-    if raw[start : start + 1] != b"\x30" or start + 2 > len(raw):
+    element = _element(raw, start, len(raw))
+    if element is None or element[0] != 0x30 or raw[element[3] :].strip(_WHITE_SPACE):
         return None
-    first = raw[start + 1]
-    if first < 0x80:  # short form: the length itself
-        header, length = 2, first
-    else:  # long form: that many length bytes follow
-        # A count the bytes do not hold, or a length they do not hold, ends
-        # past them; any other odd header (no length bytes, leading zeros)
-        # is BER, never DER, and cryptography refuses it as a key.
-        count = first & 0x7F
-        header, length = 2 + count, int.from_bytes(raw[start + 2 : start + 2 + count], "big")
-    end = start + header + length
-    if end > len(raw) or raw[end:].strip(_WHITE_SPACE):
-        return None
-    return raw[start:end]
+    return raw[start : element[3]]
 
 
 def _armour(text: bytes) -> KeyText | None:
