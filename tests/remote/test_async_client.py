@@ -239,3 +239,32 @@ def test_async_options_are_validated() -> None:
         AsyncJWKSClient("http://192.0.2.1/jwks")
     with pytest.raises(InvalidOptionError):
         AsyncJWKSClient("https://issuer.example/jwks", max_keys=-1)
+
+
+def test_a_forced_refresh_joins_the_fetch_in_progress(rsa_keys: Keys) -> None:
+    """``get_jwk_set(refresh=True)`` fetches now; a fetch already under way is that fetch, shared, not a second one."""
+    body = minijwt.JWKSet([rsa_keys[0].public()]).to_json().encode()
+    calls: list[str] = []
+
+    async def main() -> None:
+        entered, release = asyncio.Event(), asyncio.Event()
+
+        async def fetch(url: str, *, headers: Mapping[str, str], timeout: float, max_bytes: int) -> Any:
+            calls.append(url)
+            entered.set()
+            await release.wait()
+            return 200, {}, body
+
+        client = AsyncJWKSClient("https://issuer.example/jwks", fetch=fetch)
+        lookup = asyncio.create_task(client.get_signing_key("k1"))
+        await entered.wait()  # the lookup's fetch is under way
+        forced = asyncio.create_task(client.get_jwk_set(refresh=True))
+        for _ in range(5):
+            await asyncio.sleep(0)  # the forced refresh has decided, and waits
+        release.set()
+        assert (await lookup).kid == "k1"
+        assert [jwk.kid for jwk in await forced] == ["k1"]
+        assert client.status.fetches == 1
+
+    asyncio.run(main())
+    assert calls == ["https://issuer.example/jwks"]

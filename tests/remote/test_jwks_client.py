@@ -535,6 +535,19 @@ def test_get_jwk_set_refresh_fetches_now(server: JWKSServer, clock: FakeClock, r
     assert server.count() == 3
 
 
+def test_a_forced_refresh_joins_the_fetch_in_progress(server: JWKSServer, clock: FakeClock, rsa_keys: Keys) -> None:
+    """``refresh=True`` fetches now; a fetch already under way is that fetch, shared, not a second request."""
+    server.routes["/jwks"] = Reply(**{**vars(jwks_reply([rsa_keys[0]])), "delay": 0.5})
+    client = client_for(server, clock)
+    lookup = threading.Thread(target=client.get_jwk_set)
+    lookup.start()
+    wait_until(lambda: server.count() == 1)  # the lookup's fetch is under way, answered after the delay
+    assert [jwk.kid for jwk in client.get_jwk_set(refresh=True)] == ["k1"]
+    lookup.join(10)
+    assert server.count() == 1
+    assert client.status.fetches == 1
+
+
 def test_failure_is_logged_once_per_refresh(
     server: JWKSServer, clock: FakeClock, rsa_keys: Keys, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -561,6 +574,13 @@ def test_status_and_repr(server: JWKSServer, clock: FakeClock, rsa_keys: Keys) -
     assert client.url == server.url()
     assert client.issuer is None
     assert repr(client) == f"JWKSClient(url={server.url()!r})"
+
+
+@pytest.mark.parametrize("client_class", [JWKSClient, AsyncJWKSClient])
+def test_a_client_for_an_issuer_shows_the_issuer(client_class: Any) -> None:
+    """Before discovery there is no JWK Set URL to show: the issuer names the client."""
+    client = client_class.from_issuer("https://login.example/tenant1")
+    assert repr(client) == f"{client_class.__name__}(issuer='https://login.example/tenant1')"
 
 
 def test_a_kid_reused_for_a_new_key_is_followed_after_refresh(

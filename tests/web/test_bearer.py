@@ -11,6 +11,7 @@ import typing
 from collections.abc import Callable
 from typing import Any
 
+import flask
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -803,6 +804,135 @@ def _init_of(adapter: type) -> Callable[..., None]:
     return init
 
 
+# The adapters built from these options, driven in process: (method, path, headers) -> (status, headers, body).
+Call = Callable[[str, str, dict[str, str]], tuple[int, dict[str, str], bytes]]
+
+
+async def _claims_asgi(scope: Any, receive: Any, send: Any) -> None:
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": json.dumps(scope["state"]["jwt_claims"]).encode()})
+
+
+def _claims_wsgi(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+    start_response("200 OK", [])
+    return [json.dumps(environ["minijwt.claims"]).encode()]
+
+
+def _protected(kind: str, **options: Any) -> Call:
+    """An application behind the adapter ``kind``, answering ``/orders`` with the claims it was handed."""
+    if kind == "asgi":
+        asgi = ASGIMiddleware(_claims_asgi, verifier=VERIFIER, **options)
+
+        def call_asgi(method: str, path: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+            sent: list[dict[str, Any]] = []
+
+            async def send(message: dict[str, Any]) -> None:
+                sent.append(message)
+
+            raw = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()]
+            asyncio.run(asgi({"type": "http", "method": method, "path": path, "headers": raw}, None, send))  # type: ignore[arg-type]
+            start, body = sent
+            answered = {name.decode("latin-1"): value.decode("latin-1") for name, value in start["headers"]}
+            return start["status"], answered, body["body"]
+
+        return call_asgi
+    if kind == "wsgi":
+        wsgi = WSGIMiddleware(_claims_wsgi, verifier=VERIFIER, **options)
+
+        def call_wsgi(method: str, path: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+            environ = {"REQUEST_METHOD": method, "PATH_INFO": path}
+            environ.update({"HTTP_" + name.upper().replace("-", "_"): value for name, value in headers.items()})
+            started: list[tuple[str, list[tuple[str, str]]]] = []
+            body = b"".join(wsgi(environ, lambda status, headers, *_: started.append((status, headers))))
+            [(status, answered)] = started
+            return int(status.split()[0]), {name.lower(): value for name, value in answered}, body
+
+        return call_wsgi
+    auth = JWTAuth(VERIFIER, **options)
+    app = flask.Flask("views")
+
+    @app.route("/orders", methods=["GET", "OPTIONS"])
+    @auth.required
+    def orders() -> Any:
+        return flask.jsonify(flask.g.jwt_claims)
+
+    client = app.test_client()
+
+    def call_flask(method: str, path: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+        response = client.open(path, method=method, headers=headers)
+        return response.status_code, {name.lower(): value for name, value in response.headers}, response.data
+
+    return call_flask
+
+
+@pytest.mark.parametrize("kind", ["asgi", "wsgi", "flask"])
+def test_an_adapter_built_with_only_its_verifier_answers_as_its_documented_defaults_say(kind: str) -> None:
+    """The defaults: a token is needed, a refusal says why, a CORS preflight is checked like any request."""
+    call = _protected(kind)
+    status, _, body = call("GET", "/orders", {"authorization": f"Bearer {TOKEN}"})
+    assert (status, json.loads(body)) == (200, {"sub": "alice", "scope": "orders:read"})
+    status, headers, body = call("GET", "/orders", {})
+    assert (status, headers["www-authenticate"]) == (401, "Bearer")
+    assert json.loads(body) == {"error": "missing_token", "error_description": "this resource needs a bearer token"}
+    expired = minijwt.encode({"sub": "a", "exp": 1}, SECRET)
+    status, headers, body = call("GET", "/orders", {"authorization": f"Bearer {expired}"})
+    assert status == 401
+    assert json.loads(body)["error_description"]
+    assert "error_description=" in headers["www-authenticate"]
+    preflight = {"access-control-request-method": "GET", "origin": "https://app.example"}
+    assert call("OPTIONS", "/orders", preflight)[0] == 401
+
+
+@pytest.mark.parametrize("kind", ["asgi", "wsgi", "flask"])
+def test_an_adapter_hands_its_options_to_the_one_request_flow(kind: str) -> None:
+    """What an option does is the guard's; given to any adapter, it does that there."""
+    call = _protected(kind, realm="api", error_detail=False, cors_preflight=True)
+    status, headers, body = call("GET", "/orders", {"authorization": "Bearer a.b.c"})
+    assert (status, json.loads(body)) == (401, {"error": "invalid_token"})
+    assert headers["www-authenticate"] == 'Bearer realm="api", error="invalid_token"'
+    preflight = {"access-control-request-method": "GET", "origin": "https://app.example"}
+    if kind == "flask":  # a view sees no claims, only whether it runs
+        assert call("OPTIONS", "/orders", preflight)[0] == 200
+    else:
+        assert call("OPTIONS", "/orders", preflight)[:3:2] == (200, b"null")
+    if kind != "flask":  # the middleware's own options
+        middleware = _protected(kind, optional=True, exempt=["/health"])
+        assert middleware("GET", "/orders", {})[:3:2] == (200, b"null")
+        assert middleware("GET", "/health", {"authorization": "Bearer a b"})[:3:2] == (200, b"null")
+        writer = _protected(kind, required_scopes=["orders:write"])
+        assert writer("GET", "/orders", {"authorization": f"Bearer {TOKEN}"})[0] == 403
+
+
+@pytest.mark.parametrize(("kind", "awaits"), [("asgi", True), ("wsgi", False), ("flask", False)])
+def test_an_adapter_that_cannot_await_refuses_a_coroutine_is_revoked_when_built(kind: str, awaits: bool) -> None:
+    """WSGI and Flask call ``is_revoked`` where nothing can be awaited: a coroutine function fails at start."""
+    if awaits:
+        call = _protected(kind, is_revoked=_async_is_revoked)
+        assert call("GET", "/orders", {"authorization": f"Bearer {TOKEN}"})[0] == 200
+    else:
+        with pytest.raises(minijwt.InvalidOptionError, match="coroutine"):
+            _protected(kind, is_revoked=_async_is_revoked)
+
+
+def test_a_view_decorator_serves_no_metadata_and_names_it_in_its_challenges() -> None:
+    """A decorated view sees only its own requests: at the metadata path too, a view is a view, and needs a token."""
+    resource = ProtectedResource(resource="https://api.example/orders")
+    auth = JWTAuth(VERIFIER, resource_metadata=resource)
+    app = flask.Flask("views")
+
+    @app.get(resource.metadata_path)
+    @auth.required
+    def metadata() -> Any:
+        return {"served_by": "the application"}
+
+    client = app.test_client()
+    response = client.get(resource.metadata_path)
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == f'Bearer resource_metadata="{resource.metadata_url}"'
+    response = client.get(resource.metadata_path, headers={"authorization": f"Bearer {TOKEN}"})
+    assert (response.status_code, response.json) == (200, {"served_by": "the application"})
+
+
 # --- the request flow: every decision, in order, once -----------------------------------------
 
 TOKEN = minijwt.encode({"sub": "alice", "scope": "orders:read"}, SECRET)
@@ -858,6 +988,20 @@ def test_the_flow_decides_in_order_exempt_preflight_metadata_then_the_token() ->
     assert (unserved.metadata, unserved.metadata_path) == (None, None)
     assert unserved.resource_metadata == resource.metadata_url
     assert _status(_run(unserved, "GET", resource.metadata_path)) == 401
+
+
+def test_an_exempt_function_decides_by_the_requests_method_and_path() -> None:
+    asked: list[tuple[str, str]] = []
+
+    def public_reads(method: str, path: str) -> bool:
+        asked.append((method, path))
+        return method == "GET" and path.startswith("/pub/")
+
+    guard = Guard(VERIFIER, exempt=public_reads)
+    assert _run(guard, "GET", "/pub/a") is None
+    assert _status(_run(guard, "POST", "/pub/a")) == 401
+    assert _status(_run(guard, "GET", "/orders")) == 401
+    assert asked == [("GET", "/pub/a")] * 2 + [("POST", "/pub/a")] * 2 + [("GET", "/orders")] * 2  # once per driver
 
 
 def test_without_a_token_the_flow_refuses_or_passes_as_optional_says() -> None:
@@ -942,3 +1086,28 @@ def test_a_refused_token_is_answered_with_what_the_verifier_raised() -> None:
     problem = minijwt.ExpiredSignatureError("the token expired", claim="exp")
     answer = guard.refuse_token(problem, expired, authorization, "GET", "/orders")
     assert _summary(answer) == _summary(guard.refuse(problem, "GET", "/orders", expired))
+
+
+def test_a_refused_token_is_cut_out_of_the_answer_and_never_logged(caplog: pytest.LogCaptureFixture) -> None:
+    """Whatever a verifier's message quotes, both drivers answer without the token; the log names method and path."""
+    caplog.set_level(logging.INFO, logger="minijwt")
+
+    def verify(token: str) -> dict[str, Any]:
+        raise minijwt.DecodeError(f"the token {token} is odd")
+
+    async def averify(token: str) -> dict[str, Any]:
+        return verify(token)
+
+    guard = Guard(VERIFIER)
+    for authorization in ([f"Bearer {TOKEN}"], [f"bearer  {TOKEN}"]):  # the fast path, and the grammar's reading
+        sync = run_sync(guard, verify, "POST", "/orders", authorization, {}, dict)
+        asynchronous = asyncio.run(run_async(guard, averify, "POST", "/orders", authorization, {}, dict))
+        for answer in (sync, asynchronous):
+            assert isinstance(answer, Answer)
+            assert (answer.status, answer.description) == (401, "the token [token] is odd")
+            assert TOKEN not in answer.body.decode()
+            assert TOKEN not in _headers(answer)["www-authenticate"]
+    assert len(caplog.records) == 4
+    for record in caplog.records:
+        assert TOKEN not in record.getMessage()
+        assert "POST /orders: the token [token] is odd" in record.getMessage()
