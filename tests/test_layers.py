@@ -38,6 +38,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("JWS", ("_header", "_compact", "_embedded", "_jws_json", "jws")),
     ("JWT", ("_claims", "_memo", "jwt")),
     ("remote keys", ("_http", "_jwks_state", "_jwks_parse", "_discovery", "_jwks_core", "jwks_client")),
+    ("issuers", ("_issuers", "multi_issuer")),
     ("web", ("_bearer", "asgi", "wsgi", "fastapi", "flask")),
     ("app", ("cli", "__main__")),
 )

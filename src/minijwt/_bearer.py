@@ -25,7 +25,7 @@ from typing import Any, ClassVar, Generic, NamedTuple, TypeVar, cast, final
 
 from ._http import check_url
 from .errors import InvalidOptionError, InvalidTokenError, JWKSFetchError, MiniJWTError
-from .jwt import JWTVerifier
+from .jwt import TokenVerifier
 
 __all__ = [
     "REFUSALS",
@@ -418,7 +418,7 @@ async def run_async(  # noqa: PLR0917 - positional: every request passes them
     return step
 
 
-def async_verify(verifier: JWTVerifier) -> Callable[[str], dict[str, Any] | Awaitable[dict[str, Any]]]:
+def async_verify(verifier: TokenVerifier) -> Callable[[str], dict[str, Any] | Awaitable[dict[str, Any]]]:
     """The verify function :func:`run_async` is given, chosen once: ``decode`` unless the keys may wait.
 
     A key that never waits (a secret, a :class:`~minijwt.JWK` or
@@ -617,8 +617,10 @@ class Guard:
         Raises:
             InvalidOptionError: An option is invalid.
         """
-        if not isinstance(verifier, JWTVerifier):
-            raise InvalidOptionError(f"verifier must be a minijwt.JWTVerifier, not {type(verifier).__name__}")
+        if not isinstance(verifier, TokenVerifier):
+            raise InvalidOptionError(
+                f"verifier must be a minijwt.JWTVerifier or MultiIssuerVerifier, not {type(verifier).__name__}"
+            )
         if sync_only:
             _check_sync_verifier(verifier)
         self.verifier = verifier
@@ -929,7 +931,7 @@ def _is_coroutine_function(function: object) -> bool:
     return inspect.iscoroutinefunction(function) or inspect.iscoroutinefunction(type(function).__call__)
 
 
-def _check_sync_verifier(verifier: JWTVerifier) -> None:
+def _check_sync_verifier(verifier: TokenVerifier) -> None:
     # A verifier on an async-only key source refuses decode() before it reads
     # the token; any other answers an empty token with a token error.
     try:
@@ -984,7 +986,7 @@ class BearerMiddleware(Generic[AppT, HookT]):
         self,
         app: AppT,
         *,
-        verifier: JWTVerifier,
+        verifier: TokenVerifier,
         exempt: Collection[str] | ExemptRule = (),
         optional: bool = False,
         realm: str | None = None,
@@ -1004,7 +1006,8 @@ class BearerMiddleware(Generic[AppT, HookT]):
 
         Args:
             app: The application to protect.
-            verifier: The :class:`~minijwt.JWTVerifier` that checks each token.
+            verifier: The :class:`~minijwt.JWTVerifier` that checks each token
+                (or a :class:`~minijwt.MultiIssuerVerifier`, or any :class:`~minijwt.TokenVerifier`).
                 For access tokens, see :meth:`~minijwt.JWTVerifier.access_token`.
             exempt: Paths that need no token. Exact (``"/health"``), prefixes
                 (``"/docs*"``: ``/docs`` itself and what lies below it on a
@@ -1064,7 +1067,7 @@ class BearerMiddleware(Generic[AppT, HookT]):
         )
         self._prepare(verifier)
 
-    def _prepare(self, verifier: JWTVerifier) -> None:
+    def _prepare(self, verifier: TokenVerifier) -> None:
         """What the adapter holds besides the options (its verify function ...), set at construction."""
 
 
@@ -1085,7 +1088,7 @@ class BearerViews(Generic[HookT]):
 
     def __init__(
         self,
-        verifier: JWTVerifier,
+        verifier: TokenVerifier,
         *,
         realm: str | None = None,
         is_revoked: HookT | None = None,
@@ -1097,7 +1100,8 @@ class BearerViews(Generic[HookT]):
         """Check the configuration: a mistake fails here, when the application starts.
 
         Args:
-            verifier: The :class:`~minijwt.JWTVerifier` that checks each token.
+            verifier: The :class:`~minijwt.JWTVerifier` that checks each token
+                (or a :class:`~minijwt.MultiIssuerVerifier`, or any :class:`~minijwt.TokenVerifier`).
                 In Flask, its keys must answer synchronously.
             realm: The challenges' ``realm``.
             is_revoked: ``(claims) -> bool``: true refuses the token (401, "token revoked").
@@ -1135,5 +1139,5 @@ class BearerViews(Generic[HookT]):
         )
         self._prepare(verifier)
 
-    def _prepare(self, verifier: JWTVerifier) -> None:
+    def _prepare(self, verifier: TokenVerifier) -> None:
         """What the adapter holds besides the options (its verify function ...), set at construction."""

@@ -45,7 +45,7 @@ from ._bearer import (
     granted_scopes,
     run_async,
 )
-from .jwt import JWTVerifier
+from .jwt import TokenVerifier
 
 __all__ = ["JWTAuthMiddleware", "ProtectedResource"]
 
@@ -138,7 +138,7 @@ class JWTAuthMiddleware(BearerMiddleware[ASGIApp, AsyncRevocationHook]):
 
     __slots__ = ("_starlette", "_verify")
 
-    def _prepare(self, verifier: JWTVerifier) -> None:
+    def _prepare(self, verifier: TokenVerifier) -> None:
         self._verify = async_verify(verifier)
         self._starlette = _starlette_types()
 

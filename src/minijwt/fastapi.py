@@ -44,7 +44,7 @@ except ImportError as _missing:  # pragma: no cover - exercised in a subprocess 
 
 from ._bearer import Answer, AsyncRevocationHook, Guard, ProtectedResource, TokenHook, async_verify, run_async
 from .errors import InvalidOptionError
-from .jwt import JWTVerifier
+from .jwt import TokenVerifier
 
 __all__ = ["JWTBearer"]
 
@@ -71,7 +71,7 @@ class JWTBearer(SecurityBase):
 
     def __init__(
         self,
-        verifier: JWTVerifier,
+        verifier: TokenVerifier,
         *,
         auto_error: bool = True,
         realm: str | None = None,
@@ -86,7 +86,8 @@ class JWTBearer(SecurityBase):
         """Check the configuration: a mistake fails here, when the application starts.
 
         Args:
-            verifier: The :class:`~minijwt.JWTVerifier` that checks each token.
+            verifier: The :class:`~minijwt.JWTVerifier` that checks each token
+                (or a :class:`~minijwt.MultiIssuerVerifier`, or any :class:`~minijwt.TokenVerifier`).
             auto_error: When false, a request without a token gets ``None``
                 instead of a 401; a bad token is still refused.
             realm: The challenges' ``realm``.

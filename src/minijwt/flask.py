@@ -35,7 +35,7 @@ except ImportError as _missing:  # pragma: no cover - exercised in a subprocess 
     raise ImportError("minijwt.flask needs Flask, which is not installed: pip install 'minijwt[flask]'") from _missing
 
 from ._bearer import Answer, BearerViews, RevocationHook, check_requirements, run_sync
-from .jwt import JWTVerifier
+from .jwt import TokenVerifier
 
 __all__ = ["JWTAuth"]
 
@@ -59,7 +59,7 @@ class JWTAuth(BearerViews[RevocationHook]):
 
     _sync_only = True
 
-    def _prepare(self, verifier: JWTVerifier) -> None:
+    def _prepare(self, verifier: TokenVerifier) -> None:
         self._verify = verifier.decode
 
     @overload

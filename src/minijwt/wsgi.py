@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Protocol
 
 from ._bearer import Answer, BearerMiddleware, ProtectedResource, RevocationHook, run_sync
-from .jwt import JWTVerifier
+from .jwt import TokenVerifier
 
 __all__ = ["JWTAuthMiddleware", "ProtectedResource"]
 
@@ -71,7 +71,7 @@ class JWTAuthMiddleware(BearerMiddleware[_WSGIApp, RevocationHook]):
     __slots__ = ("_verify",)
     _sync_only = True
 
-    def _prepare(self, verifier: JWTVerifier) -> None:
+    def _prepare(self, verifier: TokenVerifier) -> None:
         self._verify = verifier.decode
 
     def __call__(self, environ: dict[str, Any], start_response: _StartResponse) -> Iterable[bytes]:
