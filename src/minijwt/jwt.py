@@ -388,18 +388,25 @@ class JWTVerifier:
         The multi-issuer verifier parses once, with the union of its issuers'
         algorithms, so the algorithm is checked against this verifier's own
         list here. ``key`` is the key it chose itself (by the issuer rules of
-        a JWK Set); else this verifier's resolver finds it.
+        a JWK Set); else this verifier's resolver finds it. Written out as
+        :meth:`decode` is, since it runs for every token.
         """
         header, alg, signing_input, signature, _ = parsed
-        if alg.name not in self._allowed:
+        allowed, _, _, static_key, serves, rules, resolve = self._hot
+        if alg.name not in allowed:
             raise InvalidAlgorithmError(f"algorithm {alg.name} is not in the allowed algorithms")
         if key is None:
-            resolve = self._resolve
-            if resolve is None:
+            if alg.name in serves:
+                key = static_key
+            elif resolve is None:
                 raise _needs_adecode(self._key)
-            key = resolve(header, alg)
-        _compact.check_signature(alg, key, signing_input, signature)
-        self._check_claims(header, claims, now)
+            else:
+                key = resolve(header, alg)
+        if not alg.verify(key, signing_input, signature):
+            raise _compact.bad_signature()
+        if rules.typ is not None:
+            check_typ(header, rules)
+        check_claims(claims, rules, now)
 
     async def _acheck_parsed(self, parsed: _compact.ParsedCompact, claims: dict[str, Any], now: float | None) -> None:
         """The coroutine twin of :meth:`_check_parsed`: awaits an asynchronous key lookup."""

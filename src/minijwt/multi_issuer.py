@@ -279,6 +279,7 @@ class MultiIssuerVerifier:
         self._allow_private = allow_private_networks
         self._fetch = fetch
         self._async_fetch = fetch is not None and is_async(fetch)
+        self._adecode_only = self._async_fetch
         self._clock = clock
         self._lock = threading.Lock()
         self._routes: dict[str, _Route] = {}
@@ -296,13 +297,16 @@ class MultiIssuerVerifier:
         if callable(issuers) and not isinstance(issuers, Mapping):
             self._function = issuers
             self._async_function = is_async(issuers)
+            self._adecode_only = self._adecode_only or self._async_function
             return frozenset(ALGORITHMS)  # an issuer's own list may hold any
         if not isinstance(issuers, Mapping) or not issuers:
             raise InvalidOptionError("issuers must be a non-empty mapping of issuer to IssuerConfig, or a function")
         allowed = set(self._algorithms)
         for issuer, config in issuers.items():
-            if not isinstance(issuer, str) or not issuer:
-                raise InvalidOptionError("issuers: every issuer identifier is a non-empty string")
+            try:
+                token_issuer({"iss": issuer})  # what a token's iss must be to be routed at all
+            except InvalidIssuerError:
+                raise InvalidOptionError(f"issuers: {issuer!r} is not an issuer a token could name") from None
             if not isinstance(config, IssuerConfig):
                 raise InvalidOptionError(f"issuers[{issuer!r}] must be an IssuerConfig, not {type(config).__name__}")
             if TENANT in issuer:
@@ -449,11 +453,6 @@ class MultiIssuerVerifier:
 
     # --- verification ----------------------------------------------------------------------------
 
-    def _parse(self, token: str | bytes) -> tuple[_compact.ParsedCompact, dict[str, Any], str]:
-        parsed = _compact.parse_jwt(token, self._parse_allowed, self._max_token_size, self._crit)
-        claims = loads_object(parsed[4], "payload")
-        return parsed, claims, token_issuer(claims)
-
     def _now(self, now: float | dt.datetime | None) -> float | None:
         if now is not None:
             return to_timestamp(now, "now")
@@ -477,29 +476,19 @@ class MultiIssuerVerifier:
             JWKSFetchError: A listed issuer's keys cannot be fetched.
             InvalidKeyError: The keys can only be looked up asynchronously (use :meth:`adecode`).
         """
-        return self._verify(token, now)[1]
-
-    def decode_complete(self, token: str | bytes, *, now: float | dt.datetime | None = None) -> VerifiedJWT:
-        """Like :meth:`decode`, and return the protected header too.
-
-        Example:
-            >>> import minijwt
-            >>> key = b"secret-of-issuer-a-32-bytes-long"
-            >>> issuers = {"https://a.example": minijwt.IssuerConfig(key)}
-            >>> verifier = minijwt.MultiIssuerVerifier(issuers, algorithms="HS256")
-            >>> verifier.decode_complete(minijwt.encode({"iss": "https://a.example"}, key)).header["alg"]
-            'HS256'
-        """
-        header, claims = self._verify(token, now)
-        return VerifiedJWT(mutable_copy(header), claims)
-
-    def _verify(self, token: str | bytes, now: float | dt.datetime | None) -> tuple[Mapping[str, Any], dict[str, Any]]:
-        if self._async_fetch or self._async_function:
+        if self._adecode_only:
             # Whether a route is held already or not: decode never works on some tokens only.
             raise InvalidKeyError("fetch or the issuers function is a coroutine function: use adecode (await it)")
-        parsed, claims, iss = self._parse(token)
-        route = self._sync_route(iss, claims)
-        when = self._now(now)
+        # parse -> route -> resolve -> signature -> claims, written out: it runs for every token.
+        parsed = _compact.parse_jwt(token, self._parse_allowed, self._max_token_size, self._crit)
+        claims = loads_object(parsed[4], "payload")
+        iss = claims.get("iss")
+        # A listed issuer is routing text already (it was checked as one); any other is checked first.
+        route = self._routes.get(iss) if type(iss) is str else None
+        if route is None:
+            iss = token_issuer(claims)
+            route = self._sync_route(iss, claims)
+        when = None if now is None and self._clock is None else self._now(now)
         client = route.client
         try:
             if client is None:
@@ -514,7 +503,22 @@ class MultiIssuerVerifier:
                 route.verifier._check_parsed(parsed, claims, when, key)
         except JWKSFetchError as exc:
             raise self._refusal(route, exc) from None
-        return parsed[0], claims
+        return claims
+
+    def decode_complete(self, token: str | bytes, *, now: float | dt.datetime | None = None) -> VerifiedJWT:
+        """Like :meth:`decode`, and return the protected header too.
+
+        Example:
+            >>> import minijwt
+            >>> key = b"secret-of-issuer-a-32-bytes-long"
+            >>> issuers = {"https://a.example": minijwt.IssuerConfig(key)}
+            >>> verifier = minijwt.MultiIssuerVerifier(issuers, algorithms="HS256")
+            >>> verifier.decode_complete(minijwt.encode({"iss": "https://a.example"}, key)).header["alg"]
+            'HS256'
+        """
+        claims = self.decode(token, now=now)
+        header = _compact.parse_jwt(token, self._parse_allowed, self._max_token_size, self._crit)[0]
+        return VerifiedJWT(mutable_copy(header), claims)
 
     async def adecode(self, token: str | bytes, *, now: float | dt.datetime | None = None) -> dict[str, Any]:
         """The coroutine twin of :meth:`decode`: a fetch never blocks the event loop.
@@ -527,7 +531,9 @@ class MultiIssuerVerifier:
             >>> asyncio.run(verifier.adecode(minijwt.encode({"iss": "https://a.example", "sub": "a"}, key)))
             {'iss': 'https://a.example', 'sub': 'a'}
         """
-        parsed, claims, iss = self._parse(token)
+        parsed = _compact.parse_jwt(token, self._parse_allowed, self._max_token_size, self._crit)
+        claims = loads_object(parsed[4], "payload")
+        iss = token_issuer(claims)
         route = await self._async_route(iss, claims)
         when = self._now(now)
         client = route.client

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import socket
 import sys
-import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 from support.jwks_server import FakeClock, JWKSServer, Reply, json_reply, jwks_reply
+from support.servers import ConnectionCounter
 
 import minijwt
 from minijwt import IssuerConfig, MultiIssuerVerifier
@@ -53,29 +52,6 @@ def other_server() -> Iterator[JWKSServer]:
     served = JWKSServer()
     yield served
     served.close()
-
-
-class ConnectionCounter:
-    """A TCP listener on loopback that only counts the connections reaching it."""
-
-    def __init__(self) -> None:
-        self.sock = socket.create_server(("127.0.0.1", 0))
-        self.port = self.sock.getsockname()[1]
-        self.accepted = 0
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
-
-    def _serve(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            self.accepted += 1
-            conn.close()
-
-    def close(self) -> None:
-        self.sock.close()
 
 
 # --- 1. the verifier, its options and its entry points -------------------------------------------

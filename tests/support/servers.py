@@ -3,7 +3,8 @@
 :func:`uvicorn_server` runs an ASGI application under uvicorn in a thread;
 :func:`waitress_server` runs a WSGI application under waitress. Each yields
 the port and stops its server when the ``with`` block ends. :func:`request`
-sends one HTTP/1.1 request with the standard library.
+sends one HTTP/1.1 request with the standard library. :class:`ConnectionCounter`
+only counts the connections that reach it.
 """
 
 from __future__ import annotations
@@ -126,3 +127,27 @@ def request(
     finally:
         if own:
             conn.close()
+
+
+class ConnectionCounter:
+    """A TCP listener on 127.0.0.1 that counts the connections reaching it, and closes each at once."""
+
+    def __init__(self) -> None:
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port: int = self.sock.getsockname()[1]
+        self.accepted = 0
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return  # closed
+            self.accepted += 1
+            conn.close()
+
+    def close(self) -> None:
+        """Stop listening."""
+        self.sock.close()
