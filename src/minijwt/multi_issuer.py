@@ -494,7 +494,7 @@ class MultiIssuerVerifier:
             if client is None:
                 route.verifier._check_parsed(parsed, claims, when)
             else:
-                pick = _key_for_issuer(iss, _tid(claims), parsed[0], parsed[1])
+                pick = _key_for_issuer(route.issuer, _tid(claims), parsed[0], parsed[1])
                 key = client._fresh(pick)
                 if key is None:
                     if isinstance(client, AsyncJWKSClient):
@@ -541,7 +541,7 @@ class MultiIssuerVerifier:
             if client is None:
                 await route.verifier._acheck_parsed(parsed, claims, when)
             else:
-                pick = _key_for_issuer(iss, _tid(claims), parsed[0], parsed[1])
+                pick = _key_for_issuer(route.issuer, _tid(claims), parsed[0], parsed[1])
                 key = client._fresh(pick)
                 if key is None:
                     if isinstance(client, AsyncJWKSClient):
