@@ -229,6 +229,9 @@ class JWKSFetchError(MiniJWTError):
             - ``"no_usable_key"``: no key in the set can verify any algorithm;
             - ``"too_many_keys"``: the set holds more keys than allowed;
             - ``"issuer_mismatch"``: the discovery document names another issuer;
+            - ``"forbidden_address"``: the host of an issuer a token named
+              resolves outside the public internet (see
+              :class:`~minijwt.MultiIssuerVerifier`), so it is not contacted;
             - ``"network"``: the connection failed or broke (the default).
     """
 

@@ -78,8 +78,6 @@ _NO_ONE = "00000000-0000-0000-0000-000000000000"
 # RFC 9068 §2.2: the claims every access token carries.
 _ACCESS_TOKEN_CLAIMS = ("iss", "exp", "aud", "sub", "iat", "jti", "client_id")
 
-#: What ``issuers=`` may be: a mapping, or a function (plain or coroutine) of the unverified ``iss``.
-Issuers = Mapping[str, "IssuerConfig"] | Callable[[str], "IssuerConfig | Awaitable[IssuerConfig | None] | None"]
 _Client = JWKSClient | AsyncJWKSClient
 
 
@@ -146,6 +144,10 @@ class IssuerConfig:
     def __repr__(self) -> str:
         source = "keys" if self.keys is not None else f"jwks_uri={self.jwks_uri!r}" if self.jwks_uri else "discovery"
         return f"IssuerConfig({source})"
+
+
+#: What ``issuers=`` may be: a mapping, or a function (plain or coroutine) of the unverified ``iss``.
+Issuers = Mapping[str, IssuerConfig] | Callable[[str], IssuerConfig | Awaitable[IssuerConfig | None] | None]
 
 
 class _Route:
@@ -566,7 +568,7 @@ class MultiIssuerVerifier:
 
     @property
     def may_wait(self) -> bool:
-        """Whether a lookup may wait for the network: async code then awaits :meth:`adecode`.
+        """Whether finding a token's key may wait for the network, so that async code awaits :meth:`adecode`.
 
         Example:
             >>> import minijwt
