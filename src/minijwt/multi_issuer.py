@@ -31,6 +31,8 @@ import inspect
 import logging
 import threading
 from collections.abc import Awaitable, Callable, Collection, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any, cast
 
 from . import _compact
@@ -81,6 +83,7 @@ _ACCESS_TOKEN_CLAIMS = ("iss", "exp", "aud", "sub", "iat", "jti", "client_id")
 _Client = JWKSClient | AsyncJWKSClient
 
 
+@dataclass(frozen=True, slots=True, init=False, eq=False)
 class IssuerConfig:
     """One issuer's keys and rules, for :class:`MultiIssuerVerifier`.
 
@@ -114,7 +117,13 @@ class IssuerConfig:
         'https://login.example/jwks.json'
     """
 
-    __slots__ = ("algorithms", "audience", "jwks_uri", "keys", "options", "tenants")
+    keys: KeyInput | None
+    jwks_uri: str | None
+    audience: str | Collection[str] | None
+    algorithms: str | Collection[str] | None
+    tenants: Collection[str] | Callable[[str], bool] | None
+    #: The claim and client options given, by name.
+    options: Mapping[str, Any]
 
     def __init__(
         self,
@@ -134,12 +143,16 @@ class IssuerConfig:
             raise InvalidOptionError("IssuerConfig: give keys or jwks_uri, not both")
         if jwks_uri is not None and not isinstance(jwks_uri, str):
             raise InvalidOptionError("IssuerConfig: jwks_uri must be a URL string")
-        self.keys = keys
-        self.jwks_uri = jwks_uri
-        self.audience = audience
-        self.algorithms = algorithms
-        self.tenants = tenants
-        self.options: Mapping[str, Any] = dict(options)
+        # Frozen: what a verifier prepared from it cannot change behind its back.
+        for name, value in (
+            ("keys", keys),
+            ("jwks_uri", jwks_uri),
+            ("audience", audience),
+            ("algorithms", algorithms),
+            ("tenants", tenants),
+            ("options", MappingProxyType(dict(options))),
+        ):
+            object.__setattr__(self, name, value)
 
     def __repr__(self) -> str:
         source = "keys" if self.keys is not None else f"jwks_uri={self.jwks_uri!r}" if self.jwks_uri else "discovery"
