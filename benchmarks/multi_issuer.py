@@ -15,15 +15,12 @@ cost should not grow with the count.
 
 from __future__ import annotations
 
-import argparse
 import os
-import shutil
 import sys
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from instructions import per_op  # the same counting, run from this folder
+from instructions import count_all  # the same counting, run from this folder
 
 WARM_UP = 200
 BASE_OPS = 300
@@ -78,23 +75,15 @@ def child(case: str, ops: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--ops", type=int, default=1000, help="decodes counted per case (1000)")
-    parser.add_argument("--child", nargs=2, metavar=("CASE", "OPS"), help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
-    if args.child:
-        child(args.child[0], int(args.child[1]))
-        return 0
-    if shutil.which("valgrind") is None:
-        print("valgrind is not installed (Debian: apt install valgrind)", file=sys.stderr)
-        return 2
     import minijwt
 
-    for alg in ALGORITHMS[1:]:
-        os.environ[f"MINIJWT_BENCH_{alg}"] = minijwt.JWK.generate(alg, kid="k1").to_json(private=True)
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        counts = dict(zip(CASES, pool.map(lambda case: per_op(case, args.ops, __file__, BASE_OPS), CASES), strict=True))
-    print(f"instructions per decode ({args.ops} decodes counted, valgrind callgrind)")
+    for alg in ALGORITHMS[1:]:  # one key per run, the same in every child
+        os.environ.setdefault(f"MINIJWT_BENCH_{alg}", minijwt.JWK.generate(alg, kid="k1").to_json(private=True))
+    result = count_all(argv, __doc__, CASES, child, __file__, ops=1000, base=BASE_OPS)
+    if isinstance(result, int):
+        return result
+    counts, ops = result
+    print(f"instructions per decode ({ops} decodes counted, valgrind callgrind)")
     print(f"  {'':8} {'JWTVerifier':>12} {'MultiIssuer':>12} {'ratio':>7}")
     for alg in ALGORITHMS:
         single, multi = counts[f"single-{alg}"], counts[f"multi-{alg}"]

@@ -450,21 +450,20 @@ class MultiIssuerVerifier:
         if isinstance(found, _Route):
             return found
         config, tid = found
-        if config is None:
-            assert self._function is not None
-            return self._held(iss, self._function(iss), None)
-        return self._held(iss, config, tid)
+        return self._held(iss, config if config is not None else self._ask(iss), tid)
 
     async def _async_route(self, iss: str, claims: Mapping[str, Any]) -> _Route:
         found = self._route(iss, claims)
         if isinstance(found, _Route):
             return found
         config, tid = found
-        if config is None:
-            assert self._function is not None
-            answer = self._function(iss)
-            return self._held(iss, await answer if inspect.isawaitable(answer) else answer, None)
-        return self._held(iss, config, tid)
+        answer = config if config is not None else self._ask(iss)
+        return self._held(iss, await answer if inspect.isawaitable(answer) else answer, tid)
+
+    def _ask(self, iss: str) -> object:
+        """The issuers function's answer for an issuer not held (an awaitable from a coroutine function)."""
+        assert self._function is not None
+        return self._function(iss)
 
     # --- verification ----------------------------------------------------------------------------
 
