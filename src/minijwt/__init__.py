@@ -25,6 +25,7 @@ from .errors import (
     InvalidAlgorithmError,
     InvalidAudienceError,
     InvalidClaimError,
+    InvalidDPoPProofError,
     InvalidIssuedAtError,
     InvalidIssuerError,
     InvalidKeyError,
@@ -37,6 +38,7 @@ from .errors import (
     KeyNotFoundError,
     MiniJWTError,
     MissingRequiredClaimError,
+    UseDPoPNonceError,
 )
 from .jws import get_unverified_header
 from .jwt import JWTVerifier, TokenVerifier, VerifiedJWT, adecode, decode, decode_complete, encode
@@ -101,6 +103,7 @@ __all__ = [
     "InvalidAlgorithmError",
     "InvalidAudienceError",
     "InvalidClaimError",
+    "InvalidDPoPProofError",
     "InvalidIssuedAtError",
     "InvalidIssuerError",
     "InvalidKeyError",
@@ -127,6 +130,7 @@ __all__ = [
     "SecretKey",
     "SkippedKey",
     "TokenVerifier",
+    "UseDPoPNonceError",
     "VerifiedJWT",
     "__version__",
     "adecode",
