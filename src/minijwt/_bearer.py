@@ -594,6 +594,10 @@ class ProtectedResource:
         authorization_servers: The issuer identifiers of the authorization
             servers whose tokens this resource accepts.
         scopes_supported: The scopes this resource understands (optional).
+        dpop_signing_alg_values_supported: The algorithms this resource
+            accepts for DPoP proofs (RFC 9449 §5.1), when it accepts DPoP.
+        dpop_bound_access_tokens_required: Whether it accepts DPoP-bound
+            tokens only (RFC 9728 §2); left out when ``None``.
 
     Example:
         >>> from minijwt.asgi import ProtectedResource
@@ -610,6 +614,8 @@ class ProtectedResource:
     resource: str
     authorization_servers: Collection[str] = ()
     scopes_supported: Collection[str] = ()
+    dpop_signing_alg_values_supported: Collection[str] | None = None
+    dpop_bound_access_tokens_required: bool | None = None
 
     def __post_init__(self) -> None:
         """Check the identifiers; store the lists as tuples.
@@ -627,6 +633,17 @@ class ProtectedResource:
             _check_resource_url(server, "authorization_servers")
         object.__setattr__(self, "authorization_servers", servers)
         object.__setattr__(self, "scopes_supported", check_scopes(self.scopes_supported, "scopes_supported"))
+        algs = self.dpop_signing_alg_values_supported
+        if algs is not None:
+            # The names a DPoPVerifier takes: asymmetric, known, not none.
+            object.__setattr__(
+                self, "dpop_signing_alg_values_supported", tuple(sorted(DPoPVerifier(algorithms=algs).algorithms))
+            )
+        if self.dpop_bound_access_tokens_required not in (None, True, False) or (
+            self.dpop_bound_access_tokens_required is not None
+            and type(self.dpop_bound_access_tokens_required) is not bool
+        ):
+            raise InvalidOptionError("dpop_bound_access_tokens_required must be True, False or None")
 
     @property
     def metadata_url(self) -> str:
@@ -647,6 +664,10 @@ class ProtectedResource:
         if self.scopes_supported:
             document["scopes_supported"] = list(self.scopes_supported)
         document["bearer_methods_supported"] = ["header"]
+        if self.dpop_signing_alg_values_supported is not None:
+            document["dpop_signing_alg_values_supported"] = list(self.dpop_signing_alg_values_supported)
+        if self.dpop_bound_access_tokens_required is not None:
+            document["dpop_bound_access_tokens_required"] = self.dpop_bound_access_tokens_required
         return document
 
 
