@@ -1,4 +1,6 @@
-"""DPoP in every integration (RFC 9449 §7), over real HTTP on loopback: uvicorn for ASGI and FastAPI, waitress for WSGI and Flask.
+"""DPoP in every integration (RFC 9449 §7), over real HTTP on loopback.
+
+uvicorn serves the ASGI middleware and FastAPI, waitress the WSGI middleware and Flask.
 
 Each application answers ``GET /orders`` with the thumbprint of the proof it
 was handed (or ``none``), read where its integration puts it.
@@ -104,7 +106,7 @@ def call(port: int, token: str | None, *, scheme: str = "DPoP", proofs: tuple[st
 
 def detail(response: Response) -> dict[str, Any]:
     body: dict[str, Any] = response.json()
-    return body["detail"] if "detail" in body else body  # FastAPI nests it
+    return body.get("detail", body)  # type: ignore[no-any-return]  # FastAPI nests it
 
 
 def url(port: int) -> str:
