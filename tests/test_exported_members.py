@@ -21,6 +21,8 @@ API_DOCS = Path(__file__).resolve().parent.parent / "docs" / "api"
 
 ERRORS = {
     "ClaimError",
+    "InvalidDPoPProofError",
+    "UseDPoPNonceError",
     "DecodeError",
     "EncodeError",
     "ExpiredSignatureError",
@@ -96,6 +98,7 @@ PUBLIC: dict[str, set[str]] = {
     },
     "minijwt.jwt": {"JWTVerifier", "TokenVerifier", "VerifiedJWT", "adecode", "decode", "decode_complete", "encode"},
     "minijwt.multi_issuer": {"IssuerConfig", "MultiIssuerVerifier"},
+    "minijwt.dpop": {"DPoPResult", "DPoPVerifier", "HMACNonceSource", "MemoryReplayStore", "NonceSource", "ReplayStore"},
     "minijwt.jwk": {"JWK", "JWKSet", "SkippedKey"},
     "minijwt.errors": ERRORS,
     "minijwt.jwks_client": {"AsyncFetch", "AsyncJWKSClient", "Fetch", "JWKSClient", "JWKSStatus", "parse_jwks"},

@@ -95,6 +95,7 @@ class MemoryReplayStore:
     the defaults).
 
     Example:
+        >>> from minijwt.dpop import MemoryReplayStore
         >>> store = MemoryReplayStore(max_entries=2)
         >>> store.check_and_add("a", expires_at=4e9), store.check_and_add("a", expires_at=4e9)
         (True, False)
@@ -161,6 +162,7 @@ class HMACNonceSource:
     process holding the same ``secret``; nothing is stored.
 
     Example:
+        >>> from minijwt.dpop import HMACNonceSource
         >>> source = HMACNonceSource(b"n" * 32)
         >>> source.check(source.issue()), source.check("forged")
         (True, False)
