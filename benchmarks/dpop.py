@@ -58,10 +58,10 @@ def operation(case: str) -> Callable[[], None]:
     jkt = key.thumbprint()
     if case == "jws-embedded":
         embedded = jws.EmbeddedJWK(algorithms=["ES256"])
-        return lambda: None if jws.verify(proof, embedded, algorithms=["ES256"]) else None
+        return lambda: jws.verify(proof, embedded, algorithms=["ES256"]) and None
     dpop = DPoPVerifier(algorithms=["ES256"], replay="disabled")
     if case == "dpop-verify":
-        return lambda: None if dpop.verify(proof, method="GET", url=URL, access_token=token, cnf_jkt=jkt) else None
+        return lambda: dpop.verify(proof, method="GET", url=URL, access_token=token, cnf_jkt=jkt) and None
     verifier = minijwt.JWTVerifier(SECRET, algorithms=["HS256"])
     headers = [
         (b"host", b"api.example"),
