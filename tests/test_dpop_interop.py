@@ -100,3 +100,17 @@ def test_a_proof_made_by_nodes_jose_verifies(node_jose: Path, alg: str) -> None:
     # And refused for any other request.
     with pytest.raises(minijwt.InvalidDPoPProofError):
         DPoPVerifier(algorithms=[alg]).verify(answer["proof"], method="POST", url=URL)
+
+
+def test_the_thumbprint_a_proof_is_bound_by_is_rfc_7638s() -> None:
+    # RFC 7638 §3.1's example key (RFC 7517 Appendix A.1's RSA key) and its
+    # thumbprint: the jkt DPoPVerifier computes for a proof's key.
+    from support import load_vectors
+
+    from minijwt._embedded import embedded_thumbprint
+
+    vectors = load_vectors("rfc7517.json")
+    rsa = next(key for key in vectors["A.1"]["keys"] if key["kty"] == "RSA")
+    expected = "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"
+    assert expected in vectors["A.1_thumbprints_sha256"]
+    assert embedded_thumbprint(minijwt.JWK.from_dict(rsa).key) == expected
