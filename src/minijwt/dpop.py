@@ -168,7 +168,7 @@ class HMACNonceSource:
         (True, False)
     """
 
-    def __init__(self, secret: bytes, lifetime: float = 300, *, clock: Callable[[], float] | None = None) -> None:
+    def __init__(self, secret: bytes, lifetime: float = 300, clock: Callable[[], float] | None = None) -> None:
         """Create a source.
 
         Args:
