@@ -9,9 +9,17 @@ import hashlib
 import re
 import urllib.parse
 
+from ._algorithms import Algorithm
 from ._base64url import b64encode
+from ._cache import memoize
+from ._embedded import EmbeddedJWK, embedded_thumbprint
+from ._header import HEADER_CACHE_MAX_LENGTH, parse_header
+from ._keys import Key
 
-__all__ = ["access_token_hash", "normalized_htu", "replay_key", "typ_is_dpop"]
+__all__ = ["DPOP_CACHE_SIZE", "access_token_hash", "normalized_htu", "proof_key", "replay_key", "typ_is_dpop"]
+
+#: How many proof keys and URLs are kept (``dpop.keys``, ``dpop.urls``).
+DPOP_CACHE_SIZE = 256
 
 # RFC 3986 §2.3: the unreserved characters, which a percent-encoding never needs to hide.
 _UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
@@ -60,7 +68,7 @@ def _remove_dot_segments(path: str) -> str:
     return text if text.startswith("/") else "/" + text
 
 
-def normalized_htu(url: str) -> str | None:
+def _normalized_htu(url: str) -> str | None:
     """A URL as DPoP compares it: RFC 3986 §6.2.2 and §6.2.3 normalization, without query and fragment.
 
     Scheme and host in lower case, the scheme's default port removed, an
@@ -91,6 +99,37 @@ def normalized_htu(url: str) -> str | None:
     authority = f"{userinfo}@{host}" if "@" in parts.netloc else host
     path = _remove_dot_segments(_ESCAPE.sub(_escape, parts.path)) if parts.path else "/"
     return f"{scheme}://{authority}{path}"
+
+
+# A service sees the same few URLs again and again, in its requests and its clients' proofs.
+normalized_htu = memoize("dpop.urls", DPOP_CACHE_SIZE)(_normalized_htu)
+
+
+def _proof_key(header_b64: str, allowed: frozenset[str]) -> tuple[Key, str]:
+    header, alg = parse_header(header_b64)[:2]
+    key = EmbeddedJWK(algorithms=allowed).resolve_key(header, alg)
+    return key, embedded_thumbprint(key)
+
+
+_proof_key_cached = memoize("dpop.keys", DPOP_CACHE_SIZE)(_proof_key)
+
+
+def proof_key(header_b64: str, alg: Algorithm, allowed: frozenset[str]) -> tuple[Key, str]:
+    """The public key a proof's header carries (``EmbeddedJWK``'s rules) and its RFC 7638 thumbprint.
+
+    A client signs every proof with one key under one header, so the key is
+    checked (on its curve, not small-order ...) and its thumbprint computed
+    once per header segment, not once per request. ``alg`` (already checked
+    against ``allowed``) is the header's own.
+
+    Raises:
+        KeyNotFoundError: No ``jwk``, or one that is private, symmetric or may not verify ``alg``.
+        DecodeError: The ``jwk`` is not a valid public key.
+    """
+    del alg  # the header's own, read again from it (the cache is keyed by the segment)
+    if len(header_b64) <= HEADER_CACHE_MAX_LENGTH:
+        return _proof_key_cached(header_b64, allowed)
+    return _proof_key(header_b64, allowed)
 
 
 def access_token_hash(access_token: str) -> str:

@@ -38,8 +38,7 @@ from . import _compact
 from ._algorithms import ALGORITHMS, allowlist
 from ._base64url import b64decode, b64encode
 from ._claims import is_number, to_timestamp
-from ._dpop import access_token_hash, normalized_htu, replay_key, typ_is_dpop
-from ._embedded import EmbeddedJWK, embedded_thumbprint
+from ._dpop import access_token_hash, normalized_htu, proof_key, replay_key, typ_is_dpop
 from ._header import mutable_copy
 from ._json import loads_object
 from ._keys import SecretKey
@@ -266,7 +265,6 @@ class DPoPVerifier:
         symmetric = sorted(name for name in allowed if ALGORITHMS[name].key_type is SecretKey)
         if symmetric:
             raise InvalidOptionError(f"a DPoP proof is signed with the client's own key pair, never {symmetric[0]}")
-        self._embedded = EmbeddedJWK(algorithms=allowed)
         self._allowed = allowed
         for name, value in (("max_age", max_age), ("leeway", leeway)):
             if not is_number(value) or value < 0 or value > 86_400:
@@ -386,7 +384,7 @@ class DPoPVerifier:
             # from the proof is trusted before it verifies.
             if not typ_is_dpop(header.get("typ")):
                 raise InvalidDPoPProofError("a DPoP proof's typ is dpop+jwt (RFC 9449 section 4.2)")
-            key = self._embedded.resolve_key(header, alg)
+            key, jkt = proof_key(text.partition(".")[0], alg, self._allowed)  # EmbeddedJWK's rules, per header
             _compact.check_signature(alg, key, signing_input, signature)
             claims = loads_object(payload, "payload")
         except InvalidDPoPProofError:
@@ -418,7 +416,6 @@ class DPoPVerifier:
             issued = float("inf")
         if not when - self._max_age <= issued <= when + self._leeway:
             raise InvalidDPoPProofError("the DPoP proof's iat is outside the accepted window")
-        jkt = embedded_thumbprint(key)
         # (10) the nonce, when the server requires one.
         source = self._nonce
         if source is not None:
