@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from support import b64u_encode, load_vectors
+from support.clock import FakeClock
 
 import minijwt
 from minijwt import InvalidDPoPProofError, InvalidOptionError, InvalidTokenError, UseDPoPNonceError
@@ -208,6 +210,11 @@ def test_8_htu_is_the_url_after_normalization(htu: str, url: str) -> None:
         ("https://api.example/orders", "https://api.example:8443/orders"),
         ("https://api.example/orders", "https://other.example/orders"),
         ("api.example/orders", URL),
+        ("https://api.example:8443/orders", "https://api.example:9443/orders"),  # another port, neither the default
+        # The user information is part of the URL, compared as written (RFC 3986 §6.2.2.1: case-sensitive).
+        ("https://alice@api.example/orders", "https://bob@api.example/orders"),
+        ("https://alice@api.example/orders", URL),
+        ("https://a@evil@api.example/orders", "https://a@api.example/orders"),
     ],
 )
 def test_8_any_other_url_is_refused(htu: str, url: str) -> None:
@@ -226,6 +233,29 @@ def test_normalized_htu_follows_rfc_3986_section_6() -> None:
     assert normalized_htu("https://a.example/../../x") == "https://a.example/x"
     assert normalized_htu("ftp://a.example/") is None
     assert normalized_htu("https://a.example:99999/") is None
+
+
+@pytest.mark.parametrize(
+    ("path", "normalized"),
+    [
+        ("/a/b/c/./../../g", "/a/g"),  # RFC 3986 §5.2.4's own example
+        ("/a/../x", "/x"),
+        ("/a/b/.", "/a/b/"),  # a dot segment last leaves the path ending in "/"
+        ("/a/b/..", "/a/"),
+        ("/..//x", "//x"),  # "/../" becomes "/", and the empty segment after it stays
+        ("/%2E%2E/x", "/x"),  # an escaped dot is a dot (§6.2.2.2), then removed (§6.2.2.3)
+    ],
+)
+def test_normalized_htu_removes_dot_segments_as_rfc_3986_section_5_2_4(path: str, normalized: str) -> None:
+    assert normalized_htu(f"https://a.example{path}") == f"https://a.example{normalized}"
+    assert verify(proof(htu=f"https://api.example{path}"), url=f"https://api.example{normalized}").jkt == JKT
+
+
+def test_normalized_htu_keeps_a_port_other_than_the_default_and_the_user_information() -> None:
+    assert normalized_htu("https://A.example:8443/x") == "https://a.example:8443/x"
+    assert normalized_htu("http://a.example:443/x") == "http://a.example:443/x"
+    assert normalized_htu("https://User@A.example/x") == "https://User@a.example/x"
+    assert normalized_htu("https://a@b@c.example/") == "https://a@b@c.example/"
 
 
 def test_9_iat_within_the_window() -> None:
@@ -247,6 +277,26 @@ def test_10_with_an_access_token_ath_is_its_hash() -> None:
         claims: dict[str, Any] = {} if ath is None else {"ath": ath}
         with pytest.raises(InvalidDPoPProofError, match="ath"):
             verify(proof(jti=f"j-{ath}", **claims), **bound)
+
+
+def test_10_an_access_token_that_is_not_ascii_matches_no_ath() -> None:
+    # RFC 9449 §4.2: ath is the hash of the token's ASCII; a token that has none matches no proof, not even
+    # the proof for the token with "?" in place of each character that is not ASCII.
+    for token in ("t\u00f6k\u00e9n", "t\ud800k"):
+        ath = access_token_hash(token.encode("ascii", "replace").decode("ascii"))
+        with pytest.raises(InvalidDPoPProofError, match="ath"):
+            verify(proof(ath=ath), access_token=token, cnf_jkt=JKT)
+
+
+def test_10_an_ath_or_cnf_jkt_that_is_not_ascii_is_a_mismatch_not_an_error() -> None:
+    # hmac.compare_digest raises TypeError on a str that is not ASCII; either value is any JSON string.
+    for ath in ("\u00e9", access_token_hash(TOKEN)[:-1] + "\u00e9"):
+        with pytest.raises(InvalidDPoPProofError, match="ath"):
+            verify(proof(ath=ath), access_token=TOKEN, cnf_jkt=JKT)
+    for cnf_jkt in ("\u00e9", JKT[:-1] + "\u00e9", "\ud800"):
+        with pytest.raises(InvalidTokenError) as caught:
+            verify(proof(ath=access_token_hash(TOKEN)), access_token=TOKEN, cnf_jkt=cnf_jkt)
+        assert type(caught.value) is InvalidTokenError
 
 
 def test_10_a_valid_proof_for_another_key_than_the_tokens_is_the_tokens_fault() -> None:
@@ -294,6 +344,44 @@ def test_hmac_nonce_source_options() -> None:
     for lifetime in (0, -1, "60", float("nan")):
         with pytest.raises(InvalidOptionError):
             HMACNonceSource(b"n" * 32, lifetime=lifetime)  # type: ignore[arg-type]
+
+
+def test_hmac_nonce_source_lifetime_is_positive_and_at_most_a_day() -> None:
+    for lifetime in (0.5, 1, 86_400):
+        assert HMACNonceSource(b"n" * 32, lifetime=lifetime).check("x") is False
+    for lifetime in (86_400.5, 86_401):
+        with pytest.raises(InvalidOptionError):
+            HMACNonceSource(b"n" * 32, lifetime=lifetime)
+
+
+def test_a_nonce_is_accepted_from_its_issue_until_lifetime_seconds_later() -> None:
+    clock = FakeClock(NOW)
+    source = HMACNonceSource(b"n" * 32, clock=clock)  # the default lifetime: 300 s
+    nonce = source.issue()
+    clock.now = NOW + 300
+    assert source.check(nonce)
+    clock.now = NOW + 300.5
+    assert not source.check(nonce)
+    # Issued by another server of the same secret whose clock is up to 5 s ahead.
+    clock.now = NOW - 5
+    assert source.check(nonce)
+    clock.now = NOW - 5.5
+    assert not source.check(nonce)
+
+
+def test_a_nonce_cannot_be_altered_or_made_up() -> None:
+    clock = FakeClock(NOW)
+    source = HMACNonceSource(b"n" * 32, lifetime=60, clock=clock)
+    raw = minijwt._base64url.b64decode(source.issue(), "nonce")
+    clock.advance(120)
+    # The MAC covers the issue time and the random part: a stale nonce cannot be made fresh.
+    refreshed = NOW + 120
+    assert not source.check(b64u_encode(refreshed.to_bytes(8, "big") + raw[8:]))
+    assert not source.check(b64u_encode(raw[:8] + bytes(8) + raw[16:]))
+    assert source.check(source.issue())
+    # Not base64url (a character outside the alphabet, spare bits set), or not text at all.
+    for value in ("!" * 43, "A" * 42 + "B", None, 7, b"A" * 43):
+        assert source.check(value) is False  # type: ignore[arg-type]
 
 
 # --- replay --------------------------------------------------------------------------------------
@@ -363,6 +451,74 @@ def test_the_memory_store_expires_entries_and_fails_closed_when_full() -> None:
     for bad in (0, -1, "10"):
         with pytest.raises(InvalidOptionError):
             MemoryReplayStore(max_entries=bad)  # type: ignore[arg-type]
+
+
+def test_the_memory_store_holds_an_entry_until_its_expiry_and_not_at_it() -> None:
+    clock = FakeClock(100)
+    store = MemoryReplayStore(max_entries=1, clock=clock)
+    assert store.check_and_add("a", 110)
+    clock.now = 109.5
+    assert not store.check_and_add("a", 120)
+    clock.now = 110  # expires_at reached: the entry is gone, and its room with it
+    assert store.check_and_add("a", 120)
+    clock.now = 120
+    assert store.check_and_add("b", 130)
+    assert len(store) == 1
+
+
+def test_averify_checks_a_bound_token_as_verify_does() -> None:
+    def averify(text: str, **options: Any) -> minijwt.dpop.DPoPResult:
+        return asyncio.run(verifier().averify(text, method="GET", url=URL, now=NOW, **options))
+
+    ath = access_token_hash(TOKEN)
+    assert averify(proof(ath=ath), access_token=TOKEN, cnf_jkt=JKT).jkt == JKT
+    with pytest.raises(InvalidDPoPProofError, match="ath"):
+        averify(proof(ath=access_token_hash("another.token")), access_token=TOKEN, cnf_jkt=JKT)
+    with pytest.raises(InvalidTokenError) as caught:
+        averify(proof(ath=ath), access_token=TOKEN, cnf_jkt="another-thumbprint")
+    assert type(caught.value) is InvalidTokenError
+
+
+def test_averify_accepts_each_proof_once_by_client_and_jti() -> None:
+    once = DPoPVerifier(algorithms="ES256")  # the default store, in memory
+
+    def averify(text: str) -> minijwt.dpop.DPoPResult:
+        return asyncio.run(once.averify(text, method="GET", url=URL, now=NOW))
+
+    assert averify(proof()).jti == "j1"
+    with pytest.raises(InvalidDPoPProofError, match="used before"):
+        averify(proof())
+    assert averify(proof(jti="j2")).jti == "j2"
+    assert averify(proof(minijwt.JWK.generate("ES256"))).jti == "j1"  # another client's jti
+
+
+def test_averify_records_the_same_key_and_lifetime_as_verify() -> None:
+    recorded: list[tuple[str, float]] = []
+
+    class SyncStore:
+        def check_and_add(self, key: str, expires_at: float) -> bool:
+            recorded.append((key, expires_at))
+            return True
+
+    class AsyncStore(SyncStore):
+        async def acheck_and_add(self, key: str, expires_at: float) -> bool:
+            return self.check_and_add(key, expires_at)
+
+    class AnswersAtOnce(SyncStore):
+        def acheck_and_add(self, key: str, expires_at: float) -> bool:  # not a coroutine: its answer is taken
+            return self.check_and_add(key, expires_at)
+
+    for store in (SyncStore(), AsyncStore(), AnswersAtOnce()):
+        checker = DPoPVerifier(algorithms="ES256", replay=store, max_age=100, leeway=5)
+        asyncio.run(checker.averify(proof(iat=NOW - 10), method="GET", url=URL, now=NOW))
+    assert recorded == [(replay_key(JKT, "j1"), NOW - 10 + 100 + 5)] * 3
+
+
+def test_without_now_or_clock_the_system_clock_is_read() -> None:
+    system = DPoPVerifier(algorithms="ES256")
+    assert system.verify(proof(iat=int(time.time())), method="GET", url=URL).jkt == JKT
+    with pytest.raises(InvalidDPoPProofError, match="iat"):
+        system.verify(proof(iat=NOW - 10**8, jti="j2"), method="GET", url=URL)
 
 
 def test_averify_awaits_an_async_store_and_runs_a_sync_one_off_the_loop() -> None:

@@ -425,9 +425,10 @@ class DPoPVerifier:
         # (12) with an access token: ath, then the key the token is bound to.
         if access_token is not None:
             ath = claims.get("ath")
-            if type(ath) is not str or not hmac.compare_digest(ath, access_token_hash(access_token)):
+            # §4.2: ath hashes the token's ASCII; a token that is not ASCII has none, and matches no ath.
+            if type(ath) is not str or not access_token.isascii() or not _same(ath, access_token_hash(access_token)):
                 raise InvalidDPoPProofError("the DPoP proof is not for this access token (ath)")
-            if type(cnf_jkt) is not str or not hmac.compare_digest(jkt, cnf_jkt):
+            if type(cnf_jkt) is not str or not _same(jkt, cnf_jkt):
                 # The proof holds; the token is bound to another key: the token's problem.
                 raise InvalidTokenError("the access token is bound to another key than the DPoP proof's (cnf.jkt)")
         result = DPoPResult(jkt, jti, claims, mutable_copy(header))
@@ -457,3 +458,13 @@ def _one_proof(proof: object) -> str:
     if not text:
         raise InvalidDPoPProofError("the DPoP header is empty")
     return text
+
+
+def _same(value: str, expected: str) -> bool:
+    """Constant-time equality of two strings of any text.
+
+    ``hmac.compare_digest`` refuses a ``str`` that is not ASCII with a
+    ``TypeError``; a proof's ``ath`` or a token's ``cnf.jkt`` may be any JSON
+    string, and such a value is only a mismatch.
+    """
+    return hmac.compare_digest(value.encode("utf-8", "surrogatepass"), expected.encode("utf-8", "surrogatepass"))
