@@ -91,20 +91,42 @@ def per_op(name: str, ops: int, script: str = __file__, base: int = BASE_OPS) ->
     return (count(name, base + ops, script) - count(name, base, script)) / ops
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--ops", type=int, default=2000, help="decodes counted per decoder (2000)")
-    parser.add_argument("--child", nargs=2, metavar=("DECODER", "OPS"), help=argparse.SUPPRESS)
+def count_all(
+    argv: list[str] | None,
+    doc: str,
+    cases: tuple[str, ...],
+    child_of: Callable[[str, int], None],
+    script: str,
+    *,
+    ops: int,
+    base: int = BASE_OPS,
+) -> tuple[dict[str, float], int] | int:
+    """The command line every counting script shares: ``--ops``, and ``--child`` for the run under callgrind.
+
+    Returns each case's instructions per operation and the ``--ops`` used;
+    or the exit status, after running a child (0) or without valgrind (2).
+    """
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--ops", type=int, default=ops, help=f"operations counted per case ({ops})")
+    parser.add_argument("--child", nargs=2, metavar=("CASE", "OPS"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        child(args.child[0], int(args.child[1]))
+        child_of(args.child[0], int(args.child[1]))
         return 0
     if shutil.which("valgrind") is None:
         print("valgrind is not installed (Debian: apt install valgrind)", file=sys.stderr)
         return 2
     with ThreadPoolExecutor(max_workers=2) as pool:  # two valgrind processes at a time
-        counts = dict(zip(DECODERS, pool.map(lambda name: per_op(name, args.ops), DECODERS), strict=True))
-    print(f"HS256 decode, instructions per operation ({args.ops} decodes counted, valgrind callgrind)")
+        counted = pool.map(lambda case: per_op(case, args.ops, script, base), cases)
+        return dict(zip(cases, counted, strict=True)), args.ops
+
+
+def main(argv: list[str] | None = None) -> int:
+    result = count_all(argv, __doc__, DECODERS, child, __file__, ops=2000)
+    if isinstance(result, int):
+        return result
+    counts, ops = result
+    print(f"HS256 decode, instructions per operation ({ops} decodes counted, valgrind callgrind)")
     for name in DECODERS:
         print(f"  {name:18} {counts[name]:>10,.0f}")
     print(f"  minijwt/floor              {counts['minijwt'] / counts['floor']:.3f}x")

@@ -15,14 +15,11 @@ compare two versions, run it twice with ``PYTHONPATH`` pointing at each
 
 from __future__ import annotations
 
-import argparse
-import shutil
 import sys
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from instructions import per_op  # the same counting, run from this folder
+from instructions import count_all  # the same counting, run from this folder
 
 CASES = ("asgi", "asgi-scopes-revocation", "wsgi")
 WARM_UP = 200
@@ -81,19 +78,11 @@ def child(case: str, ops: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--ops", type=int, default=2000, help="requests counted per case (2000)")
-    parser.add_argument("--child", nargs=2, metavar=("CASE", "OPS"), help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
-    if args.child:
-        child(args.child[0], int(args.child[1]))
-        return 0
-    if shutil.which("valgrind") is None:
-        print("valgrind is not installed (Debian: apt install valgrind)", file=sys.stderr)
-        return 2
-    with ThreadPoolExecutor(max_workers=2) as pool:  # two valgrind processes at a time
-        counts = dict(zip(CASES, pool.map(lambda case: per_op(case, args.ops, __file__, BASE_OPS), CASES), strict=True))
-    print(f"HS256 bearer token, instructions per request ({args.ops} requests counted, valgrind callgrind)")
+    result = count_all(argv, __doc__, CASES, child, __file__, ops=2000, base=BASE_OPS)
+    if isinstance(result, int):
+        return result
+    counts, ops = result
+    print(f"HS256 bearer token, instructions per request ({ops} requests counted, valgrind callgrind)")
     for case in CASES:
         print(f"  {case:24} {counts[case]:>10,.0f}")
     return 0

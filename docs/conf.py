@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import re
 import typing
 
 from sphinx.application import Sphinx
@@ -116,8 +117,12 @@ def _signature(  # noqa: PLR0917 - Sphinx passes an event's arguments by positio
     signature: str | None,
     return_annotation: str | None,
 ) -> tuple[str | None, str | None]:
-    # Sphinx takes the first handler's answer for this event: one handler, both rewrites.
+    # Sphinx takes the first handler's answer for this event: one handler, every rewrite.
     signature, return_annotation = _factory_defaults(app, what, name, obj, options, signature, return_annotation)
+    if signature is not None:
+        # An alias in a union (KeyInput | None) is shown by Sphinx as the
+        # repr of its forward reference: shown as the alias, like any other.
+        signature = re.sub(r"TypeAliasForwardRef\('([\w.]+)'\)", r"\1", signature)
     return _middleware_types(app, what, name, obj, options, signature, return_annotation)
 
 

@@ -170,6 +170,7 @@ def test_the_performance_page_lists_exactly_the_registered_caches() -> None:
     page = (Path(__file__).resolve().parent.parent / "docs" / "performance.rst").read_text(encoding="utf-8")
     table = page[page.index("   * - cache") : page.index("Objects cached by identity")]
     documented = dict(re.findall(r"\* - ``([a-z_.]+)``\n\s+- (\d+)", table))
+    import minijwt.dpop
     import minijwt.jwks_client
 
     registered = {name: str(info.bound) for name, info in minijwt.cache_info().items()}

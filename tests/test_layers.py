@@ -36,8 +36,9 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("text", ("_base64url", "_json", "_cache")),
     ("keys", ("_curves", "_keytext", "_keys", "_keyload", "_algorithms", "_resolve", "_jwk_members", "jwk")),
     ("JWS", ("_header", "_compact", "_embedded", "_jws_json", "jws")),
-    ("JWT", ("_claims", "_memo", "jwt")),
+    ("JWT", ("_claims", "_memo", "jwt", "_dpop", "dpop")),
     ("remote keys", ("_http", "_jwks_state", "_jwks_parse", "_discovery", "_jwks_core", "jwks_client")),
+    ("issuers", ("_issuers", "multi_issuer")),
     ("web", ("_bearer", "asgi", "wsgi", "fastapi", "flask")),
     ("app", ("cli", "__main__")),
 )

@@ -25,6 +25,7 @@ from .errors import (
     InvalidAlgorithmError,
     InvalidAudienceError,
     InvalidClaimError,
+    InvalidDPoPProofError,
     InvalidIssuedAtError,
     InvalidIssuerError,
     InvalidKeyError,
@@ -37,14 +38,16 @@ from .errors import (
     KeyNotFoundError,
     MiniJWTError,
     MissingRequiredClaimError,
+    UseDPoPNonceError,
 )
 from .jws import get_unverified_header
-from .jwt import JWTVerifier, VerifiedJWT, adecode, decode, decode_complete, encode
+from .jwt import JWTVerifier, TokenVerifier, VerifiedJWT, adecode, decode, decode_complete, encode
 
 if TYPE_CHECKING:  # for type checkers; at run time they load lazily (below)
     from . import jwk
     from .jwk import JWK, JWKSet, SkippedKey
     from .jwks_client import AsyncJWKSClient, JWKSClient, JWKSStatus
+    from .multi_issuer import IssuerConfig, MultiIssuerVerifier
 
 __version__ = "0.1.0"
 
@@ -59,6 +62,8 @@ _LAZY = {
     "JWKSClient": "jwks_client",
     "AsyncJWKSClient": "jwks_client",
     "JWKSStatus": "jwks_client",
+    "IssuerConfig": "multi_issuer",
+    "MultiIssuerVerifier": "multi_issuer",
 }
 
 
@@ -98,6 +103,7 @@ __all__ = [
     "InvalidAlgorithmError",
     "InvalidAudienceError",
     "InvalidClaimError",
+    "InvalidDPoPProofError",
     "InvalidIssuedAtError",
     "InvalidIssuerError",
     "InvalidKeyError",
@@ -106,6 +112,7 @@ __all__ = [
     "InvalidSubjectError",
     "InvalidTokenError",
     "InvalidTokenTypeError",
+    "IssuerConfig",
     "JWKSClient",
     "JWKSFetchError",
     "JWKSStatus",
@@ -117,10 +124,13 @@ __all__ = [
     "KeySource",
     "MiniJWTError",
     "MissingRequiredClaimError",
+    "MultiIssuerVerifier",
     "OKPKey",
     "RSAKey",
     "SecretKey",
     "SkippedKey",
+    "TokenVerifier",
+    "UseDPoPNonceError",
     "VerifiedJWT",
     "__version__",
     "adecode",

@@ -24,8 +24,16 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, NamedTuple, TypeVar, cast, final
 
 from ._http import check_url
-from .errors import InvalidOptionError, InvalidTokenError, JWKSFetchError, MiniJWTError
-from .jwt import JWTVerifier
+from .dpop import DPoPResult, DPoPVerifier
+from .errors import (
+    InvalidDPoPProofError,
+    InvalidOptionError,
+    InvalidTokenError,
+    JWKSFetchError,
+    MiniJWTError,
+    UseDPoPNonceError,
+)
+from .jwt import TokenVerifier
 
 __all__ = [
     "REFUSALS",
@@ -34,7 +42,9 @@ __all__ = [
     "AsyncRevocationHook",
     "BearerMiddleware",
     "BearerViews",
+    "Bound",
     "CheckRevoked",
+    "DPoPClaims",
     "ExemptRule",
     "Guard",
     "MalformedRequestError",
@@ -42,6 +52,8 @@ __all__ = [
     "ProtectedResource",
     "RevocationHook",
     "TokenHook",
+    "UrlParts",
+    "asgi_url",
     "async_verify",
     "call_is_revoked_sync",
     "check_hook_token",
@@ -53,6 +65,7 @@ __all__ = [
     "run_sync",
     "token_from_header",
     "token_from_headers",
+    "wsgi_url",
 ]
 
 _log = logging.getLogger("minijwt")
@@ -72,6 +85,9 @@ AsyncRevocationHook = Callable[[dict[str, Any]], bool | Awaitable[bool]]
 _BEARER_BYTES = re.compile(rb"[ \t]*[Bb][Ee][Aa][Rr][Ee][Rr] +([A-Za-z0-9._~+/-]+=*)[ \t]*")
 _BEARER_TEXT = re.compile(r"[ \t]*[Bb][Ee][Aa][Rr][Ee][Rr] +([A-Za-z0-9._~+/-]+=*)[ \t]*")
 _B64TOKEN = re.compile(r"[A-Za-z0-9._~+/-]+=*")
+# RFC 9449 §7.1: "DPoP" 1*SP token68, the same grammar as a b64token.
+_DPOP_BYTES = re.compile(rb"[ \t]*[Dd][Pp][Oo][Pp] +([A-Za-z0-9._~+/-]+=*)[ \t]*")
+_DPOP_TEXT = re.compile(r"[ \t]*[Dd][Pp][Oo][Pp] +([A-Za-z0-9._~+/-]+=*)[ \t]*")
 # RFC 6750 §3: error_description and scope values use %x20-21 / %x23-5B / %x5D-7E
 # (printable ASCII without '"' and '\'), so a quoted value never needs escaping.
 _UNSAFE = re.compile(r"[^\x20\x21\x23-\x5b\x5d-\x7e]")
@@ -132,6 +148,15 @@ def _malformed_because(rest: str) -> str:
         return "the bearer token has characters outside the b64token grammar (RFC 6750 section 2.1)"
     # "Bearer<TAB>token": one token, but not separated by a space.
     return "the Bearer scheme and the token must be separated by spaces"
+
+
+def _dpop_token(value: str | bytes) -> str | None:
+    """The token of an ``Authorization: DPoP <token>`` value (RFC 9449 §7.1), or ``None`` for another one."""
+    match = _DPOP_BYTES.fullmatch(value) if type(value) is bytes else _DPOP_TEXT.fullmatch(value)  # type: ignore[arg-type]
+    if match is None:
+        return None
+    token = match.group(1)
+    return token.decode("ascii") if type(token) is bytes else token  # type: ignore[return-value]
 
 
 def token_from_headers(values: Sequence[str] | Sequence[bytes]) -> str | None:
@@ -325,10 +350,28 @@ class CheckRevoked(NamedTuple):
     is_revoked: Callable[[dict[str, Any]], object]
 
 
+class Bound(NamedTuple):
+    """What :meth:`Guard.begin` hands back for ``Authorization: DPoP <token>``: a token that needs its proof."""
+
+    token: str
+
+
+class DPoPClaims(NamedTuple):
+    """The outcome of a request with a DPoP-bound token: its claims, and the proof that held (RFC 9449)."""
+
+    claims: dict[str, Any]
+    dpop: DPoPResult
+
+
+#: ``(request) -> (scheme, host, path)``: the URL the request reached, as the
+#: server saw it (the path whole, as sent); an adapter's, for DPoP's ``htu``.
+UrlParts = Callable[[Any], tuple[str, str, str]]
+
 #: What the steps decide: an :class:`Answer` to send instead of the
 #: application's, or the claims to hand the application (``None``: the
-#: request passes without a token: exempt, a chosen preflight, optional).
-Outcome = Answer | dict[str, Any] | None
+#: request passes without a token: exempt, a chosen preflight, optional;
+#: :class:`DPoPClaims` for a DPoP-bound token).
+Outcome = Answer | dict[str, Any] | DPoPClaims | None
 #: What a verifier raises that the steps answer (401, 503): any other error
 #: is not the client's and propagates.
 REFUSALS = (InvalidTokenError, JWKSFetchError)
@@ -367,18 +410,49 @@ def run_sync(  # noqa: PLR0917 - positional: every request passes them
     else:
         begun = guard.begin(method, path, authorization, request, headers_of, optional)
         if not isinstance(begun, str):
-            return begun
+            if type(begun) is Bound:
+                return _run_bound_sync(guard, verify, begun.token, method, path, request, headers_of, required)
+            return cast("Answer | None", begun)
         token = begun
     try:
         claims = verify(token)
     except REFUSALS as refusal:
         return guard.refuse_token(refusal, token, authorization, method, path)
+    # RFC 9449 §7.2: a DPoP-bound token (cnf.jkt) sent as a bearer token is
+    # refused whatever the configuration; with dpop_required, any bearer token.
+    if "cnf" in claims or guard.dpop_required:
+        downgraded = guard.refuse_bearer(claims, method, path)
+        if downgraded is not None:
+            return downgraded
     if required is None and not guard.settles:
         return claims
     step = guard.settle(claims, method, path, required)
     if isinstance(step, CheckRevoked):
         return guard.revocation(claims, call_is_revoked_sync(step.is_revoked, claims), method, path)
     return step
+
+
+def _run_bound_sync(  # noqa: PLR0917 - the driver's own arguments, passed on
+    guard: Guard,
+    verify: Callable[[str], dict[str, Any]],
+    token: str,
+    method: str,
+    path: str,
+    request: RequestT,
+    headers_of: Callable[[RequestT], Mapping[str, str]],
+    required: tuple[str, ...] | None,
+) -> Outcome:
+    """:func:`run_sync` for ``Authorization: DPoP``: the token, then its proof, then scopes and revocation."""
+    try:
+        claims = verify(token)
+        proof = guard.proof_check(claims, token, method, request, headers_of)
+        result = guard.dpop.verify(proof.proofs, method=method, url=proof.url, access_token=token, cnf_jkt=proof.jkt)  # type: ignore[union-attr]
+    except REFUSALS as refusal:
+        return guard.refuse(refusal, method, path, token, scheme="DPoP")
+    step = guard.settle(claims, method, path, required)
+    if isinstance(step, CheckRevoked):
+        step = guard.revocation(claims, call_is_revoked_sync(step.is_revoked, claims), method, path)
+    return DPoPClaims(claims, result) if step is claims else step
 
 
 async def run_async(  # noqa: PLR0917 - positional: every request passes them
@@ -400,13 +474,19 @@ async def run_async(  # noqa: PLR0917 - positional: every request passes them
     """
     token = guard.begin(method, path, authorization, request, headers_of, optional)
     if not isinstance(token, str):
-        return token
+        if type(token) is Bound:
+            return await _run_bound_async(guard, verify, token.token, method, path, request, headers_of, required)
+        return cast("Answer | None", token)
     try:
         claims = verify(token)
         if type(claims) is not dict:
             claims = await cast("Awaitable[dict[str, Any]]", claims)
     except REFUSALS as refusal:
         return guard.refuse_token(refusal, token, authorization, method, path)
+    if "cnf" in claims or guard.dpop_required:  # RFC 9449 §7.2, as in run_sync
+        downgraded = guard.refuse_bearer(claims, method, path)
+        if downgraded is not None:
+            return downgraded
     if required is None and not guard.settles:
         return claims
     step = guard.settle(claims, method, path, required)
@@ -418,7 +498,73 @@ async def run_async(  # noqa: PLR0917 - positional: every request passes them
     return step
 
 
-def async_verify(verifier: JWTVerifier) -> Callable[[str], dict[str, Any] | Awaitable[dict[str, Any]]]:
+async def _run_bound_async(  # noqa: PLR0917 - the driver's own arguments, passed on
+    guard: Guard,
+    verify: Callable[[str], dict[str, Any] | Awaitable[dict[str, Any]]],
+    token: str,
+    method: str,
+    path: str,
+    request: RequestT,
+    headers_of: Callable[[RequestT], Mapping[str, str]],
+    required: tuple[str, ...] | None,
+) -> Outcome:
+    """:func:`run_async` for ``Authorization: DPoP``: :func:`_run_bound_sync`'s steps, awaiting what may wait."""
+    try:
+        verified = verify(token)
+        claims = verified if type(verified) is dict else await cast("Awaitable[dict[str, Any]]", verified)
+        checked = guard.proof_check(claims, token, method, request, headers_of)
+        dpop = cast("DPoPVerifier", guard.dpop)
+        result = await dpop.averify(
+            checked.proofs, method=method, url=checked.url, access_token=token, cnf_jkt=checked.jkt
+        )
+    except REFUSALS as refusal:
+        return guard.refuse(refusal, method, path, token, scheme="DPoP")
+    step = guard.settle(claims, method, path, required)
+    if isinstance(step, CheckRevoked):
+        revoked = step.is_revoked(claims)
+        step = guard.revocation(claims, await revoked if inspect.isawaitable(revoked) else revoked, method, path)
+    return DPoPClaims(claims, result) if step is claims else step
+
+
+# RFC 3986 §3.3: what a path may hold unescaped (pchar and "/").
+_PATH_SAFE = "/:@!$&'()*+,;=~"
+
+
+def asgi_url(scope: Mapping[str, Any]) -> tuple[str, str, str]:
+    """The scheme, host and path an ASGI request reached, the path as sent (its raw bytes) and ``root_path`` once."""
+    host = ""
+    for name, value in scope.get("headers", ()):
+        if name == b"host":
+            host = value.decode("latin-1")
+            break
+    if not host and scope.get("server"):
+        server_host, port = scope["server"][0], scope["server"][1]
+        host = f"{server_host}:{port}" if port is not None else str(server_host)
+    raw = scope.get("raw_path")
+    path = raw.decode("latin-1") if raw else urllib.parse.quote(scope.get("path", ""), safe=_PATH_SAFE)
+    root = scope.get("root_path") or ""
+    # Recent servers put root_path in path already; older ones leave it out.
+    if root and not path.startswith(root):
+        path = root + path
+    return str(scope.get("scheme") or "http"), host, path or "/"
+
+
+def wsgi_url(environ: Mapping[str, Any]) -> tuple[str, str, str]:
+    """The scheme, host and path a WSGI request reached (PEP 3333 §URL Reconstruction), the path as sent."""
+    host = environ.get("HTTP_HOST") or f"{environ.get('SERVER_NAME', '')}:{environ.get('SERVER_PORT', '')}".rstrip(":")
+    raw = environ.get("REQUEST_URI") or environ.get("RAW_URI")
+    if raw:
+        path = raw.split("?", 1)[0]
+        if "://" in path:  # an absolute request target (RFC 9112 §3.2.2)
+            path = "/" + path.split("://", 1)[1].partition("/")[2]
+    else:
+        # PEP 3333 carries the decoded bytes as latin-1 text: escaped again as sent.
+        decoded = (environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")).encode("latin-1")
+        path = urllib.parse.quote(decoded, safe=_PATH_SAFE)
+    return str(environ.get("wsgi.url_scheme", "http")), str(host), path or "/"
+
+
+def async_verify(verifier: TokenVerifier) -> Callable[[str], dict[str, Any] | Awaitable[dict[str, Any]]]:
     """The verify function :func:`run_async` is given, chosen once: ``decode`` unless the keys may wait.
 
     A key that never waits (a secret, a :class:`~minijwt.JWK` or
@@ -448,6 +594,10 @@ class ProtectedResource:
         authorization_servers: The issuer identifiers of the authorization
             servers whose tokens this resource accepts.
         scopes_supported: The scopes this resource understands (optional).
+        dpop_signing_alg_values_supported: The algorithms this resource
+            accepts for DPoP proofs (RFC 9449 §5.1), when it accepts DPoP.
+        dpop_bound_access_tokens_required: Whether it accepts DPoP-bound
+            tokens only (RFC 9728 §2); left out when ``None``.
 
     Example:
         >>> from minijwt.asgi import ProtectedResource
@@ -464,6 +614,8 @@ class ProtectedResource:
     resource: str
     authorization_servers: Collection[str] = ()
     scopes_supported: Collection[str] = ()
+    dpop_signing_alg_values_supported: Collection[str] | None = None
+    dpop_bound_access_tokens_required: bool | None = None
 
     def __post_init__(self) -> None:
         """Check the identifiers; store the lists as tuples.
@@ -481,6 +633,17 @@ class ProtectedResource:
             _check_resource_url(server, "authorization_servers")
         object.__setattr__(self, "authorization_servers", servers)
         object.__setattr__(self, "scopes_supported", check_scopes(self.scopes_supported, "scopes_supported"))
+        algs = self.dpop_signing_alg_values_supported
+        if algs is not None:
+            # The names a DPoPVerifier takes: asymmetric, known, not none.
+            object.__setattr__(
+                self, "dpop_signing_alg_values_supported", tuple(sorted(DPoPVerifier(algorithms=algs).algorithms))
+            )
+        if self.dpop_bound_access_tokens_required not in (None, True, False) or (
+            self.dpop_bound_access_tokens_required is not None
+            and type(self.dpop_bound_access_tokens_required) is not bool
+        ):
+            raise InvalidOptionError("dpop_bound_access_tokens_required must be True, False or None")
 
     @property
     def metadata_url(self) -> str:
@@ -501,6 +664,10 @@ class ProtectedResource:
         if self.scopes_supported:
             document["scopes_supported"] = list(self.scopes_supported)
         document["bearer_methods_supported"] = ["header"]
+        if self.dpop_signing_alg_values_supported is not None:
+            document["dpop_signing_alg_values_supported"] = list(self.dpop_signing_alg_values_supported)
+        if self.dpop_bound_access_tokens_required is not None:
+            document["dpop_bound_access_tokens_required"] = self.dpop_bound_access_tokens_required
         return document
 
 
@@ -569,14 +736,18 @@ class Guard:
     """
 
     __slots__ = (
+        "_algs",
         "_check_revoked",
         "_exact",
         "_exempt_fn",
         "_exempting",
         "_prefixes",
+        "_schemes",
         "_screening",
         "cors_preflight",
         "direct",
+        "dpop",
+        "dpop_required",
         "error_detail",
         "get_token",
         "is_revoked",
@@ -584,10 +755,13 @@ class Guard:
         "metadata_path",
         "missing",
         "optional",
+        "public_url",
         "realm",
         "required_scopes",
         "resource_metadata",
         "settles",
+        "trust_forwarded",
+        "url_of",
         "verifier",
     )
 
@@ -604,6 +778,11 @@ class Guard:
         get_token: TokenHook | None = None,
         error_detail: bool = True,
         cors_preflight: bool = False,
+        dpop: DPoPVerifier | None = None,
+        dpop_required: bool = False,
+        public_url: str | None = None,
+        trust_forwarded: bool = False,
+        url_of: UrlParts | None = None,
         sync_only: bool = False,
         serve_metadata: bool = True,
     ) -> None:
@@ -613,12 +792,15 @@ class Guard:
         and verifiers that can only ``adecode`` are refused. ``serve_metadata``:
         the adapter sees every request (a middleware), so :meth:`begin` answers
         a :class:`ProtectedResource`'s metadata at its well-known path.
+        ``url_of``: how the adapter reads the URL a request reached, for DPoP.
 
         Raises:
             InvalidOptionError: An option is invalid.
         """
-        if not isinstance(verifier, JWTVerifier):
-            raise InvalidOptionError(f"verifier must be a minijwt.JWTVerifier, not {type(verifier).__name__}")
+        if not isinstance(verifier, TokenVerifier):
+            raise InvalidOptionError(
+                f"verifier must be a minijwt.JWTVerifier or MultiIssuerVerifier, not {type(verifier).__name__}"
+            )
         if sync_only:
             _check_sync_verifier(verifier)
         self.verifier = verifier
@@ -659,15 +841,57 @@ class Guard:
         # three checks at once.
         self._screening = self._exempting or cors_preflight or self.metadata is not None
         self.direct = not self._screening
+        self._dpop_options(dpop, dpop_required, public_url, trust_forwarded, url_of)
         #: Whether :meth:`settle` has anything to decide for a request that
         #: brings no scopes of its own (the guard's scopes, a hook): when
         #: false, the drivers take the claims as the outcome without the call.
         self.settles = bool(self.required_scopes) or is_revoked is not None
         self.missing = _answer(
             401,
-            self._body("missing_token", "this resource needs a bearer token"),
-            (("www-authenticate", self.challenge()),),
+            self._body(
+                "missing_token",
+                "this resource needs a DPoP-bound access token"
+                if dpop_required
+                else "this resource needs a bearer token",
+            ),
+            (("www-authenticate", self.challenge(scheme=self._schemes[0])),),
         )
+
+    def _dpop_options(
+        self,
+        dpop: object,
+        dpop_required: object,
+        public_url: object,
+        trust_forwarded: object,
+        url_of: UrlParts | None,
+    ) -> None:
+        """Check the DPoP options (RFC 9449): which schemes are accepted, and how the request's URL is read."""
+        if dpop is not None and not isinstance(dpop, DPoPVerifier):
+            raise InvalidOptionError(f"dpop must be a minijwt.dpop.DPoPVerifier, not {type(dpop).__name__}")
+        if type(dpop_required) is not bool or type(trust_forwarded) is not bool:
+            raise InvalidOptionError("dpop_required and trust_forwarded must be True or False")
+        if dpop_required and dpop is None:
+            raise InvalidOptionError("dpop_required=True needs dpop=DPoPVerifier(...) to check the proofs")
+        if public_url is not None:
+            parts = urllib.parse.urlsplit(public_url) if isinstance(public_url, str) else None
+            if (
+                parts is None
+                or parts.scheme not in {"http", "https"}
+                or not parts.netloc
+                or parts.query
+                or parts.fragment
+            ):
+                raise InvalidOptionError("public_url must be an absolute http(s) URL without query or fragment")
+            if trust_forwarded:
+                raise InvalidOptionError("public_url and trust_forwarded exclude each other: public_url is the answer")
+        self.dpop: DPoPVerifier | None = dpop
+        self.dpop_required = dpop_required
+        self.public_url: str | None = public_url.rstrip("/") if isinstance(public_url, str) else None
+        self.trust_forwarded = trust_forwarded
+        self.url_of = url_of
+        self._algs = " ".join(sorted(dpop.algorithms)) if dpop is not None else ""
+        # The schemes accepted, the first named by a challenge without a token.
+        self._schemes = ("DPoP",) if dpop_required else ("Bearer", "DPoP") if dpop is not None else ("Bearer",)
 
     # --- decisions -------------------------------------------------------------------------
 
@@ -705,11 +929,12 @@ class Guard:
         request: RequestT,
         headers_of: Callable[[RequestT], Mapping[str, str]],
         optional: bool | None = None,
-    ) -> str | Answer | None:
+    ) -> str | Bound | Answer | None:
         """The first step of a request: everything decided before a token is verified.
 
         Returns:
-            The token to verify (``str``); or the :data:`Outcome` already
+            The token to verify (``str``; a :class:`Bound` token for
+            ``Authorization: DPoP``, with ``dpop=``); or the :data:`Outcome` already
             decided: ``None`` to pass without claims (exempt, a chosen
             preflight, ``optional``), an :class:`Answer` (the metadata, a
             missing or malformed token).
@@ -773,6 +998,10 @@ class Guard:
                     return value[7:]  # non-ASCII text fails to verify, then the grammar
                 else:
                     token = token_from_header(value)
+                if token is None and self.dpop is not None:
+                    bound = _dpop_token(value)
+                    if bound is not None:
+                        return Bound(bound)
             elif authorization:
                 token = token_from_headers(authorization)  # several: malformed
             if token is None and self.get_token is not None:
@@ -831,6 +1060,74 @@ class Guard:
                 problem = malformed
         return self.refuse(problem, method, path, token)
 
+    # --- DPoP (RFC 9449) --------------------------------------------------------------------
+
+    def refuse_bearer(self, claims: Mapping[str, Any], method: str, path: str) -> Answer | None:
+        """The answer to a verified token sent as ``Bearer`` that may not be: bound by ``cnf.jkt``, or DPoP required.
+
+        RFC 9449 §7.2: a DPoP-bound token sent as a bearer token would
+        defeat the binding, so it is refused whatever the configuration
+        (``invalid_token``); with ``dpop_required``, any bearer token gets the
+        ``DPoP`` challenge alone, without an error code (RFC 9449 §7.1).
+        """
+        cnf = claims.get("cnf")
+        if isinstance(cnf, Mapping) and "jkt" in cnf:
+            return self.refuse(
+                _Downgraded("a DPoP-bound token must come with the DPoP scheme and a proof"), method, path
+            )
+        if not self.dpop_required:
+            return None
+        _log.info("bearer token refused (dpop_required): %s %s", _loggable(method), _loggable(path))
+        description = "this resource accepts DPoP-bound tokens only (Authorization: DPoP, with a DPoP proof)"
+        return _answer(
+            401, self._body("invalid_token", description), (("www-authenticate", self.challenge(scheme="DPoP")),)
+        )
+
+    def proof_check(
+        self,
+        claims: Mapping[str, Any],
+        token: str,
+        method: str,
+        request: RequestT,
+        headers_of: Callable[[RequestT], Mapping[str, str]],
+    ) -> _ProofCheck:
+        """What a ``DPoP``-scheme token's proof is checked against: the request's proofs, its URL, the token's key.
+
+        Raises:
+            InvalidTokenError: The token has no ``cnf.jkt``: it is not bound to a key.
+        """
+        cnf = claims.get("cnf")
+        jkt = cnf.get("jkt") if isinstance(cnf, Mapping) else None
+        if type(jkt) is not str:
+            raise InvalidTokenError("a token sent with the DPoP scheme must be bound to a key (cnf.jkt)")
+        del method, token  # the driver passes them to the proof check itself
+        headers = headers_of(request)
+        getlist = getattr(headers, "getlist", None)  # Starlette's and Werkzeug's: every repeated value
+        if callable(getlist):
+            proofs: list[str] = list(getlist("dpop"))
+        else:
+            value = headers.get("dpop")
+            proofs = [] if value is None else [value]
+        return _ProofCheck(proofs, self.request_url(request, headers), jkt)
+
+    def request_url(self, request: object, headers: Mapping[str, str]) -> str:
+        """The URL the client used, for ``htu``: the adapter's reading, then ``public_url`` or forwarded headers.
+
+        ``public_url`` replaces the scheme and host and goes before the path
+        (a proxy that strips a prefix); with ``trust_forwarded``, the
+        leftmost ``Forwarded`` element's ``proto`` and ``host`` (RFC 7239),
+        else the leftmost ``X-Forwarded-Proto`` and ``X-Forwarded-Host``, each
+        only where present. These headers are never read otherwise.
+        """
+        if self.url_of is None:  # pragma: no cover - every adapter that takes dpop= gives one
+            raise InvalidOptionError("this adapter cannot read the request's URL for DPoP")
+        scheme, host, path = self.url_of(request)
+        if self.public_url is not None:
+            return self.public_url + path
+        if self.trust_forwarded:
+            scheme, host = _forwarded(headers, scheme, host)
+        return f"{scheme}://{host}{path}"
+
     # --- answers ---------------------------------------------------------------------------
 
     def _body(self, error: str, description: str, **more: str) -> dict[str, str]:
@@ -842,8 +1139,27 @@ class Guard:
             return {"error": error, "error_description": description, **more}
         return {"error": error, **more}
 
-    def challenge(self, error: str | None = None, description: str | None = None, scope: str | None = None) -> str:
-        """The ``WWW-Authenticate`` value (RFC 6750 §3, RFC 9728 §5.1); every value is already safe."""
+    def challenge(
+        self,
+        error: str | None = None,
+        description: str | None = None,
+        scope: str | None = None,
+        scheme: str = "Bearer",
+    ) -> str:
+        """The ``WWW-Authenticate`` value (RFC 6750 §3, RFC 9449 §7.1, RFC 9728 §5.1); every value is already safe.
+
+        The failing ``scheme`` with the error, then each other accepted
+        scheme's bare challenge, in one field (RFC 9110 §11.6.1).
+        """
+        if scheme not in self._schemes:
+            scheme = self._schemes[0]
+        first = self._one_challenge(scheme, error, description, scope)
+        others = [self._one_challenge(other) for other in self._schemes if other != scheme]
+        return ", ".join([first, *others])
+
+    def _one_challenge(
+        self, scheme: str, error: str | None = None, description: str | None = None, scope: str | None = None
+    ) -> str:
         params = []
         if self.realm is not None:
             params.append(f'realm="{self.realm}"')
@@ -853,11 +1169,15 @@ class Guard:
             params.append(f'error_description="{description}"')
         if scope is not None:
             params.append(f'scope="{scope}"')
+        if scheme == "DPoP":
+            params.append(f'algs="{self._algs}"')
         if self.resource_metadata is not None:
             params.append(f'resource_metadata="{self.resource_metadata}"')
-        return "Bearer " + ", ".join(params) if params else "Bearer"
+        return f"{scheme} " + ", ".join(params) if params else scheme
 
-    def refuse(self, problem: Exception, method: str, path: str, token: str | None = None) -> Answer:
+    def refuse(
+        self, problem: Exception, method: str, path: str, token: str | None = None, scheme: str = "Bearer"
+    ) -> Answer:
         """The answer to a request that failed, logged.
 
         ``problem`` is a :class:`MalformedRequestError` (400), an
@@ -882,14 +1202,18 @@ class Guard:
             error, code = "invalid_request", problem.code
             status, message = 400, problem.message
         elif isinstance(problem, InvalidTokenError):
-            error, code = "invalid_token", problem.code
-            status, message = 401, problem.message
+            # RFC 9449 §7.1: a proof's own error codes; any other is the token's.
+            error = problem.code if isinstance(problem, InvalidDPoPProofError) else "invalid_token"
+            code, status, message = problem.code, 401, problem.message
         else:  # pragma: no cover - the adapters only pass the three kinds above
             raise problem
         description = header_text(message, token)
         _log.info("bearer token refused (%s): %s %s: %s", code, _loggable(method), _loggable(path), description)
-        challenge = self.challenge(error, description if self.error_detail else None)
-        return _answer(status, self._body(error, description), (("www-authenticate", challenge),))
+        challenge = self.challenge(error, description if self.error_detail else None, scheme=scheme)
+        headers: tuple[tuple[str, str], ...] = (("www-authenticate", challenge),)
+        if isinstance(problem, UseDPoPNonceError):
+            headers = (*headers, ("dpop-nonce", problem.nonce))  # RFC 9449 §8.1
+        return _answer(status, self._body(error, description), headers)
 
     def refuse_missing(self, method: str, path: str) -> Answer:
         """The 401 to a request without a token, logged."""
@@ -920,6 +1244,40 @@ class _Revoked(InvalidTokenError):
     code = "token_revoked"
 
 
+class _Downgraded(InvalidTokenError):
+    code = "dpop_token_as_bearer"
+
+
+class _ProofCheck(NamedTuple):
+    """What a DPoP proof is checked against (:meth:`Guard.proof_check`)."""
+
+    proofs: list[str]
+    url: str
+    jkt: str
+
+
+def _forwarded(headers: Mapping[str, str], scheme: str, host: str) -> tuple[str, str]:
+    """The scheme and host the edge proxy saw: the leftmost ``Forwarded`` element, else ``X-Forwarded-*``."""
+    forwarded = headers.get("forwarded")
+    if forwarded:
+        # RFC 7239 §4: elements separated by ",", pairs by ";", values maybe quoted.
+        for pair in forwarded.split(",", 1)[0].split(";"):
+            name, _, value = pair.strip().partition("=")
+            value = value.strip().strip('"')
+            if name.lower() == "proto" and value:
+                scheme = value.lower()
+            elif name.lower() == "host" and value:
+                host = value
+        return scheme, host
+    proto = headers.get("x-forwarded-proto")
+    if proto:
+        scheme = proto.split(",", 1)[0].strip().lower() or scheme
+    forwarded_host = headers.get("x-forwarded-host")
+    if forwarded_host:
+        host = forwarded_host.split(",", 1)[0].strip() or host
+    return scheme, host
+
+
 def _loggable(text: str) -> str:
     # A path comes from the client: no line breaks or control characters into the log.
     return text if text.isprintable() and len(text) <= 512 else repr(text[:512])
@@ -929,7 +1287,7 @@ def _is_coroutine_function(function: object) -> bool:
     return inspect.iscoroutinefunction(function) or inspect.iscoroutinefunction(type(function).__call__)
 
 
-def _check_sync_verifier(verifier: JWTVerifier) -> None:
+def _check_sync_verifier(verifier: TokenVerifier) -> None:
     # A verifier on an async-only key source refuses decode() before it reads
     # the token; any other answers an empty token with a token error.
     try:
@@ -984,7 +1342,7 @@ class BearerMiddleware(Generic[AppT, HookT]):
         self,
         app: AppT,
         *,
-        verifier: JWTVerifier,
+        verifier: TokenVerifier,
         exempt: Collection[str] | ExemptRule = (),
         optional: bool = False,
         realm: str | None = None,
@@ -994,6 +1352,10 @@ class BearerMiddleware(Generic[AppT, HookT]):
         get_token: TokenHook | None = None,
         error_detail: bool = True,
         cors_preflight: bool = False,
+        dpop: DPoPVerifier | None = None,
+        dpop_required: bool = False,
+        public_url: str | None = None,
+        trust_forwarded: bool = False,
     ) -> None:
         """Check the configuration: a mistake fails here, when the application starts.
 
@@ -1004,7 +1366,8 @@ class BearerMiddleware(Generic[AppT, HookT]):
 
         Args:
             app: The application to protect.
-            verifier: The :class:`~minijwt.JWTVerifier` that checks each token.
+            verifier: The :class:`~minijwt.JWTVerifier` that checks each token
+                (or a :class:`~minijwt.MultiIssuerVerifier`, or any :class:`~minijwt.TokenVerifier`).
                 For access tokens, see :meth:`~minijwt.JWTVerifier.access_token`.
             exempt: Paths that need no token. Exact (``"/health"``), prefixes
                 (``"/docs*"``: ``/docs`` itself and what lies below it on a
@@ -1040,6 +1403,20 @@ class BearerMiddleware(Generic[AppT, HookT]):
                 send those headers, so an ``OPTIONS`` handler that does work
                 would run unauthenticated. A CORS middleware placed outside
                 this one answers preflights itself, and needs no such choice.
+            dpop: A :class:`~minijwt.dpop.DPoPVerifier`: accept DPoP-bound tokens (RFC 9449).
+                ``Authorization: DPoP <token>`` is then verified with the
+                request's ``DPoP`` proof, whose key must be the token's
+                ``cnf.jkt``. A token bound by ``cnf.jkt`` and sent as
+                ``Bearer`` is refused with or without this option (RFC 9449
+                §7.2).
+            dpop_required: Accept DPoP-bound tokens only: a bearer token gets the ``DPoP`` challenge.
+                Needs ``dpop``.
+            public_url: The URL clients use to reach this application, for DPoP's ``htu``.
+                Its scheme and host replace the request's, and its path goes
+                before the request's (a proxy that strips a prefix).
+            trust_forwarded: Read the request's public scheme and host from forwarding headers, for DPoP's ``htu``.
+                The leftmost ``Forwarded`` element, else ``X-Forwarded-Proto``
+                and ``X-Forwarded-Host``; only behind a proxy that sets them.
 
         Raises:
             InvalidOptionError: An option is invalid: ``verifier`` is not a
@@ -1060,12 +1437,21 @@ class BearerMiddleware(Generic[AppT, HookT]):
             get_token=get_token,
             error_detail=error_detail,
             cors_preflight=cors_preflight,
+            dpop=dpop,
+            dpop_required=dpop_required,
+            public_url=public_url,
+            trust_forwarded=trust_forwarded,
+            url_of=self._url_parts,
             sync_only=self._sync_only,
         )
         self._prepare(verifier)
 
-    def _prepare(self, verifier: JWTVerifier) -> None:
+    def _prepare(self, verifier: TokenVerifier) -> None:
         """What the adapter holds besides the options (its verify function ...), set at construction."""
+
+    def _url_parts(self, request: Any) -> tuple[str, str, str]:
+        """The scheme, host and path a request reached (DPoP's ``htu``): each adapter reads its own requests."""
+        raise NotImplementedError
 
 
 class BearerViews(Generic[HookT]):
@@ -1085,7 +1471,7 @@ class BearerViews(Generic[HookT]):
 
     def __init__(
         self,
-        verifier: JWTVerifier,
+        verifier: TokenVerifier,
         *,
         realm: str | None = None,
         is_revoked: HookT | None = None,
@@ -1093,11 +1479,16 @@ class BearerViews(Generic[HookT]):
         get_token: TokenHook | None = None,
         error_detail: bool = True,
         cors_preflight: bool = False,
+        dpop: DPoPVerifier | None = None,
+        dpop_required: bool = False,
+        public_url: str | None = None,
+        trust_forwarded: bool = False,
     ) -> None:
         """Check the configuration: a mistake fails here, when the application starts.
 
         Args:
-            verifier: The :class:`~minijwt.JWTVerifier` that checks each token.
+            verifier: The :class:`~minijwt.JWTVerifier` that checks each token
+                (or a :class:`~minijwt.MultiIssuerVerifier`, or any :class:`~minijwt.TokenVerifier`).
                 In Flask, its keys must answer synchronously.
             realm: The challenges' ``realm``.
             is_revoked: ``(claims) -> bool``: true refuses the token (401, "token revoked").
@@ -1116,6 +1507,20 @@ class BearerViews(Generic[HookT]):
                 without claims; off by default, since any client can send the
                 headers of one (``OPTIONS`` with
                 ``Access-Control-Request-Method``).
+            dpop: A :class:`~minijwt.dpop.DPoPVerifier`: accept DPoP-bound tokens (RFC 9449).
+                ``Authorization: DPoP <token>`` is then verified with the
+                request's ``DPoP`` proof, whose key must be the token's
+                ``cnf.jkt``. A token bound by ``cnf.jkt`` and sent as
+                ``Bearer`` is refused with or without this option (RFC 9449
+                §7.2).
+            dpop_required: Accept DPoP-bound tokens only: a bearer token gets the ``DPoP`` challenge.
+                Needs ``dpop``.
+            public_url: The URL clients use to reach this application, for DPoP's ``htu``.
+                Its scheme and host replace the request's, and its path goes
+                before the request's (a proxy that strips a prefix).
+            trust_forwarded: Read the request's public scheme and host from forwarding headers, for DPoP's ``htu``.
+                The leftmost ``Forwarded`` element, else ``X-Forwarded-Proto``
+                and ``X-Forwarded-Host``; only behind a proxy that sets them.
 
         Raises:
             InvalidOptionError: An option is invalid; in Flask, a coroutine
@@ -1130,10 +1535,19 @@ class BearerViews(Generic[HookT]):
             get_token=get_token,
             error_detail=error_detail,
             cors_preflight=cors_preflight,
+            dpop=dpop,
+            dpop_required=dpop_required,
+            public_url=public_url,
+            trust_forwarded=trust_forwarded,
+            url_of=self._url_parts,
             sync_only=self._sync_only,
             serve_metadata=False,
         )
         self._prepare(verifier)
 
-    def _prepare(self, verifier: JWTVerifier) -> None:
+    def _prepare(self, verifier: TokenVerifier) -> None:
         """What the adapter holds besides the options (its verify function ...), set at construction."""
+
+    def _url_parts(self, request: Any) -> tuple[str, str, str]:
+        """The scheme, host and path a request reached (DPoP's ``htu``): each adapter reads its own requests."""
+        raise NotImplementedError

@@ -11,6 +11,7 @@ care; a password is never needed again once its key is loaded).
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import functools
 from collections.abc import Callable, Hashable
@@ -170,3 +171,52 @@ class IdentityCache(Generic[V]):
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+class LRUCache(Generic[V]):
+    """A per-instance cache with a size bound that evicts the least recently used entry (not registered).
+
+    For what one object holds for the keys it is asked about (the issuers a
+    multi-issuer verifier has met): an entry in use stays, the longest unused
+    goes. Thread-safe for single calls; callers that must not build an entry
+    twice hold their own lock around ``get`` and ``put``.
+
+    Example:
+        >>> cache = LRUCache[int](2)
+        >>> cache.put("a", 1); cache.put("b", 2); cache.get("a"); cache.put("c", 3)
+        1
+        >>> sorted(cache.keys())
+        ['a', 'c']
+    """
+
+    __slots__ = ("_data", "bound")
+
+    def __init__(self, bound: int) -> None:
+        """Create an empty cache holding at most ``bound`` entries."""
+        self.bound = bound
+        self._data: collections.OrderedDict[Hashable, V] = collections.OrderedDict()
+
+    def get(self, key: Hashable) -> V | None:
+        """The value stored under ``key`` (now the most recently used), or ``None``."""
+        data = self._data
+        value = data.get(key)
+        if value is not None:
+            with contextlib.suppress(KeyError):  # evicted by another thread meanwhile
+                data.move_to_end(key)
+        return value
+
+    def put(self, key: Hashable, value: V) -> None:
+        """Store a value, evicting the least recently used entry when the cache is full."""
+        data = self._data
+        data[key] = value
+        data.move_to_end(key)
+        while len(data) > self.bound:
+            with contextlib.suppress(KeyError, RuntimeError):
+                data.popitem(last=False)
+
+    def keys(self) -> list[Hashable]:
+        """The keys held, least recently used first."""
+        return list(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)

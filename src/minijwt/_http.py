@@ -30,6 +30,8 @@ __all__ = [
     "check_answer",
     "check_url",
     "is_loopback",
+    "is_public_address",
+    "public_fetch",
     "status_error",
     "stdlib_fetch",
     "url_option",
@@ -245,7 +247,86 @@ def _connection(
     return http.client.HTTPConnection(proxy_host, proxy_port, timeout=timeout), absolute, _proxy_headers(proxy)
 
 
-def stdlib_fetch(url: str, *, headers: Mapping[str, str], timeout: float, max_bytes: int) -> FetchResult:
+def is_public_address(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Whether an address is on the global internet and not multicast: one a token's author may make us contact.
+
+    Loopback, private, link-local, unique-local, shared (RFC 6598),
+    multicast and reserved ranges are not; an IPv4-mapped IPv6 address is
+    judged as the IPv4 address it maps.
+
+    Example:
+        >>> import ipaddress
+        >>> [is_public_address(ipaddress.ip_address(a)) for a in ("93.184.215.14", "10.0.0.1", "::ffff:127.0.0.1")]
+        [True, False, False]
+    """
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_global and not address.is_multicast
+
+
+def _public_addresses(host: str, port: int) -> list[str]:
+    """Every address ``host`` resolves to, each checked public; else the fetch is refused before connecting."""
+    try:
+        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        raise JWKSFetchError(f"the host {host!r} could not be resolved", reason="network") from None
+    addresses = list(dict.fromkeys(str(info[4][0]).partition("%")[0] for info in found))
+    for text in addresses:
+        if not is_public_address(ipaddress.ip_address(text)):
+            raise JWKSFetchError(
+                f"the host {host!r} resolves to an address outside the public internet ({text})",
+                reason="forbidden_address",
+            )
+    if not addresses:
+        raise JWKSFetchError(f"the host {host!r} has no address", reason="network")
+    return addresses
+
+
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    """An HTTPS connection to addresses already checked: no second name lookup, TLS verified against the host name."""
+
+    def __init__(self, host: str, port: int | None, addresses: list[str], timeout: float) -> None:
+        super().__init__(host, port, timeout=timeout, context=_tls_context())
+        self._addresses = addresses
+        # http.client opens its socket through this attribute (HTTPConnection.connect).
+        self._create_connection = self._connect_checked
+
+    def _connect_checked(
+        self, address: tuple[str, int], timeout: float, source_address: tuple[str, int] | None = None
+    ) -> socket.socket:
+        failure: OSError = OSError("no address")
+        for text in self._addresses:
+            try:
+                return socket.create_connection((text, address[1]), timeout, source_address)
+            except OSError as exc:
+                failure = exc
+        raise failure
+
+
+def public_fetch(url: str, *, headers: Mapping[str, str], timeout: float, max_bytes: int) -> FetchResult:
+    """:func:`stdlib_fetch` for a URL a token's author chose: only ``https``, only to public addresses.
+
+    The host is resolved once, every address it has must pass
+    :func:`is_public_address`, and the connection goes to one of those
+    addresses (no second lookup that could answer otherwise), never through a
+    proxy (which would make the connection itself, beyond the check).
+
+    Raises:
+        JWKSFetchError: reason ``"forbidden_address"`` for an address outside
+            the public internet (before any connection), ``"insecure_url"``
+            for a URL that is not ``https`` or holds user information, else
+            as :func:`stdlib_fetch`.
+    """
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme != "https" or not parts.hostname or "@" in parts.netloc:
+        raise _insecure("keys for an issuer a token names are fetched over https only, without user information")
+    addresses = _public_addresses(parts.hostname, parts.port or 443)
+    return stdlib_fetch(url, headers=headers, timeout=timeout, max_bytes=max_bytes, _addresses=addresses)
+
+
+def stdlib_fetch(
+    url: str, *, headers: Mapping[str, str], timeout: float, max_bytes: int, _addresses: list[str] | None = None
+) -> FetchResult:
     """GET a URL with the standard library, within one deadline and a size limit.
 
     The default ``fetch=`` (see ``minijwt.jwks_client.Fetch``), for a URL
@@ -269,7 +350,14 @@ def stdlib_fetch(url: str, *, headers: Mapping[str, str], timeout: float, max_by
     sock: socket.socket | None = None
     response: http.client.HTTPResponse | None = None
     try:
-        conn, target, proxy_headers = _connection(parts, deadline.remaining())
+        if _addresses is None:
+            conn, target, proxy_headers = _connection(parts, deadline.remaining())
+        else:  # public_fetch: to the checked addresses, never through a proxy
+            target = urllib.parse.urlunsplit(("", "", parts.path or "/", parts.query, ""))
+            conn, proxy_headers = (
+                _PinnedHTTPSConnection(parts.hostname or "", parts.port, _addresses, deadline.remaining()),
+                {},
+            )
         conn.connect()
         if conn.sock is None:  # pragma: no cover - connect() sets it or raises
             raise JWKSFetchError("the connection could not be opened", reason="network")

@@ -429,6 +429,20 @@ class _ClientBase(_BuiltinKeySource, Generic[FetchT, FlightT]):
                 pass  # perhaps a new key: the slow path decides
         return None
 
+    def _fresh(self, pick: Callable[[JWKSet], T]) -> T | None:
+        """``pick``'s answer from a fresh held set, or ``None``: :meth:`_fresh_key` for any rule of choice.
+
+        The multi-issuer verifier's lookups add the ``issuer`` member rule to
+        the set's; a miss goes to the driver's ``_lookup``, as any other does.
+        """
+        state = self._state
+        if self._clock() < state.quiet_until:
+            try:
+                return pick(state.keys)
+            except KeyNotFoundError:
+                pass  # perhaps a new key: the slow path decides
+        return None
+
     def _dispatch(self, pick: Callable[[JWKSet], T]) -> tuple[T | None, FlightT | None, bool]:
         """What a lookup does, decided by ``_jwks_state.decide``; a fetch it needs is begun here.
 

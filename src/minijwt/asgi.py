@@ -40,12 +40,14 @@ from ._bearer import (
     Answer,
     AsyncRevocationHook,
     BearerMiddleware,
+    DPoPClaims,
     ProtectedResource,
+    asgi_url,
     async_verify,
     granted_scopes,
     run_async,
 )
-from .jwt import JWTVerifier
+from .jwt import TokenVerifier
 
 __all__ = ["JWTAuthMiddleware", "ProtectedResource"]
 
@@ -138,7 +140,7 @@ class JWTAuthMiddleware(BearerMiddleware[ASGIApp, AsyncRevocationHook]):
 
     __slots__ = ("_starlette", "_verify")
 
-    def _prepare(self, verifier: JWTVerifier) -> None:
+    def _prepare(self, verifier: TokenVerifier) -> None:
         self._verify = async_verify(verifier)
         self._starlette = _starlette_types()
 
@@ -159,21 +161,29 @@ class JWTAuthMiddleware(BearerMiddleware[ASGIApp, AsyncRevocationHook]):
         if type(claims) is Answer:
             await self._answer(scope, receive, send, claims)
             return
+        dpop = None
+        if type(claims) is DPoPClaims:
+            claims, dpop = claims
         # The key is set on every request that reaches the application (None
         # without a token), so that a handler serving several paths can read it.
         state = scope.get("state")
         if state is None:
-            scope["state"] = {"jwt_claims": claims}
+            scope["state"] = state = {"jwt_claims": claims}
         else:
             state["jwt_claims"] = claims
+        if self._guard.dpop is not None:
+            state["dpop"] = dpop
         starlette = self._starlette
         if starlette is not None:
             credentials, user, no_credentials, anonymous = starlette
             if claims is None:
                 scope["auth"], scope["user"] = no_credentials, anonymous
             else:
-                scope["auth"], scope["user"] = credentials(claims), user(claims)
+                scope["auth"], scope["user"] = credentials(claims), user(claims)  # type: ignore[arg-type]  # a DPoPClaims was unpacked above
         await self._app(scope, receive, send)
+
+    def _url_parts(self, request: Scope) -> tuple[str, str, str]:
+        return asgi_url(request)
 
     async def _answer(self, scope: Scope, receive: Receive, send: Send, answer: Answer) -> None:
         headers = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in answer.headers]

@@ -23,7 +23,9 @@ The tree::
     │   │   ├── InvalidClaimError        another registered claim is malformed
     │   │   └── MissingRequiredClaimError  a required claim is absent
     │   ├── InvalidTokenTypeError    the ``typ`` header is not the expected type
-    │   └── KeyNotFoundError         no key fits the token (``kid`` unknown ...)
+    │   ├── KeyNotFoundError         no key fits the token (``kid`` unknown ...)
+    │   └── InvalidDPoPProofError    a DPoP proof is missing, malformed or does not hold (RFC 9449)
+    │       └── UseDPoPNonceError    the proof must carry the server's fresh nonce (``nonce``)
     ├── InvalidKeyError              a key is malformed, too weak or of the wrong type
     ├── InvalidOptionError           a verification option is invalid
     ├── EncodeError                  what was given to sign cannot be encoded
@@ -46,6 +48,7 @@ __all__ = [
     "InvalidAlgorithmError",
     "InvalidAudienceError",
     "InvalidClaimError",
+    "InvalidDPoPProofError",
     "InvalidIssuedAtError",
     "InvalidIssuerError",
     "InvalidKeyError",
@@ -58,6 +61,7 @@ __all__ = [
     "KeyNotFoundError",
     "MiniJWTError",
     "MissingRequiredClaimError",
+    "UseDPoPNonceError",
 ]
 
 
@@ -192,6 +196,33 @@ class KeyNotFoundError(InvalidTokenError):
     code = "key_not_found"
 
 
+class InvalidDPoPProofError(InvalidTokenError):
+    """A DPoP proof (RFC 9449) is missing, repeated, malformed, forged, stale, replayed or for another request."""
+
+    code = "invalid_dpop_proof"
+
+
+class UseDPoPNonceError(InvalidDPoPProofError):
+    """The proof lacks the server's nonce, or carries one it no longer accepts (RFC 9449 §8, §9).
+
+    Attributes:
+        nonce: A fresh nonce, for the ``DPoP-Nonce`` response header: the
+            client's next proof carries it.
+    """
+
+    code = "use_dpop_nonce"
+
+    def __init__(self, message: str, *, nonce: str) -> None:
+        """Create the error.
+
+        Args:
+            message: Why the nonce was refused.
+            nonce: The fresh nonce to send the client.
+        """
+        super().__init__(message)
+        self.nonce = nonce
+
+
 class InvalidKeyError(MiniJWTError):
     """A key is malformed, too weak, or does not fit the algorithm."""
 
@@ -229,6 +260,9 @@ class JWKSFetchError(MiniJWTError):
             - ``"no_usable_key"``: no key in the set can verify any algorithm;
             - ``"too_many_keys"``: the set holds more keys than allowed;
             - ``"issuer_mismatch"``: the discovery document names another issuer;
+            - ``"forbidden_address"``: the host of an issuer a token named
+              resolves outside the public internet (see
+              :class:`~minijwt.MultiIssuerVerifier`), so it is not contacted;
             - ``"network"``: the connection failed or broke (the default).
     """
 

@@ -42,9 +42,20 @@ except ImportError as _missing:  # pragma: no cover - exercised in a subprocess 
         "minijwt.fastapi needs FastAPI, which is not installed: pip install 'minijwt[fastapi]'"
     ) from _missing
 
-from ._bearer import Answer, AsyncRevocationHook, Guard, ProtectedResource, TokenHook, async_verify, run_async
+from ._bearer import (
+    Answer,
+    AsyncRevocationHook,
+    DPoPClaims,
+    Guard,
+    ProtectedResource,
+    TokenHook,
+    asgi_url,
+    async_verify,
+    run_async,
+)
+from .dpop import DPoPVerifier
 from .errors import InvalidOptionError
-from .jwt import JWTVerifier
+from .jwt import TokenVerifier
 
 __all__ = ["JWTBearer"]
 
@@ -71,7 +82,7 @@ class JWTBearer(SecurityBase):
 
     def __init__(
         self,
-        verifier: JWTVerifier,
+        verifier: TokenVerifier,
         *,
         auto_error: bool = True,
         realm: str | None = None,
@@ -82,11 +93,16 @@ class JWTBearer(SecurityBase):
         error_detail: bool = True,
         scheme_name: str | None = None,
         description: str | None = None,
+        dpop: DPoPVerifier | None = None,
+        dpop_required: bool = False,
+        public_url: str | None = None,
+        trust_forwarded: bool = False,
     ) -> None:
         """Check the configuration: a mistake fails here, when the application starts.
 
         Args:
-            verifier: The :class:`~minijwt.JWTVerifier` that checks each token.
+            verifier: The :class:`~minijwt.JWTVerifier` that checks each token
+                (or a :class:`~minijwt.MultiIssuerVerifier`, or any :class:`~minijwt.TokenVerifier`).
             auto_error: When false, a request without a token gets ``None``
                 instead of a 401; a bad token is still refused.
             realm: The challenges' ``realm``.
@@ -104,6 +120,11 @@ class JWTBearer(SecurityBase):
                 code only, and for a 403 the ``scope`` needed.
             scheme_name: The security scheme's name in the OpenAPI schema.
             description: The security scheme's description in the OpenAPI schema.
+            dpop: A :class:`~minijwt.dpop.DPoPVerifier`: accept DPoP-bound tokens (RFC 9449).
+                The verified proof is at ``request.state.dpop``.
+            dpop_required: Accept DPoP-bound tokens only: a bearer token gets the ``DPoP`` challenge.
+            public_url: The URL clients use to reach this application, for DPoP's ``htu``.
+            trust_forwarded: Read the request's public scheme and host from forwarding headers, for DPoP's ``htu``.
 
         Raises:
             InvalidOptionError: An option is invalid.
@@ -118,6 +139,11 @@ class JWTBearer(SecurityBase):
             resource_metadata=resource_metadata,
             get_token=get_token,
             error_detail=error_detail,
+            dpop=dpop,
+            dpop_required=dpop_required,
+            public_url=public_url,
+            trust_forwarded=trust_forwarded,
+            url_of=_url_of,
             serve_metadata=False,
         )
         self._verify = async_verify(verifier)
@@ -143,8 +169,17 @@ class JWTBearer(SecurityBase):
         )
         if type(outcome) is Answer:
             raise _http_error(outcome)
+        if type(outcome) is DPoPClaims:
+            outcome, request.state.dpop = outcome
+        elif self._guard.dpop is not None:
+            request.state.dpop = None
         request.state.jwt_claims = outcome
-        return outcome
+        return outcome  # type: ignore[return-value]  # a DPoPClaims was unpacked above
+
+
+def _url_of(request: HTTPConnection) -> tuple[str, str, str]:
+    """The URL the request reached, from its ASGI scope."""
+    return asgi_url(request.scope)
 
 
 def _headers_of(request: HTTPConnection) -> Headers:

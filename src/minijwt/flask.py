@@ -34,8 +34,8 @@ try:
 except ImportError as _missing:  # pragma: no cover - exercised in a subprocess by the tests
     raise ImportError("minijwt.flask needs Flask, which is not installed: pip install 'minijwt[flask]'") from _missing
 
-from ._bearer import Answer, BearerViews, RevocationHook, check_requirements, run_sync
-from .jwt import JWTVerifier
+from ._bearer import Answer, BearerViews, DPoPClaims, RevocationHook, check_requirements, run_sync, wsgi_url
+from .jwt import TokenVerifier
 
 __all__ = ["JWTAuth"]
 
@@ -59,8 +59,11 @@ class JWTAuth(BearerViews[RevocationHook]):
 
     _sync_only = True
 
-    def _prepare(self, verifier: JWTVerifier) -> None:
+    def _prepare(self, verifier: TokenVerifier) -> None:
         self._verify = verifier.decode
+
+    def _url_parts(self, request: flask.Request) -> tuple[str, str, str]:
+        return wsgi_url(request.environ)
 
     @overload
     def required(self, view: F, /) -> F: ...
@@ -112,6 +115,10 @@ class JWTAuth(BearerViews[RevocationHook]):
         )
         if type(outcome) is Answer:
             return outcome
+        if type(outcome) is DPoPClaims:
+            outcome, flask.g.dpop = outcome
+        elif self._guard.dpop is not None:
+            flask.g.dpop = None
         flask.g.jwt_claims = outcome
         return None
 

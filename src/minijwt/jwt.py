@@ -19,7 +19,7 @@ import time
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from . import _compact
 from ._algorithms import Algorithm, allowlist
@@ -28,6 +28,7 @@ from ._cache import BoundedCache, memoize
 from ._claims import ClaimRules, check_claims, check_typ, is_number, numeric_date, to_seconds, to_timestamp
 from ._header import encode_header, mutable_copy, understood_extensions
 from ._json import dumps, loads_object
+from ._keys import Key
 from ._memo import OPTIONS, VERIFIERS, recall, remember, snapshot
 from ._memo import VERIFIER_CACHE_SIZE as VERIFIER_CACHE_SIZE  # noqa: PLC0414 - re-exported: minijwt.jwt's
 from ._resolve import (
@@ -40,9 +41,9 @@ from ._resolve import (
     fitting_resolver,
     signing_key,
 )
-from .errors import EncodeError, InvalidKeyError, InvalidOptionError
+from .errors import EncodeError, InvalidAlgorithmError, InvalidKeyError, InvalidOptionError
 
-__all__ = ["JWTVerifier", "VerifiedJWT", "adecode", "decode", "decode_complete", "encode"]
+__all__ = ["JWTVerifier", "TokenVerifier", "VerifiedJWT", "adecode", "decode", "decode_complete", "encode"]
 
 _TIME_CLAIMS = ("exp", "nbf", "iat")
 
@@ -159,6 +160,28 @@ class VerifiedJWT:
 
     header: dict[str, Any]
     claims: dict[str, Any]
+
+
+@runtime_checkable
+class TokenVerifier(Protocol):
+    """What the web integrations need of a verifier: :class:`JWTVerifier` and :class:`~minijwt.MultiIssuerVerifier`.
+
+    Every middleware and integration takes any object with these members as
+    ``verifier=``.
+    """
+
+    @property
+    def may_wait(self) -> bool:
+        """Whether finding a token's key may wait for the network (then async code awaits :meth:`adecode`)."""
+        ...
+
+    def decode(self, token: str | bytes, *, now: float | dt.datetime | None = None) -> dict[str, Any]:
+        """Verify a token and return its claims; raise an :class:`~minijwt.InvalidTokenError` if it is not valid."""
+        ...
+
+    async def adecode(self, token: str | bytes, *, now: float | dt.datetime | None = None) -> dict[str, Any]:
+        """The coroutine twin of :meth:`decode`."""
+        ...
 
 
 class JWTVerifier:
@@ -356,6 +379,50 @@ class JWTVerifier:
             key = self._resolve(header, alg)  # type: ignore[misc]
         _compact.check_signature(parsed[1], key, parsed[2], parsed[3])
         return self._claims(parsed, now)
+
+    def _check_parsed(
+        self, parsed: _compact.ParsedCompact, claims: dict[str, Any], now: float | None, key: Key | None = None
+    ) -> None:
+        """Every step after routing, for a token parsed and whose claims were read to route it.
+
+        The multi-issuer verifier parses once, with the union of its issuers'
+        algorithms, so the algorithm is checked against this verifier's own
+        list here. ``key`` is the key it chose itself (by the issuer rules of
+        a JWK Set); else this verifier's resolver finds it. Written out as
+        :meth:`decode` is, since it runs for every token.
+        """
+        header, alg, signing_input, signature, _ = parsed
+        allowed, _, _, static_key, serves, rules, resolve = self._hot
+        if alg.name not in allowed:
+            raise InvalidAlgorithmError(f"algorithm {alg.name} is not in the allowed algorithms")
+        if key is None:
+            if alg.name in serves:
+                key = static_key
+            elif resolve is None:
+                raise _needs_adecode(self._key)
+            else:
+                key = resolve(header, alg)
+        if not alg.verify(key, signing_input, signature):
+            raise _compact.bad_signature()
+        if rules.typ is not None:
+            check_typ(header, rules)
+        check_claims(claims, rules, now)
+
+    async def _acheck_parsed(self, parsed: _compact.ParsedCompact, claims: dict[str, Any], now: float | None) -> None:
+        """The coroutine twin of :meth:`_check_parsed`: awaits an asynchronous key lookup."""
+        header, alg, signing_input, signature, _ = parsed
+        if alg.name not in self._allowed:
+            raise InvalidAlgorithmError(f"algorithm {alg.name} is not in the allowed algorithms")
+        aresolve = self._aresolve
+        key = await aresolve(header, alg) if aresolve is not None else self._resolve(header, alg)  # type: ignore[misc]
+        _compact.check_signature(alg, key, signing_input, signature)
+        self._check_claims(header, claims, now)
+
+    def _check_claims(self, header: Mapping[str, Any], claims: dict[str, Any], now: float | None) -> None:
+        rules = self._rules
+        if rules.typ is not None:
+            check_typ(header, rules)
+        check_claims(claims, rules, now)
 
     def _claims(self, parsed: _compact.ParsedCompact, now: float | dt.datetime | None) -> dict[str, Any]:
         rules = self._rules

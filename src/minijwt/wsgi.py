@@ -30,13 +30,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Protocol
 
-from ._bearer import Answer, BearerMiddleware, ProtectedResource, RevocationHook, run_sync
-from .jwt import JWTVerifier
+from ._bearer import Answer, BearerMiddleware, DPoPClaims, ProtectedResource, RevocationHook, run_sync, wsgi_url
+from .jwt import TokenVerifier
 
 __all__ = ["JWTAuthMiddleware", "ProtectedResource"]
 
 #: The environ key of the verified claims.
 CLAIMS_KEY = "minijwt.claims"
+#: The environ key of the verified DPoP proof (a :class:`~minijwt.dpop.DPoPResult`), with ``dpop=``.
+DPOP_KEY = "minijwt.dpop"
 
 
 class _StartResponse(Protocol):
@@ -71,8 +73,11 @@ class JWTAuthMiddleware(BearerMiddleware[_WSGIApp, RevocationHook]):
     __slots__ = ("_verify",)
     _sync_only = True
 
-    def _prepare(self, verifier: JWTVerifier) -> None:
+    def _prepare(self, verifier: TokenVerifier) -> None:
         self._verify = verifier.decode
+
+    def _url_parts(self, request: dict[str, Any]) -> tuple[str, str, str]:
+        return wsgi_url(request)
 
     def __call__(self, environ: dict[str, Any], start_response: _StartResponse) -> Iterable[bytes]:
         """Check the request, then call the application or answer a refusal."""
@@ -93,6 +98,11 @@ class JWTAuthMiddleware(BearerMiddleware[_WSGIApp, RevocationHook]):
         if type(outcome) is Answer:
             start_response(outcome.status_line, list(outcome.headers))
             return [] if method == "HEAD" else [outcome.body]
+        if self._guard.dpop is not None:
+            dpop = None
+            if type(outcome) is DPoPClaims:
+                outcome, dpop = outcome
+            environ[DPOP_KEY] = dpop
         # The key is set on every request that reaches the application (None
         # without a token), so that a handler serving several paths can read it.
         environ[CLAIMS_KEY] = outcome

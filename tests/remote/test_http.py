@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import ipaddress
 import socket
 import threading
 import time
 
 import pytest
 from support.jwks_server import JWKSServer, Reply
+from support.servers import ConnectionCounter
 
-from minijwt._http import cache_lifetime, check_url, is_loopback, stdlib_fetch
+from minijwt._http import (
+    _PinnedHTTPSConnection,
+    cache_lifetime,
+    check_url,
+    is_loopback,
+    is_public_address,
+    public_fetch,
+    stdlib_fetch,
+)
 from minijwt.errors import JWKSFetchError
 
 # A generous ceiling that only catches a hang: the rule is "within timeout + 1 s".
@@ -178,6 +188,81 @@ def test_proxy_is_never_used_for_loopback(server: JWKSServer, monkeypatch: pytes
     monkeypatch.delenv("no_proxy", raising=False)
     server.routes["/jwks"] = Reply(body=b"{}")
     assert fetch(server.url())[0] == 200
+
+
+# --- public_fetch: the SSRF guard for issuers a token names -------------------------------
+
+
+@pytest.mark.parametrize(
+    ("address", "public"),
+    [
+        ("93.184.215.14", True),
+        ("2606:2800:21f:cb07:6820:80da:af6b:8b2c", True),
+        ("127.0.0.1", False),
+        ("::1", False),
+        ("10.1.2.3", False),
+        ("172.16.0.1", False),
+        ("192.168.1.1", False),
+        ("169.254.169.254", False),  # link-local: the cloud metadata service
+        ("fe80::1", False),
+        ("fd00::1", False),  # unique-local
+        ("100.64.0.1", False),  # shared address space (RFC 6598)
+        ("224.0.0.1", False),  # multicast
+        ("ff02::1", False),
+        ("0.0.0.0", False),  # noqa: S104 - an address to classify, not to bind
+        ("240.0.0.1", False),  # reserved
+        ("::ffff:127.0.0.1", False),  # IPv4-mapped loopback
+        ("::ffff:10.0.0.1", False),
+        ("::ffff:93.184.215.14", True),
+    ],
+)
+def test_only_global_unicast_addresses_are_public(address: str, public: bool) -> None:
+    assert is_public_address(ipaddress.ip_address(address)) is public
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "[::1]"])
+def test_public_fetch_refuses_a_private_address_before_connecting(host: str) -> None:
+    counter = ConnectionCounter()
+    try:
+        with pytest.raises(JWKSFetchError) as caught:
+            public_fetch(f"https://{host}:{counter.port}/jwks", headers={}, timeout=2, max_bytes=1000)
+        assert caught.value.reason == "forbidden_address"
+        assert counter.accepted == 0
+    finally:
+        counter.close()
+
+
+@pytest.mark.parametrize("url", ["http://login.example/jwks", "https://user@login.example/jwks"])
+def test_public_fetch_is_https_only_without_user_information(url: str) -> None:
+    with pytest.raises(JWKSFetchError) as caught:
+        public_fetch(url, headers={}, timeout=2, max_bytes=1000)
+    assert caught.value.reason == "insecure_url"
+
+
+def test_the_checked_address_is_the_one_connected_to_without_a_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The host name cannot resolve, and a proxy is configured: reaching the
+    # counter proves the connection went to the address given, directly.
+    target, proxy = ConnectionCounter(), ConnectionCounter()
+    monkeypatch.setenv("https_proxy", f"http://127.0.0.1:{proxy.port}")
+    monkeypatch.delenv("no_proxy", raising=False)
+    try:
+        with pytest.raises(JWKSFetchError):  # the counter closes the connection: no TLS
+            stdlib_fetch(
+                f"https://issuer.invalid:{target.port}/jwks",
+                headers={},
+                timeout=2,
+                max_bytes=1000,
+                _addresses=["127.0.0.1"],
+            )
+        assert (target.accepted, proxy.accepted) == (1, 0)
+        connection = _PinnedHTTPSConnection("issuer.invalid", target.port, ["192.0.2.1", "127.0.0.1"], 2)
+        with pytest.raises(OSError):  # noqa: PT011 - whatever the TLS handshake's failure; the first address is unreachable (TEST-NET-1), the second answers
+            connection.connect()
+        connection.close()
+        assert target.accepted == 2
+    finally:
+        target.close()
+        proxy.close()
 
 
 # --- cache_lifetime -----------------------------------------------------------------------

@@ -3,7 +3,8 @@
 :func:`uvicorn_server` runs an ASGI application under uvicorn in a thread;
 :func:`waitress_server` runs a WSGI application under waitress. Each yields
 the port and stops its server when the ``with`` block ends. :func:`request`
-sends one HTTP/1.1 request with the standard library.
+sends one HTTP/1.1 request with the standard library. :class:`ConnectionCounter`
+only counts the connections that reach it.
 """
 
 from __future__ import annotations
@@ -53,10 +54,10 @@ def _loopback_socket() -> socket.socket:
 
 
 @contextlib.contextmanager
-def uvicorn_server(app: Any) -> Iterator[int]:
-    """Serve an ASGI application with uvicorn on loopback; yield its port."""
+def uvicorn_server(app: Any, **options: Any) -> Iterator[int]:
+    """Serve an ASGI application with uvicorn on loopback; yield its port. ``options`` go to ``uvicorn.Config``."""
     sock = _loopback_socket()
-    config = uvicorn.Config(app, log_level="warning", lifespan="auto", ws="websockets-sansio")
+    config = uvicorn.Config(app, log_level="warning", lifespan="auto", ws="websockets-sansio", **options)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
@@ -74,10 +75,10 @@ def uvicorn_server(app: Any) -> Iterator[int]:
 
 
 @contextlib.contextmanager
-def waitress_server(app: Any, threads: int = 8) -> Iterator[int]:
-    """Serve a WSGI application with waitress on loopback; yield its port."""
+def waitress_server(app: Any, threads: int = 8, **options: Any) -> Iterator[int]:
+    """Serve a WSGI application with waitress on loopback; yield its port. ``options`` go to waitress."""
     server: Any = waitress.server.create_server(
-        app, host="127.0.0.1", port=0, threads=threads, connection_limit=200, asyncore_loop_timeout=0.05
+        app, host="127.0.0.1", port=0, threads=threads, connection_limit=200, asyncore_loop_timeout=0.05, **options
     )
     stopping = threading.Event()
 
@@ -126,3 +127,59 @@ def request(
     finally:
         if own:
             conn.close()
+
+
+class ConnectionCounter:
+    """A TCP listener on 127.0.0.1 that counts the connections reaching it, and closes each at once."""
+
+    def __init__(self) -> None:
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port: int = self.sock.getsockname()[1]
+        self.accepted = 0
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return  # closed
+            self.accepted += 1
+            conn.close()
+
+    def close(self) -> None:
+        """Stop listening."""
+        self.sock.close()
+
+
+@contextlib.contextmanager
+def forwarding_proxy(backend_port: int, added: Sequence[tuple[str, str]]) -> Iterator[int]:
+    """A reverse proxy on loopback that forwards each GET to ``backend_port`` with ``added`` headers; yield its port."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Forward(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:
+            """Quiet."""
+
+        def do_GET(self) -> None:
+            headers = [(name, value) for name, value in self.headers.items() if name.lower() != "host"]
+            answer = request(backend_port, self.path, headers=[*headers, *added])  # Host: the backend's
+            self.send_response(answer.status)
+            for name, value in answer.headers.items():
+                if name not in {"content-length", "transfer-encoding", "connection", "date", "server"}:
+                    self.send_header(name, value)
+            self.send_header("Content-Length", str(len(answer.body)))
+            self.end_headers()
+            self.wfile.write(answer.body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Forward)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(TIMEOUT)

@@ -715,7 +715,18 @@ def test_with_error_detail_the_answers_are_as_before() -> None:
 
 ADAPTERS: dict[str, type] = {"asgi": ASGIMiddleware, "wsgi": WSGIMiddleware, "fastapi": JWTBearer, "flask": JWTAuth}
 #: The options every adapter takes.
-SHARED = ("verifier", "realm", "is_revoked", "resource_metadata", "get_token", "error_detail")
+SHARED = (
+    "verifier",
+    "realm",
+    "is_revoked",
+    "resource_metadata",
+    "get_token",
+    "error_detail",
+    "dpop",
+    "dpop_required",
+    "public_url",
+    "trust_forwarded",
+)
 
 
 async def _never_asgi(scope: Any, receive: Any, send: Any) -> None:
