@@ -20,7 +20,7 @@ Example:
     >>> verifier.decode(minijwt.encode({"iss": "https://b.example", "sub": "eve"}, a))  # A's key, B's name
     Traceback (most recent call last):
     ...
-    minijwt.errors.InvalidSignatureError: the signature does not verify
+    minijwt.errors.InvalidSignatureError: signature verification failed
 """
 
 from __future__ import annotations
