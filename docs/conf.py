@@ -67,9 +67,11 @@ def _factory_defaults(  # noqa: PLR0917 - Sphinx passes an event's arguments by 
     # A dataclass field with a default_factory shows its default as
     # "<factory>", which is no Python expression: Sphinx then cannot parse the
     # signature, and cross-references each comma-separated piece of it. "..."
-    # says, as in type stubs, that the argument has a default.
+    # says, as in type stubs, that the argument has a default. So does any
+    # default written in angle brackets (FakeIssuer.token's aud, the issuer's
+    # audience).
     if signature is not None:
-        signature = signature.replace("=<factory>", "=...").replace("= <factory>", "= ...")
+        signature = re.sub(r"(=\s?)<[^<>]*>", r"\1...", signature)
     return signature, return_annotation
 
 

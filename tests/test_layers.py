@@ -40,7 +40,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("remote keys", ("_http", "_jwks_state", "_jwks_parse", "_discovery", "_jwks_core", "jwks_client")),
     ("issuers", ("_issuers", "multi_issuer")),
     ("web", ("_bearer", "asgi", "wsgi", "fastapi", "flask")),
-    ("app", ("cli", "__main__")),
+    ("app", ("cli", "testing", "__main__")),
 )
 ORDER: dict[str, int] = {module: rank for rank, module in enumerate(m for _, group in LAYERS for m in group)}
 LAYER_OF: dict[str, str] = {module: layer for layer, group in LAYERS for module in group}
@@ -60,6 +60,7 @@ THIRD_PARTY: dict[str, frozenset[str] | None] = {
     "starlette": frozenset({"asgi", "fastapi"}),
     "fastapi": frozenset({"fastapi"}),
     "flask": frozenset({"flask"}),
+    "pytest": frozenset({"testing"}),  # only minijwt.testing's opt-in plugin
 }
 #: Standard-library modules that reach the network, and who may use them.
 NETWORK = ("socket", "ssl", "http", "urllib.request", "socketserver", "asyncio.streams")

@@ -10,9 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import math
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from .errors import (
     ExpiredSignatureError,
@@ -126,6 +126,8 @@ class ClaimRules:
     max_age: float | None
     typ: str | None
     strings: tuple[str, ...] = ()
+    #: Seconds since the epoch, read when a check is given no ``now``.
+    clock: Callable[[], float] = time.time
 
     @classmethod
     def build(
@@ -138,6 +140,7 @@ class ClaimRules:
         require: object = (),
         max_age: object = None,
         typ: object = None,
+        clock: object = None,
     ) -> ClaimRules:
         """Check every option once (InvalidOptionError for one of the wrong type or value)."""
         if subject is not None and not isinstance(subject, str):
@@ -163,7 +166,21 @@ class ClaimRules:
             max_age=to_seconds(max_age, "max_age", allow_none=True),
             typ=_normalize_typ(typ) if typ is not None else None,
             strings=tuple(name for name in names if name in _STRING_CLAIMS),
+            clock=_clock(clock),
         )
+
+
+def _clock(clock: object) -> Callable[[], float]:
+    """A ``clock=`` option as a function of epoch seconds, tried once now, so that a wrong one fails at start-up."""
+    if clock is None:
+        return time.time
+    if not callable(clock):
+        raise InvalidOptionError("clock must be a function returning seconds since the epoch")
+    probe = clock()
+    to_timestamp(probe, "clock()")  # a number, or an aware datetime
+    if isinstance(probe, dt.datetime):
+        return lambda: cast(dt.datetime, clock()).timestamp()
+    return cast("Callable[[], float]", clock)
 
 
 def check_typ(header: Mapping[str, Any], rules: ClaimRules) -> None:
@@ -217,7 +234,7 @@ def check_claims(claims: Mapping[str, Any], rules: ClaimRules, now: float | None
     iat = claims.get("iat", _ABSENT)
     if exp is not _ABSENT or nbf is not _ABSENT or iat is not _ABSENT or rules.max_age is not None:
         if now is None:
-            now = time.time()
+            now = rules.clock()
         leeway = rules.leeway
         # RFC 7519 §4.1.4: reject on or after exp (plus leeway).
         if exp is not _ABSENT:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Protocol, runtime_checkable
@@ -218,6 +218,7 @@ class JWTVerifier:
         typ: str | None = None,
         max_token_size: int = _compact.DEFAULT_MAX_TOKEN_SIZE,
         crit: Collection[str] = (),
+        clock: Callable[[], float | dt.datetime] | None = None,
     ) -> None:
         """Check the options and prepare the key.
 
@@ -244,6 +245,11 @@ class JWTVerifier:
                 other name is refused. A JWT never has an unencoded payload
                 (RFC 7797 §7), so ``b64: false`` is refused whatever ``crit``
                 says.
+            clock: The time, in seconds since the epoch (or as an aware
+                ``datetime``), read when a call passes no ``now=``; the
+                system clock by default. A frozen clock
+                (:class:`minijwt.testing.FrozenClock`) lets a test of an
+                application move time by hand.
 
         Raises:
             InvalidOptionError: An option is invalid: ``algorithms`` empty,
@@ -253,7 +259,14 @@ class JWTVerifier:
         """
         self._allowed = allowlist(algorithms)
         self._rules = ClaimRules.build(
-            audience=audience, issuer=issuer, subject=subject, leeway=leeway, require=require, max_age=max_age, typ=typ
+            audience=audience,
+            issuer=issuer,
+            subject=subject,
+            leeway=leeway,
+            require=require,
+            max_age=max_age,
+            typ=typ,
+            clock=clock,
         )
         self._max_token_size = _compact.check_max_token_size(max_token_size)
         self._crit = understood_extensions(crit)
