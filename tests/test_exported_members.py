@@ -106,6 +106,8 @@ PUBLIC: dict[str, set[str]] = {
         "NonceSource",
         "ReplayStore",
     },
+    "minijwt.testing": {"BAD_TOKEN_KINDS", "DPoPClient", "FakeIssuer", "FrozenClock", "afetch_from", "fetch_from"},
+    "minijwt.testing.pytest_plugin": {"fake_issuer", "frozen_clock"},
     "minijwt.jwk": {"JWK", "JWKSet", "SkippedKey"},
     "minijwt.errors": ERRORS,
     "minijwt.jwks_client": {"AsyncFetch", "AsyncJWKSClient", "Fetch", "JWKSClient", "JWKSStatus", "parse_jwks"},
