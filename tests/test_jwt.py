@@ -580,6 +580,14 @@ def test_decode_decode_complete_adecode_and_the_verifier_share_one_option_list()
         assert list(inspect.signature(method).parameters) == ["self", "token", "now"]
 
 
+def _clock_a() -> float:
+    return NOW
+
+
+def _clock_b() -> float:
+    return NOW
+
+
 @pytest.mark.parametrize("container", [list, tuple])
 @pytest.mark.parametrize("entry", ["decode", "decode_complete", "adecode"])
 def test_changing_any_one_option_gives_another_cached_verifier(
@@ -614,6 +622,7 @@ def test_changing_any_one_option_gives_another_cached_verifier(
         "typ": "JWT",
         "max_token_size": 4096,
         "crit": ["ext"],
+        "clock": _clock_a,
     }
     changed: dict[str, Any] = {
         "algorithms": ["HS256", "HS384"],
@@ -626,6 +635,7 @@ def test_changing_any_one_option_gives_another_cached_verifier(
         "typ": "at+jwt",
         "max_token_size": 4097,
         "crit": ["ext", "ext2"],
+        "clock": _clock_b,  # another function, though it tells the same time: by identity
     }
     assert set(base) == set(inspect.signature(minijwt.decode).parameters) - {"token", "key", "now"}
     minijwt.clear_caches()

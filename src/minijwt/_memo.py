@@ -33,6 +33,7 @@ def freeze(option: object) -> object:
 #: The options of a configuration after the key, in the order decode() passes them: JWTVerifier's keywords.
 OPTIONS = (
     "algorithms", "audience", "issuer", "subject", "leeway", "require", "max_age", "typ", "max_token_size", "crit",
+    "clock",
 )  # fmt: skip
 
 
@@ -41,7 +42,7 @@ def snapshot(key: object, *options: object) -> tuple[object, ...] | None:
 
     The numbers' types are in it too: ``leeway=True`` must not find ``leeway=1``'s verifier.
     """
-    algorithms, audience, issuer, subject, leeway, require, max_age, typ, max_token_size, crit = options
+    algorithms, audience, issuer, subject, leeway, require, max_age, typ, max_token_size, crit, clock = options
     text_key = type(key) is str or type(key) is bytes
     snap = (
         key if text_key else id(key),
@@ -58,6 +59,7 @@ def snapshot(key: object, *options: object) -> tuple[object, ...] | None:
         type(leeway),
         type(max_age),
         type(max_token_size),
+        clock,  # a function: by identity
     )
     try:
         hash(snap)

@@ -532,6 +532,7 @@ def decode(
     typ: str | None = None,
     max_token_size: int = _compact.DEFAULT_MAX_TOKEN_SIZE,
     crit: Collection[str] = (),
+    clock: Callable[[], float | dt.datetime] | None = None,
     now: float | dt.datetime | None = None,
 ) -> dict[str, Any]:
     """Verify a JWT and validate its claims; return the claim set.
@@ -566,8 +567,10 @@ def decode(
         max_token_size: The longest token accepted, in characters.
         crit: The extension header parameters you understand (RFC 7515
             §4.1.11); a token whose ``crit`` lists another name is refused.
+        clock: The time when ``now`` is omitted (see :class:`JWTVerifier`);
+            the system clock by default.
         now: The time to validate against (seconds or an aware ``datetime``);
-            the clock when omitted.
+            ``clock`` when omitted.
 
     Returns:
         The claim set.
@@ -601,6 +604,7 @@ def decode(
                 type(leeway),
                 type(max_age),
                 type(max_token_size),
+                clock,
             )
         )
     except TypeError:  # a set, or a list of crit names: _verifier() takes a snapshot
@@ -608,7 +612,7 @@ def decode(
     if entry is not None and (text_key or entry[0] is key):
         return entry[1].decode(token, now=now)
     verifier = _verifier(
-        key, algorithms, audience, issuer, subject, leeway, require, max_age, typ, max_token_size, crit
+        key, algorithms, audience, issuer, subject, leeway, require, max_age, typ, max_token_size, crit, clock
     )
     return verifier.decode(token, now=now)
 
@@ -627,6 +631,7 @@ def decode_complete(
     typ: str | None = None,
     max_token_size: int = _compact.DEFAULT_MAX_TOKEN_SIZE,
     crit: Collection[str] = (),
+    clock: Callable[[], float | dt.datetime] | None = None,
     now: float | dt.datetime | None = None,
 ) -> VerifiedJWT:
     """Like :func:`decode`, and return the protected header with the claims.
@@ -644,7 +649,7 @@ def decode_complete(
         ({'alg': 'HS256', 'typ': 'JWT'}, {'sub': 'a'})
     """
     return _verifier(
-        key, algorithms, audience, issuer, subject, leeway, require, max_age, typ, max_token_size, crit
+        key, algorithms, audience, issuer, subject, leeway, require, max_age, typ, max_token_size, crit, clock
     ).decode_complete(token, now=now)
 
 
@@ -662,6 +667,7 @@ async def adecode(
     typ: str | None = None,
     max_token_size: int = _compact.DEFAULT_MAX_TOKEN_SIZE,
     crit: Collection[str] = (),
+    clock: Callable[[], float | dt.datetime] | None = None,
     now: float | dt.datetime | None = None,
 ) -> dict[str, Any]:
     """The coroutine twin of :func:`decode`, for an asynchronous key source.
@@ -677,7 +683,7 @@ async def adecode(
         {'sub': 'a'}
     """
     verifier = _verifier(
-        key, algorithms, audience, issuer, subject, leeway, require, max_age, typ, max_token_size, crit
+        key, algorithms, audience, issuer, subject, leeway, require, max_age, typ, max_token_size, crit, clock
     )
     return await verifier.adecode(token, now=now)
 
