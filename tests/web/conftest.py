@@ -1,21 +1,17 @@
-"""Fixtures of the web tests: a loopback JWK Set server, keys made once, tokens, verifiers."""
+"""Fixtures of the web tests: a fake issuer and its tokens, a loopback JWK Set server with faults, verifiers."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import json
-import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import pytest
-from support import b64u_encode
 from support.jwks_server import FakeClock, JWKSServer, jwks_reply
 from support.servers import request
 
 import minijwt
 from minijwt.jwks_client import JWKSClient
+from minijwt.testing import BAD_TOKEN_KINDS, FakeIssuer
 
 ISSUER = "https://login.example"
 AUDIENCE = "https://api.example"
@@ -23,17 +19,17 @@ AUDIENCE = "https://api.example"
 MakeToken = Callable[..., str]
 
 
-@pytest.fixture(scope="session")
-def keys() -> tuple[minijwt.JWK, minijwt.JWK]:
-    """Two RS256 signing keys: k1 is published from the start, k2 later."""
-    return minijwt.JWK.generate("RS256", kid="k1"), minijwt.JWK.generate("RS256", kid="k2")
+@pytest.fixture
+def issuer() -> FakeIssuer:
+    """The identity provider: RS256, its first key k1, its tokens (``minijwt.testing``)."""
+    return FakeIssuer(ISSUER, "RS256", audience=AUDIENCE, kid="k1")
 
 
 @pytest.fixture
-def jwks(keys: tuple[minijwt.JWK, minijwt.JWK]) -> Iterator[JWKSServer]:
-    """The issuer's key server, publishing k1."""
+def jwks(issuer: FakeIssuer) -> Iterator[JWKSServer]:
+    """The issuer's key server, publishing its keys at /jwks (a test swaps the reply to inject a fault)."""
     served = JWKSServer()
-    served.routes["/jwks"] = jwks_reply([keys[0]])
+    served.routes["/jwks"] = jwks_reply(issuer.jwks())
     yield served
     served.close()
 
@@ -50,68 +46,23 @@ def client(jwks: JWKSServer, clock: FakeClock) -> JWKSClient:
 
 @pytest.fixture
 def verifier(client: JWKSClient) -> minijwt.JWTVerifier:
-    return minijwt.JWTVerifier(client, algorithms=["RS256"], issuer=ISSUER, audience=AUDIENCE)
-
-
-def claims(**changes: Any) -> dict[str, Any]:
-    """A valid claim set, with changes (a None value removes the claim)."""
-    now = int(time.time())
-    base: dict[str, Any] = {
-        "iss": ISSUER,
-        "aud": AUDIENCE,
-        "sub": "alice",
-        "iat": now,
-        "exp": now + 600,
-        "scope": "orders:read",
-    }
-    base.update(changes)
-    return {name: value for name, value in base.items() if value is not None}
+    return minijwt.JWTVerifier(client, algorithms=["RS256"], issuer=ISSUER, audience=AUDIENCE, require=["exp"])
 
 
 @pytest.fixture
-def token(keys: tuple[minijwt.JWK, minijwt.JWK]) -> MakeToken:
-    """``token(key=k1, **claim_changes)``: a signed RS256 token."""
+def token(issuer: FakeIssuer) -> MakeToken:
+    """``token(**claim_changes)``: alice's token with scope orders:read, signed with the issuer's current key."""
 
-    def make(key: minijwt.JWK | None = None, **changes: Any) -> str:
-        signer = key if key is not None else keys[0]
-        return minijwt.encode(claims(**changes), signer, "RS256", headers={"kid": signer.kid})
+    def make(**changes: Any) -> str:
+        return issuer.token(**{"sub": "alice", "scope": "orders:read", "expires_in": 600, **changes})
 
     return make
 
 
-def unsigned_token() -> str:
-    """``alg: none``."""
-    header = b64u_encode(json.dumps({"alg": "none", "typ": "JWT"}).encode())
-    return f"{header}.{b64u_encode(json.dumps(claims()).encode())}."
-
-
-def hs256_with_public_key(key: minijwt.JWK) -> str:
-    """The key-confusion attack: HS256 keyed with the RSA public key's PEM."""
-    header = b64u_encode(json.dumps({"alg": "HS256", "typ": "JWT", "kid": key.kid}).encode())
-    payload = b64u_encode(json.dumps(claims()).encode())
-    secret = key.public().to_pem()
-    signature = hmac.new(secret, f"{header}.{payload}".encode(), hashlib.sha256).digest()
-    return f"{header}.{payload}.{b64u_encode(signature)}"
-
-
-def tampered(token: str) -> str:
-    """The same token with another payload (the signature no longer matches)."""
-    header, _, signature = token.split(".")
-    return f"{header}.{b64u_encode(json.dumps(claims(sub='mallory')).encode())}.{signature}"
-
-
-def bad_tokens(make: MakeToken, keys: tuple[minijwt.JWK, minijwt.JWK]) -> dict[str, str]:
-    """Tokens every protected route must refuse with 401 invalid_token."""
-    now = int(time.time())
-    return {
-        "expired": make(exp=now - 60, iat=now - 700),
-        "tampered": tampered(make()),
-        "wrong audience": make(aud="https://other.example"),
-        "wrong issuer": make(iss="https://evil.example"),
-        "alg none": unsigned_token(),
-        "hs256 with the public key": hs256_with_public_key(keys[0]),
-        "not a jwt": "abc.def",
-    }
+def bad_tokens(issuer: FakeIssuer) -> dict[str, str]:
+    """Tokens every protected route must refuse with 401 invalid_token: each kind the fake issuer makes, and junk."""
+    made = {kind: issuer.bad_token(kind) for kind, (_, status) in BAD_TOKEN_KINDS.items() if status == 401}
+    return {**made, "not a jwt": "abc.def"}
 
 
 def from_cookie(headers: Mapping[str, str]) -> str | None:

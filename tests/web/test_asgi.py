@@ -32,6 +32,7 @@ import minijwt
 from minijwt._bearer import Guard
 from minijwt.asgi import JWTAuthMiddleware, ProtectedResource
 from minijwt.jwks_client import AsyncJWKSClient, JWKSClient
+from minijwt.testing import FakeIssuer
 
 from .conftest import AUDIENCE, ISSUER, MakeToken, bad_tokens, check_docs_prefix, from_cookie
 
@@ -104,10 +105,10 @@ def test_public_route_protected_route_and_claims(serve: Serve, token: MakeToken)
 
 
 def test_bad_tokens_are_401_invalid_token(
-    serve: Serve, token: MakeToken, keys: tuple[minijwt.JWK, minijwt.JWK], caplog: pytest.LogCaptureFixture
+    serve: Serve, token: MakeToken, issuer: FakeIssuer, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger="minijwt")
-    bad = bad_tokens(token, keys)
+    bad = bad_tokens(issuer)
     with serve() as port:
         for name, value in bad.items():
             answer = request(port, "/me", token=value)
@@ -176,13 +177,14 @@ def test_held_keys_answer_after_the_issuer_goes_down(
 
 
 def test_a_new_kid_is_accepted_without_restart(
-    serve: Serve, jwks: JWKSServer, token: MakeToken, keys: tuple[minijwt.JWK, minijwt.JWK], clock: FakeClock
+    serve: Serve, jwks: JWKSServer, token: MakeToken, issuer: FakeIssuer, clock: FakeClock
 ) -> None:
     with serve() as port:
         assert request(port, "/me", token=token()).status == 200
-        jwks.routes["/jwks"] = jwks_reply(list(keys))
+        issuer.rotate()  # a new key signs from now on: published beside the old one
+        jwks.routes["/jwks"] = jwks_reply(issuer.jwks())
         clock.advance(31)  # past the refetch cooldown
-        assert request(port, "/me", token=token(keys[1])).status == 200
+        assert request(port, "/me", token=token()).status == 200
         assert jwks.count() == 2
 
 
@@ -363,10 +365,10 @@ def test_a_websocket_without_the_response_extension_is_closed_with_1008(verifier
 
 @pytest.mark.parametrize("kind", ["sync", "async"])
 def test_the_event_loop_stays_responsive_while_keys_are_fetched(
-    kind: str, jwks: JWKSServer, token: MakeToken, keys: tuple[minijwt.JWK, minijwt.JWK]
+    kind: str, jwks: JWKSServer, token: MakeToken, issuer: FakeIssuer
 ) -> None:
     gate = threading.Event()
-    reply = jwks_reply([keys[0]])
+    reply = jwks_reply(issuer.jwks())
     reply.gate = gate
     jwks.routes["/jwks"] = reply
     source: JWKSClient | AsyncJWKSClient = (
@@ -388,7 +390,7 @@ def test_the_event_loop_stays_responsive_while_keys_are_fetched(
 
 
 def test_two_thousand_mixed_requests_at_concurrency_32(
-    serve: Serve, jwks: JWKSServer, token: MakeToken, keys: tuple[minijwt.JWK, minijwt.JWK]
+    serve: Serve, jwks: JWKSServer, token: MakeToken, issuer: FakeIssuer
 ) -> None:
     good = token()
     cases: list[tuple[str | None, str, int]] = [
@@ -397,7 +399,7 @@ def test_two_thousand_mixed_requests_at_concurrency_32(
         (None, "/public", 200),
         (token(aud="https://other.example"), "/me", 401),
         (good[:-4] + "AAAA", "/me", 401),
-        (token(keys[1]), "/me", 401),  # a kid the issuer does not publish
+        (issuer.bad_token("unknown_kid"), "/me", 401),  # a kid the issuer does not publish
     ]
     with serve() as port:
 

@@ -16,6 +16,7 @@ from support.servers import request, uvicorn_server
 
 import minijwt
 from minijwt.fastapi import JWTBearer
+from minijwt.testing import FakeIssuer
 
 from .conftest import MakeToken, bad_tokens, from_cookie
 
@@ -49,7 +50,7 @@ def fastapi_app(auth: JWTBearer, optional: JWTBearer | None = None) -> FastAPI:
 
 
 def test_fastapi_answers_like_the_middleware(
-    verifier: minijwt.JWTVerifier, token: MakeToken, keys: tuple[minijwt.JWK, minijwt.JWK]
+    verifier: minijwt.JWTVerifier, token: MakeToken, issuer: FakeIssuer
 ) -> None:
     auth = JWTBearer(verifier, realm="orders")
     optional = JWTBearer(verifier, auto_error=False)
@@ -60,7 +61,7 @@ def test_fastapi_answers_like_the_middleware(
         assert missing.challenge == 'Bearer realm="orders"'
         assert missing.json()["detail"]["error"] == "missing_token"
         assert request(port, "/me", token=token()).json() == {"sub": "alice", "state": "alice"}
-        for name, value in bad_tokens(token, keys).items():
+        for name, value in bad_tokens(issuer).items():
             answer = request(port, "/me", token=value)
             assert answer.status == 401, name
             assert answer.challenge.startswith('Bearer realm="orders", error="invalid_token"'), name

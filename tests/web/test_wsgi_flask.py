@@ -16,6 +16,7 @@ from werkzeug.test import Client
 import minijwt
 from minijwt.flask import JWTAuth
 from minijwt.jwks_client import AsyncJWKSClient
+from minijwt.testing import FakeIssuer
 from minijwt.wsgi import JWTAuthMiddleware, ProtectedResource
 
 from .conftest import ISSUER, MakeToken, bad_tokens, check_docs_prefix, from_cookie
@@ -69,16 +70,14 @@ def decorated_app(jwt_auth: JWTAuth) -> flask.Flask:
     return app
 
 
-def test_wsgi_middleware_answers(
-    verifier: minijwt.JWTVerifier, token: MakeToken, keys: tuple[minijwt.JWK, minijwt.JWK]
-) -> None:
+def test_wsgi_middleware_answers(verifier: minijwt.JWTVerifier, token: MakeToken, issuer: FakeIssuer) -> None:
     with waitress_server(middleware_app(verifier, realm="orders")) as port:
         assert request(port, "/public").json() == {"public": True}
         missing = request(port, "/me")
         assert missing.status == 401
         assert missing.challenge == 'Bearer realm="orders"'
         assert request(port, "/me", token=token()).json() == {"sub": "alice"}
-        for name, value in bad_tokens(token, keys).items():
+        for name, value in bad_tokens(issuer).items():
             answer = request(port, "/me", token=value)
             assert answer.status == 401, name
             assert 'error="invalid_token"' in answer.challenge, name
@@ -119,7 +118,7 @@ def test_wsgi_outage_rotation_and_optional(
     verifier: minijwt.JWTVerifier,
     jwks: JWKSServer,
     token: MakeToken,
-    keys: tuple[minijwt.JWK, minijwt.JWK],
+    issuer: FakeIssuer,
     clock: FakeClock,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -137,9 +136,10 @@ def test_wsgi_outage_rotation_and_optional(
         jwks.routes["/jwks"] = Reply(status=500)
         clock.advance(3600)
         assert request(port, "/me", token=token()).status == 200  # held keys outlive the outage
-        jwks.routes["/jwks"] = jwks_reply(list(keys))
+        issuer.rotate()  # a new key signs from now on: published beside the old one
+        jwks.routes["/jwks"] = jwks_reply(issuer.jwks())
         clock.advance(31)
-        assert request(port, "/me", token=token(keys[1])).status == 200
+        assert request(port, "/me", token=token()).status == 200
     warnings = [
         record for record in caplog.records if record.levelno == logging.WARNING and "unavailable" in record.msg
     ]
@@ -260,14 +260,14 @@ def test_flask_a_view_without_the_decorator_reads_no_claims(verifier: minijwt.JW
 
 
 def test_flask_decorator_answers(
-    verifier: minijwt.JWTVerifier, jwks: JWKSServer, token: MakeToken, keys: tuple[minijwt.JWK, minijwt.JWK]
+    verifier: minijwt.JWTVerifier, jwks: JWKSServer, token: MakeToken, issuer: FakeIssuer
 ) -> None:
     jwt_auth = JWTAuth(verifier, is_revoked=lambda claims: claims["sub"] == "mallory")
     with waitress_server(decorated_app(jwt_auth)) as port:
         assert request(port, "/public").status == 200
         assert request(port, "/me").challenge == "Bearer"
         assert request(port, "/me", token=token()).json() == {"sub": "alice"}
-        for name, value in bad_tokens(token, keys).items():
+        for name, value in bad_tokens(issuer).items():
             assert request(port, "/me", token=value).status == 401, name
         assert request(port, "/me", headers=[("Authorization", "Bearer a$b")]).status == 400
         assert request(port, "/orders", token=token()).status == 200
@@ -291,7 +291,7 @@ def test_flask_keys_unavailable(verifier: minijwt.JWTVerifier, jwks: JWKSServer,
 
 
 def test_two_thousand_mixed_requests_at_concurrency_32(
-    verifier: minijwt.JWTVerifier, jwks: JWKSServer, token: MakeToken, keys: tuple[minijwt.JWK, minijwt.JWK]
+    verifier: minijwt.JWTVerifier, jwks: JWKSServer, token: MakeToken, issuer: FakeIssuer
 ) -> None:
     good = token()
     cases: list[tuple[str | None, str, int]] = [
@@ -299,7 +299,7 @@ def test_two_thousand_mixed_requests_at_concurrency_32(
         (None, "/me", 401),
         (None, "/public", 200),
         (token(iss="https://evil.example"), "/me", 401),
-        (token(keys[1]), "/me", 401),
+        (issuer.bad_token("unknown_kid"), "/me", 401),
     ]
     with waitress_server(middleware_app(verifier), threads=8) as port:
 
