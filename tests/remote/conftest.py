@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from support.jwks_server import FakeClock, JWKSServer
+from support.jwks_server import JWKSServer
 
 import minijwt
+from minijwt.testing import FrozenClock
 
 
 @pytest.fixture
@@ -18,8 +19,8 @@ def server() -> Iterator[JWKSServer]:
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
+def clock() -> FrozenClock:
+    return FrozenClock()
 
 
 @pytest.fixture(scope="session")

@@ -9,21 +9,22 @@ from collections.abc import Mapping
 from typing import Any
 
 import pytest
-from support.jwks_server import FakeClock, JWKSServer, Reply, averify, jwks_reply, sign
+from support.jwks_server import JWKSServer, Reply, averify, jwks_reply, sign
 
 import minijwt
 from minijwt.errors import InvalidOptionError, JWKSFetchError
 from minijwt.jwks_client import AsyncJWKSClient
+from minijwt.testing import FrozenClock
 
 Keys = tuple[minijwt.JWK, ...]
 
 
-def client_for(server: JWKSServer, clock: FakeClock, **options: Any) -> AsyncJWKSClient:
+def client_for(server: JWKSServer, clock: FrozenClock, **options: Any) -> AsyncJWKSClient:
     options.setdefault("timeout", 2.0)
     return AsyncJWKSClient(server.url(), clock=clock, **options)
 
 
-def test_32_tasks_missing_one_kid_share_one_fetch(server: JWKSServer, clock: FakeClock, rsa_keys: Keys) -> None:
+def test_32_tasks_missing_one_kid_share_one_fetch(server: JWKSServer, clock: FrozenClock, rsa_keys: Keys) -> None:
     server.routes["/jwks"] = Reply(**{**vars(jwks_reply([rsa_keys[0]])), "delay": 0.3})
     client = client_for(server, clock)
     token = sign(rsa_keys[0])
@@ -36,7 +37,7 @@ def test_32_tasks_missing_one_kid_share_one_fetch(server: JWKSServer, clock: Fak
 
 
 def test_rotation_32_tasks_share_one_refetch_and_cache_answers(
-    server: JWKSServer, clock: FakeClock, rsa_keys: Keys
+    server: JWKSServer, clock: FrozenClock, rsa_keys: Keys
 ) -> None:
     server.routes["/jwks"] = jwks_reply([rsa_keys[0]])
     client = client_for(server, clock)
@@ -54,7 +55,7 @@ def test_rotation_32_tasks_share_one_refetch_and_cache_answers(
 
 
 def test_a_cancelled_waiter_does_not_cancel_or_poison_the_shared_fetch(
-    server: JWKSServer, clock: FakeClock, rsa_keys: Keys
+    server: JWKSServer, clock: FrozenClock, rsa_keys: Keys
 ) -> None:
     gate = threading.Event()
     server.routes["/jwks"] = Reply(**{**vars(jwks_reply([rsa_keys[0]])), "gate": gate})
@@ -78,7 +79,9 @@ def test_a_cancelled_waiter_does_not_cancel_or_poison_the_shared_fetch(
     assert client.status.last_error is None
 
 
-def test_every_waiter_cancelled_the_fetch_still_completes(server: JWKSServer, clock: FakeClock, rsa_keys: Keys) -> None:
+def test_every_waiter_cancelled_the_fetch_still_completes(
+    server: JWKSServer, clock: FrozenClock, rsa_keys: Keys
+) -> None:
     gate = threading.Event()
     server.routes["/jwks"] = Reply(**{**vars(jwks_reply([rsa_keys[0]])), "gate": gate})
     client = client_for(server, clock)
@@ -101,7 +104,7 @@ def test_every_waiter_cancelled_the_fetch_still_completes(server: JWKSServer, cl
     assert server.count() == 1
 
 
-def test_the_loop_keeps_running_during_a_fetch(server: JWKSServer, clock: FakeClock, rsa_keys: Keys) -> None:
+def test_the_loop_keeps_running_during_a_fetch(server: JWKSServer, clock: FrozenClock, rsa_keys: Keys) -> None:
     server.routes["/jwks"] = Reply(**{**vars(jwks_reply([rsa_keys[0]])), "delay": 0.3})
     client = client_for(server, clock)
     ticks = 0
@@ -121,7 +124,7 @@ def test_the_loop_keeps_running_during_a_fetch(server: JWKSServer, clock: FakeCl
     assert ticks >= 5  # a blocked loop would have ticked once
 
 
-def test_refresh_ahead_runs_in_the_background(server: JWKSServer, clock: FakeClock, rsa_keys: Keys) -> None:
+def test_refresh_ahead_runs_in_the_background(server: JWKSServer, clock: FrozenClock, rsa_keys: Keys) -> None:
     server.routes["/jwks"] = jwks_reply([rsa_keys[0]])
     client = client_for(server, clock)
     token = sign(rsa_keys[0])
@@ -183,7 +186,7 @@ def test_a_hanging_async_fetch_is_bounded_by_the_timeout(rsa_keys: Keys) -> None
     assert time.monotonic() - started < 0.3 + 1.0
 
 
-def test_stalled_server_fails_within_the_timeout(server: JWKSServer, clock: FakeClock, rsa_keys: Keys) -> None:
+def test_stalled_server_fails_within_the_timeout(server: JWKSServer, clock: FrozenClock, rsa_keys: Keys) -> None:
     server.routes["/jwks"] = Reply(stall=True)
     client = client_for(server, clock, timeout=0.5)
 
@@ -197,7 +200,7 @@ def test_stalled_server_fails_within_the_timeout(server: JWKSServer, clock: Fake
     assert time.monotonic() - started < 0.5 + 1.0
 
 
-def test_outage_after_warm_fetch_and_cooldown(server: JWKSServer, clock: FakeClock, rsa_keys: Keys) -> None:
+def test_outage_after_warm_fetch_and_cooldown(server: JWKSServer, clock: FrozenClock, rsa_keys: Keys) -> None:
     server.routes["/jwks"] = jwks_reply([rsa_keys[0]])
     client = client_for(server, clock)
     token = sign(rsa_keys[0])
@@ -219,7 +222,7 @@ def test_outage_after_warm_fetch_and_cooldown(server: JWKSServer, clock: FakeClo
     assert client.status.last_error == "status"
 
 
-def test_nothing_held_and_down_is_a_fetch_error(server: JWKSServer, clock: FakeClock, rsa_keys: Keys) -> None:
+def test_nothing_held_and_down_is_a_fetch_error(server: JWKSServer, clock: FrozenClock, rsa_keys: Keys) -> None:
     url = server.url()
     server.close()
     client = AsyncJWKSClient(url, clock=clock)

@@ -7,19 +7,20 @@ from collections.abc import Mapping
 from typing import Any
 
 import pytest
-from support.jwks_server import FakeClock, JWKSServer, Reply, averify, json_reply, jwks_reply, sign, verify
+from support.jwks_server import JWKSServer, Reply, averify, json_reply, jwks_reply, sign, verify
 
 import minijwt
 from minijwt._http import FetchResult, stdlib_fetch
 from minijwt.errors import InvalidOptionError, JWKSFetchError
 from minijwt.jwks_client import AsyncJWKSClient, JWKSClient
+from minijwt.testing import FrozenClock
 
 Keys = tuple[minijwt.JWK, ...]
 OIDC = "/.well-known/openid-configuration"
 RFC8414 = "/.well-known/oauth-authorization-server"
 
 
-def test_oidc_discovery_finds_the_jwks_uri_on_first_use(server: JWKSServer, clock: FakeClock, rsa_keys: Keys) -> None:
+def test_oidc_discovery_finds_the_jwks_uri_on_first_use(server: JWKSServer, clock: FrozenClock, rsa_keys: Keys) -> None:
     issuer = server.origin
     server.routes[OIDC] = json_reply({"issuer": issuer, "jwks_uri": server.url("/keys")})
     server.routes["/keys"] = jwks_reply([rsa_keys[0]])
@@ -35,14 +36,14 @@ def test_oidc_discovery_finds_the_jwks_uri_on_first_use(server: JWKSServer, cloc
     assert (server.count(OIDC), server.count("/keys")) == (1, 2)
 
 
-def test_trailing_slash_issuer(server: JWKSServer, clock: FakeClock, rsa_keys: Keys) -> None:
+def test_trailing_slash_issuer(server: JWKSServer, clock: FrozenClock, rsa_keys: Keys) -> None:
     issuer = server.origin + "/realms/main/"
     server.routes["/realms/main" + OIDC] = json_reply({"issuer": issuer, "jwks_uri": server.url("/keys")})
     server.routes["/keys"] = jwks_reply([rsa_keys[0]])
     verify(JWKSClient.from_issuer(issuer, clock=clock), sign(rsa_keys[0]))
 
 
-def test_issuer_mismatch_is_refused(server: JWKSServer, clock: FakeClock, rsa_keys: Keys) -> None:
+def test_issuer_mismatch_is_refused(server: JWKSServer, clock: FrozenClock, rsa_keys: Keys) -> None:
     issuer = server.origin
     server.routes[OIDC] = json_reply({"issuer": issuer + "/other", "jwks_uri": server.url("/keys")})
     server.routes["/keys"] = jwks_reply([rsa_keys[0]])
@@ -75,7 +76,7 @@ def test_issuer_mismatch_is_refused(server: JWKSServer, clock: FakeClock, rsa_ke
     ],
 )
 def test_issuer_mismatch_names_the_received_issuer_safely(
-    server: JWKSServer, clock: FakeClock, named: object, said: str
+    server: JWKSServer, clock: FrozenClock, named: object, said: str
 ) -> None:
     document = {"jwks_uri": server.url("/keys")} | ({} if named is None else {"issuer": named})
     server.routes[OIDC] = json_reply(document)
@@ -90,7 +91,7 @@ def test_issuer_mismatch_names_the_received_issuer_safely(
     assert len(message) < 400
 
 
-def test_rfc8414_fallback(server: JWKSServer, clock: FakeClock, rsa_keys: Keys) -> None:
+def test_rfc8414_fallback(server: JWKSServer, clock: FrozenClock, rsa_keys: Keys) -> None:
     issuer = server.origin + "/tenant1"
     # No OIDC document at /tenant1/.well-known/openid-configuration (404), the RFC 8414 one instead.
     server.routes["/.well-known/oauth-authorization-server/tenant1"] = json_reply(
@@ -108,7 +109,7 @@ def test_rfc8414_fallback(server: JWKSServer, clock: FakeClock, rsa_keys: Keys) 
 
 @pytest.mark.parametrize("path", ["/tenantX", "/tenantX/"])
 def test_both_locations_keep_the_issuers_path_whole(
-    server: JWKSServer, clock: FakeClock, rsa_keys: Keys, path: str
+    server: JWKSServer, clock: FrozenClock, rsa_keys: Keys, path: str
 ) -> None:
     """OIDC Discovery 1.0 §4 appends to the issuer, RFC 8414 §3.1 puts its path after the well-known
     segment; only a final "/" is dropped, never a letter of the path."""
@@ -119,7 +120,7 @@ def test_both_locations_keep_the_issuers_path_whole(
     assert [request.path for request in server.requests] == ["/tenantX" + OIDC, RFC8414 + "/tenantX", "/keys"]
 
 
-def test_no_metadata_anywhere(server: JWKSServer, clock: FakeClock) -> None:
+def test_no_metadata_anywhere(server: JWKSServer, clock: FrozenClock) -> None:
     client = JWKSClient.from_issuer(server.origin, clock=clock)
     with pytest.raises(JWKSFetchError) as caught:
         client.get_jwk_set()
@@ -134,7 +135,7 @@ def test_no_metadata_anywhere(server: JWKSServer, clock: FakeClock) -> None:
         ({"issuer": "ISSUER", "jwks_uri": "https://user:pw@idp.example/keys"}, "insecure_url"),
     ],
 )
-def test_bad_metadata(server: JWKSServer, clock: FakeClock, document: dict[str, Any], reason: str) -> None:
+def test_bad_metadata(server: JWKSServer, clock: FrozenClock, document: dict[str, Any], reason: str) -> None:
     document = {name: server.origin if value == "ISSUER" else value for name, value in document.items()}
     server.routes[OIDC] = json_reply(document)
     client = JWKSClient.from_issuer(server.origin, clock=clock)
@@ -144,7 +145,7 @@ def test_bad_metadata(server: JWKSServer, clock: FakeClock, document: dict[str, 
     assert len(server.requests) == 1  # refused before any other connection
 
 
-def test_garbage_metadata_falls_back_then_fails(server: JWKSServer, clock: FakeClock) -> None:
+def test_garbage_metadata_falls_back_then_fails(server: JWKSServer, clock: FrozenClock) -> None:
     server.routes[OIDC] = Reply(body=b"<html>hello</html>")
     client = JWKSClient.from_issuer(server.origin, clock=clock)
     with pytest.raises(JWKSFetchError) as caught:
@@ -155,7 +156,7 @@ def test_garbage_metadata_falls_back_then_fails(server: JWKSServer, clock: FakeC
 
 @pytest.mark.parametrize("body", [b"<html>hello</html>", b"[]", b'"issuer"'])
 def test_no_json_object_at_the_last_location_fails_as_not_json(
-    server: JWKSServer, clock: FakeClock, body: bytes
+    server: JWKSServer, clock: FrozenClock, body: bytes
 ) -> None:
     server.routes[RFC8414] = Reply(body=body)  # after a 404 at the OIDC location
     client = JWKSClient.from_issuer(server.origin, clock=clock)
@@ -166,7 +167,7 @@ def test_no_json_object_at_the_last_location_fails_as_not_json(
 
 
 def test_allow_http_lets_an_http_issuer_that_is_not_loopback_through(
-    server: JWKSServer, clock: FakeClock, rsa_keys: Keys
+    server: JWKSServer, clock: FrozenClock, rsa_keys: Keys
 ) -> None:
     """With allow_http, an issuer on plain http on another host, and a jwks_uri there, are used.
 
@@ -201,7 +202,7 @@ def test_issuer_is_validated(issuer: str) -> None:
         AsyncJWKSClient.from_issuer(issuer)
 
 
-def test_async_discovery(server: JWKSServer, clock: FakeClock, rsa_keys: Keys) -> None:
+def test_async_discovery(server: JWKSServer, clock: FrozenClock, rsa_keys: Keys) -> None:
     issuer = server.origin
     server.routes[OIDC] = json_reply({"issuer": issuer, "jwks_uri": server.url("/keys")})
     server.routes["/keys"] = jwks_reply([rsa_keys[0]])

@@ -17,11 +17,12 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from support.jwks_server import FakeClock, JWKSServer, Reply, averify, jwks_reply, sign, verify, wait_until
+from support.jwks_server import JWKSServer, Reply, averify, jwks_reply, sign, verify, wait_until
 
 import minijwt
 from minijwt.errors import InvalidOptionError, JWKSFetchError, KeyNotFoundError, MiniJWTError
 from minijwt.jwks_client import AsyncJWKSClient, JWKSClient
+from minijwt.testing import FrozenClock
 
 Keys = tuple[minijwt.JWK, ...]
 
@@ -50,7 +51,7 @@ def test_a_fetch_left_pending_on_a_closed_loop_is_dropped(server: JWKSServer, rs
 
 
 def test_a_fetch_cancelled_by_asyncio_run_is_no_failure_of_the_issuer(
-    server: JWKSServer, clock: FakeClock, rsa_keys: Keys
+    server: JWKSServer, clock: FrozenClock, rsa_keys: Keys
 ) -> None:
     gate = threading.Event()
     server.routes["/jwks"] = Reply(**{**vars(jwks_reply([rsa_keys[0]])), "gate": gate})
@@ -114,7 +115,7 @@ def test_a_child_forked_during_a_fetch_fetches_for_itself(server: JWKSServer, rs
 
 
 def test_an_unknown_kid_while_the_issuer_is_down_is_a_fetch_error(
-    server: JWKSServer, clock: FakeClock, rsa_keys: Keys
+    server: JWKSServer, clock: FrozenClock, rsa_keys: Keys
 ) -> None:
     server.routes["/jwks"] = jwks_reply([rsa_keys[0]])
     client = JWKSClient(server.url(), clock=clock, timeout=2.0)
@@ -134,7 +135,7 @@ def test_an_unknown_kid_while_the_issuer_is_down_is_a_fetch_error(
 
 
 def test_an_unknown_kid_after_a_successful_refresh_is_not_found(
-    server: JWKSServer, clock: FakeClock, rsa_keys: Keys
+    server: JWKSServer, clock: FrozenClock, rsa_keys: Keys
 ) -> None:
     server.routes["/jwks"] = jwks_reply([rsa_keys[0]])
     client = JWKSClient(server.url(), clock=clock, timeout=2.0)
@@ -150,7 +151,7 @@ def test_an_unknown_kid_after_a_successful_refresh_is_not_found(
 
 
 def test_async_an_unknown_kid_while_the_issuer_is_down_is_a_fetch_error(
-    server: JWKSServer, clock: FakeClock, rsa_keys: Keys
+    server: JWKSServer, clock: FrozenClock, rsa_keys: Keys
 ) -> None:
     server.routes["/jwks"] = jwks_reply([rsa_keys[0]])
     client = AsyncJWKSClient(server.url(), clock=clock, timeout=2.0)

@@ -6,10 +6,11 @@ import asyncio
 import threading
 
 import pytest
-from support.jwks_server import FakeClock, JWKSServer, jwks_reply, sign
+from support.jwks_server import JWKSServer, jwks_reply, sign
 
 import minijwt
 from minijwt.jwks_client import AsyncJWKSClient, JWKSClient
+from minijwt.testing import FrozenClock
 
 
 def test_a_verifier_built_on_a_client(server: JWKSServer, rsa_keys: tuple[minijwt.JWK, ...]) -> None:
@@ -25,7 +26,7 @@ def test_a_verifier_built_on_a_client(server: JWKSServer, rsa_keys: tuple[minijw
 
 
 def test_a_sync_client_under_adecode_answers_held_keys_on_the_loop(
-    server: JWKSServer, rsa_keys: tuple[minijwt.JWK, ...], clock: FakeClock
+    server: JWKSServer, rsa_keys: tuple[minijwt.JWK, ...], clock: FrozenClock
 ) -> None:
     server.routes["/jwks"] = jwks_reply([rsa_keys[0]])
     client = JWKSClient(server.url(), clock=clock)

@@ -17,23 +17,24 @@ from collections.abc import Mapping
 from typing import Any
 
 import pytest
-from support.jwks_server import FakeClock, JWKSServer, Reply, json_reply, jwks_reply, sign, verify, wait_until
+from support.jwks_server import JWKSServer, Reply, json_reply, jwks_reply, sign, verify, wait_until
 
 import minijwt
 from minijwt import _http, _jwks_parse
 from minijwt import _jwks_state as rules
 from minijwt.errors import InvalidOptionError, JWKSFetchError, KeyNotFoundError
 from minijwt.jwks_client import AsyncJWKSClient, JWKSClient, parse_jwks
+from minijwt.testing import FrozenClock
 
 Keys = tuple[minijwt.JWK, ...]
 
 
-def client_for(server: JWKSServer, clock: FakeClock, **options: Any) -> JWKSClient:
+def client_for(server: JWKSServer, clock: FrozenClock, **options: Any) -> JWKSClient:
     options.setdefault("timeout", 2.0)
     return JWKSClient(server.url(), clock=clock, **options)
 
 
-def test_first_lookup_fetches_then_the_cache_answers(server: JWKSServer, clock: FakeClock, rsa_keys: Keys) -> None:
+def test_first_lookup_fetches_then_the_cache_answers(server: JWKSServer, clock: FrozenClock, rsa_keys: Keys) -> None:
     server.routes["/jwks"] = jwks_reply(list(rsa_keys[:2]))
     client = client_for(server, clock)
     for _ in range(20):
@@ -46,7 +47,7 @@ def test_first_lookup_fetches_then_the_cache_answers(server: JWKSServer, clock: 
 
 
 def test_rotation_new_kid_found_and_removed_kid_expires_with_cache_ttl(
-    server: JWKSServer, clock: FakeClock, rsa_keys: Keys
+    server: JWKSServer, clock: FrozenClock, rsa_keys: Keys
 ) -> None:
     k1, k2, _ = rsa_keys
     # The server would let the set be cached for a day: cache_ttl (300 s) still wins.
@@ -70,7 +71,7 @@ def test_rotation_new_kid_found_and_removed_kid_expires_with_cache_ttl(
 
 
 def test_mixed_set_good_key_verifies_others_never_chosen(
-    server: JWKSServer, clock: FakeClock, rsa_keys: Keys, caplog: pytest.LogCaptureFixture
+    server: JWKSServer, clock: FrozenClock, rsa_keys: Keys, caplog: pytest.LogCaptureFixture
 ) -> None:
     good = rsa_keys[0]
     ed448 = minijwt.JWK.generate("Ed448", kid="ed448")
@@ -117,7 +118,7 @@ def test_mixed_set_good_key_verifies_others_never_chosen(
 
 
 def test_refresh_ahead_one_background_fetch_and_no_caller_waits(
-    server: JWKSServer, clock: FakeClock, rsa_keys: Keys
+    server: JWKSServer, clock: FrozenClock, rsa_keys: Keys
 ) -> None:
     k1, k2, _ = rsa_keys
     server.routes["/jwks"] = jwks_reply([k1])
@@ -140,7 +141,7 @@ def test_refresh_ahead_one_background_fetch_and_no_caller_waits(
     assert client.status.age == 0
 
 
-def test_export_and_initial_round_trip(server: JWKSServer, clock: FakeClock, rsa_keys: Keys) -> None:
+def test_export_and_initial_round_trip(server: JWKSServer, clock: FrozenClock, rsa_keys: Keys) -> None:
     server.routes["/jwks"] = jwks_reply([rsa_keys[0]])
     first = client_for(server, clock)
     verify(first, sign(rsa_keys[0]))
@@ -159,7 +160,7 @@ def test_export_and_initial_round_trip(server: JWKSServer, clock: FakeClock, rsa
 
 @pytest.mark.parametrize("form", ["dict", "jwkset"])
 def test_initial_set_of_unknown_age_is_the_fallback_when_the_issuer_is_down(
-    server: JWKSServer, clock: FakeClock, rsa_keys: Keys, form: str
+    server: JWKSServer, clock: FrozenClock, rsa_keys: Keys, form: str
 ) -> None:
     published = minijwt.JWKSet([rsa_keys[0].public()])
     initial: Any = published.to_dict() if form == "dict" else minijwt.JWKSet([rsa_keys[0]])
@@ -182,7 +183,9 @@ def test_initial_is_validated() -> None:
     assert JWKSClient("https://issuer.example/jwks", initial=minijwt.JWKSet([])).export() == {"keys": []}
 
 
-def test_flood_of_random_kids_is_bounded_by_the_cooldown(server: JWKSServer, clock: FakeClock, rsa_keys: Keys) -> None:
+def test_flood_of_random_kids_is_bounded_by_the_cooldown(
+    server: JWKSServer, clock: FrozenClock, rsa_keys: Keys
+) -> None:
     server.routes["/jwks"] = jwks_reply([rsa_keys[0]])
     client = client_for(server, clock, min_refresh_interval=60)
     good = sign(rsa_keys[0])
@@ -196,7 +199,7 @@ def test_flood_of_random_kids_is_bounded_by_the_cooldown(server: JWKSServer, clo
     assert server.count() == 2
 
 
-def test_32_threads_missing_one_kid_share_one_fetch(server: JWKSServer, clock: FakeClock, rsa_keys: Keys) -> None:
+def test_32_threads_missing_one_kid_share_one_fetch(server: JWKSServer, clock: FrozenClock, rsa_keys: Keys) -> None:
     server.routes["/jwks"] = Reply(**{**vars(jwks_reply([rsa_keys[0]])), "delay": 0.3})
     client = client_for(server, clock)
     token = sign(rsa_keys[0])
@@ -216,7 +219,7 @@ def test_32_threads_missing_one_kid_share_one_fetch(server: JWKSServer, clock: F
     assert server.count() == 1
 
 
-def test_32_threads_after_a_rotation_share_one_refetch(server: JWKSServer, clock: FakeClock, rsa_keys: Keys) -> None:
+def test_32_threads_after_a_rotation_share_one_refetch(server: JWKSServer, clock: FrozenClock, rsa_keys: Keys) -> None:
     server.routes["/jwks"] = jwks_reply([rsa_keys[0]])
     client = client_for(server, clock)
     verify(client, sign(rsa_keys[0]))
@@ -250,7 +253,7 @@ def test_32_threads_after_a_rotation_share_one_refetch(server: JWKSServer, clock
     ids=["500", "garbage", "down"],
 )
 def test_outage_after_a_warm_fetch_held_keys_still_verify(
-    server: JWKSServer, clock: FakeClock, rsa_keys: Keys, fault: Reply | None, reason: str
+    server: JWKSServer, clock: FrozenClock, rsa_keys: Keys, fault: Reply | None, reason: str
 ) -> None:
     server.routes["/jwks"] = jwks_reply([rsa_keys[0]])
     client = client_for(server, clock, max_stale=3600)
@@ -279,7 +282,7 @@ def test_outage_after_a_warm_fetch_held_keys_still_verify(
 
 
 def test_nothing_held_and_issuer_down_is_a_fetch_error_never_not_found(
-    server: JWKSServer, clock: FakeClock, rsa_keys: Keys
+    server: JWKSServer, clock: FrozenClock, rsa_keys: Keys
 ) -> None:
     url = server.url()
     server.close()
@@ -305,7 +308,7 @@ def test_nothing_held_and_issuer_down_is_a_fetch_error_never_not_found(
     ids=["stall", "trickle"],
 )
 def test_stalled_or_trickling_server_fails_within_the_timeout(
-    server: JWKSServer, clock: FakeClock, rsa_keys: Keys, fault: Reply
+    server: JWKSServer, clock: FrozenClock, rsa_keys: Keys, fault: Reply
 ) -> None:
     server.routes["/jwks"] = fault
     client = client_for(server, clock, timeout=0.5)
@@ -343,7 +346,7 @@ def test_bad_answers_fail_with_their_reason(
     server: JWKSServer, rsa_keys: Keys, reply: Reply, reason: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     server.routes["/jwks"] = reply
-    client = client_for(server, FakeClock(), max_bytes=4096, max_keys=4)
+    client = client_for(server, FrozenClock(), max_bytes=4096, max_keys=4)
     with caplog.at_level(logging.WARNING, logger="minijwt"), pytest.raises(JWKSFetchError) as caught:
         verify(client, sign(rsa_keys[0]))
     assert caught.value.reason == reason
@@ -355,7 +358,9 @@ def test_bad_answers_fail_with_their_reason(
         assert secret not in str(caught.value)
 
 
-def test_ambiguous_set_is_refused_like_jwkset_refuses_it(server: JWKSServer, clock: FakeClock, rsa_keys: Keys) -> None:
+def test_ambiguous_set_is_refused_like_jwkset_refuses_it(
+    server: JWKSServer, clock: FrozenClock, rsa_keys: Keys
+) -> None:
     first, second = rsa_keys[0].public().to_dict(), rsa_keys[1].public().to_dict()
     second["kid"] = first["kid"]
     server.routes["/jwks"] = jwks_reply({"keys": [first, second]})
@@ -364,7 +369,7 @@ def test_ambiguous_set_is_refused_like_jwkset_refuses_it(server: JWKSServer, clo
     assert caught.value.reason == "not_jwks"
 
 
-def test_short_max_age_is_honoured(server: JWKSServer, clock: FakeClock, rsa_keys: Keys) -> None:
+def test_short_max_age_is_honoured(server: JWKSServer, clock: FrozenClock, rsa_keys: Keys) -> None:
     server.routes["/jwks"] = jwks_reply([rsa_keys[0]], cache_control="max-age=1")
     client = client_for(server, clock, min_refresh_interval=0, refresh_ahead=0)
     token = sign(rsa_keys[0])
@@ -377,7 +382,7 @@ def test_short_max_age_is_honoured(server: JWKSServer, clock: FakeClock, rsa_key
     assert server.count() == 2
 
 
-def test_max_age_below_the_cooldown_is_raised_to_it(server: JWKSServer, clock: FakeClock, rsa_keys: Keys) -> None:
+def test_max_age_below_the_cooldown_is_raised_to_it(server: JWKSServer, clock: FrozenClock, rsa_keys: Keys) -> None:
     server.routes["/jwks"] = jwks_reply([rsa_keys[0]], cache_control="max-age=1")
     client = client_for(server, clock, min_refresh_interval=30)
     token = sign(rsa_keys[0])
@@ -387,7 +392,7 @@ def test_max_age_below_the_cooldown_is_raised_to_it(server: JWKSServer, clock: F
     assert server.count() == 1
 
 
-def test_headers_are_sent(server: JWKSServer, clock: FakeClock, rsa_keys: Keys) -> None:
+def test_headers_are_sent(server: JWKSServer, clock: FrozenClock, rsa_keys: Keys) -> None:
     server.routes["/jwks"] = jwks_reply([rsa_keys[0]])
     client = client_for(server, clock, headers={"X-Api-Key": "abc123", "User-Agent": "my-service/1.0"})
     client.get_jwk_set()
@@ -495,7 +500,7 @@ def test_async_fetch_is_refused_by_the_sync_client() -> None:
         JWKSClient("https://issuer.example/jwks", fetch=fetch)  # type: ignore[arg-type]
 
 
-def test_token_without_kid(server: JWKSServer, clock: FakeClock, rsa_keys: Keys) -> None:
+def test_token_without_kid(server: JWKSServer, clock: FrozenClock, rsa_keys: Keys) -> None:
     es = minijwt.JWK.generate("ES256", kid="es")
     server.routes["/jwks"] = jwks_reply([rsa_keys[0], es])
     client = client_for(server, clock)
@@ -509,7 +514,7 @@ def test_token_without_kid(server: JWKSServer, clock: FakeClock, rsa_keys: Keys)
         other.get_signing_key_from_jwt(sign(rsa_keys[0], kid=None))
 
 
-def test_get_signing_key_from_jwt_reads_kid_and_alg(server: JWKSServer, clock: FakeClock, rsa_keys: Keys) -> None:
+def test_get_signing_key_from_jwt_reads_kid_and_alg(server: JWKSServer, clock: FrozenClock, rsa_keys: Keys) -> None:
     server.routes["/jwks"] = jwks_reply([rsa_keys[0]])
     client = client_for(server, clock)
     jwk = client.get_signing_key_from_jwt(sign(rsa_keys[0]))
@@ -521,7 +526,7 @@ def test_get_signing_key_from_jwt_reads_kid_and_alg(server: JWKSServer, clock: F
         client.get_signing_key_from_jwt(sign(minijwt.JWK.generate("ES256", kid="k1"), "ES256"))
 
 
-def test_get_jwk_set_refresh_fetches_now(server: JWKSServer, clock: FakeClock, rsa_keys: Keys) -> None:
+def test_get_jwk_set_refresh_fetches_now(server: JWKSServer, clock: FrozenClock, rsa_keys: Keys) -> None:
     server.routes["/jwks"] = jwks_reply([rsa_keys[0]])
     client = client_for(server, clock)
     assert len(client.get_jwk_set()) == 1
@@ -535,7 +540,7 @@ def test_get_jwk_set_refresh_fetches_now(server: JWKSServer, clock: FakeClock, r
     assert server.count() == 3
 
 
-def test_a_forced_refresh_joins_the_fetch_in_progress(server: JWKSServer, clock: FakeClock, rsa_keys: Keys) -> None:
+def test_a_forced_refresh_joins_the_fetch_in_progress(server: JWKSServer, clock: FrozenClock, rsa_keys: Keys) -> None:
     """``refresh=True`` fetches now; a fetch already under way is that fetch, shared, not a second request."""
     server.routes["/jwks"] = Reply(**{**vars(jwks_reply([rsa_keys[0]])), "delay": 0.5})
     client = client_for(server, clock)
@@ -549,7 +554,7 @@ def test_a_forced_refresh_joins_the_fetch_in_progress(server: JWKSServer, clock:
 
 
 def test_failure_is_logged_once_per_refresh(
-    server: JWKSServer, clock: FakeClock, rsa_keys: Keys, caplog: pytest.LogCaptureFixture
+    server: JWKSServer, clock: FrozenClock, rsa_keys: Keys, caplog: pytest.LogCaptureFixture
 ) -> None:
     server.routes["/jwks"] = Reply(status=500)
     client = client_for(server, clock)
@@ -563,7 +568,7 @@ def test_failure_is_logged_once_per_refresh(
     assert "(status)" in caplog.text
 
 
-def test_status_and_repr(server: JWKSServer, clock: FakeClock, rsa_keys: Keys) -> None:
+def test_status_and_repr(server: JWKSServer, clock: FrozenClock, rsa_keys: Keys) -> None:
     server.routes["/jwks"] = jwks_reply([rsa_keys[0]])
     client = client_for(server, clock)
     assert client.status == minijwt.jwks_client.JWKSStatus(False, False, None, None, 0, False)
@@ -584,7 +589,7 @@ def test_a_client_for_an_issuer_shows_the_issuer(client_class: Any) -> None:
 
 
 def test_a_kid_reused_for_a_new_key_is_followed_after_refresh(
-    server: JWKSServer, clock: FakeClock, rsa_keys: Keys
+    server: JWKSServer, clock: FrozenClock, rsa_keys: Keys
 ) -> None:
     old, replacement = rsa_keys[0], minijwt.JWK.generate("RS256", kid="k1")
     server.routes["/jwks"] = jwks_reply([old])
@@ -600,7 +605,7 @@ def test_a_kid_reused_for_a_new_key_is_followed_after_refresh(
 
 @pytest.mark.parametrize("kid", [["k1"], 7, {"k": 1}])
 def test_a_kid_that_is_not_a_string_is_not_found(
-    server: JWKSServer, clock: FakeClock, rsa_keys: Keys, kid: object
+    server: JWKSServer, clock: FrozenClock, rsa_keys: Keys, kid: object
 ) -> None:
     server.routes["/jwks"] = jwks_reply([rsa_keys[0]])
     client = client_for(server, clock)
@@ -612,7 +617,7 @@ def test_a_kid_that_is_not_a_string_is_not_found(
 
 
 def test_held_keys_are_not_delayed_by_a_fetch_for_another_kid(
-    server: JWKSServer, clock: FakeClock, rsa_keys: Keys
+    server: JWKSServer, clock: FrozenClock, rsa_keys: Keys
 ) -> None:
     server.routes["/jwks"] = jwks_reply([rsa_keys[0]])
     client = client_for(server, clock)

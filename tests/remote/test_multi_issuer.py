@@ -10,11 +10,12 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from support.jwks_server import FakeClock, JWKSServer, Reply, json_reply, jwks_reply
+from support.jwks_server import JWKSServer, Reply, json_reply, jwks_reply
 from support.servers import ConnectionCounter
 
 import minijwt
 from minijwt import IssuerConfig, MultiIssuerVerifier
+from minijwt.testing import FrozenClock
 
 TID = "9188040d-6c67-4c5b-b112-36a304b66dad"
 OTHER_TID = "3c5f1b2e-0d4a-4c8e-9f6b-7a2d1e0c9b8a"
@@ -98,7 +99,7 @@ def test_jwks_uri_and_keys_need_no_discovery(server: JWKSServer) -> None:
 
 def test_clock_is_read_when_no_now_is_given() -> None:
     key = b"secret-of-issuer-a-32-bytes-long"
-    clock = FakeClock(NOW)
+    clock = FrozenClock(NOW)
     verifier = MultiIssuerVerifier({"https://a.example": IssuerConfig(key)}, algorithms="HS256", clock=clock)
     issued = minijwt.encode({"iss": "https://a.example", "exp": NOW + 10}, key)
     assert verifier.decode(issued)["exp"] == NOW + 10
@@ -393,7 +394,7 @@ def test_issuers_from_a_function_are_held_at_most_max_issuers(server: JWKSServer
 def test_a_failed_discovery_is_remembered_for_the_cooldown(server: JWKSServer) -> None:
     key = es256("a1")
     issuer = f"{server.origin}/down"
-    clock = FakeClock(NOW)
+    clock = FrozenClock(NOW)
     verifier = MultiIssuerVerifier({issuer: IssuerConfig()}, algorithms="ES256", clock=clock)
     for _ in range(5):
         with pytest.raises(minijwt.JWKSFetchError):

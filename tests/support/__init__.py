@@ -1,5 +1,8 @@
 """The tests' one support package: keys made once per session, JWK conversion, base64url,
-and (in its modules) the JWKS server with fault injection, the fake clock and the web servers."""
+and (in its modules) the JWKS server with fault injection and the web servers.
+
+The tests' clock is ``minijwt.testing.FrozenClock``.
+"""
 
 from __future__ import annotations
 

@@ -21,10 +21,7 @@ from typing import Any
 import minijwt
 from minijwt.jwks_client import AsyncJWKSClient, JWKSClient
 
-from .clock import FakeClock
-
 __all__ = [
-    "FakeClock",
     "JWKSServer",
     "Reply",
     "Request",

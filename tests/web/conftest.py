@@ -6,12 +6,12 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import pytest
-from support.jwks_server import FakeClock, JWKSServer, jwks_reply
+from support.jwks_server import JWKSServer, jwks_reply
 from support.servers import request
 
 import minijwt
 from minijwt.jwks_client import JWKSClient
-from minijwt.testing import BAD_TOKEN_KINDS, FakeIssuer
+from minijwt.testing import BAD_TOKEN_KINDS, FakeIssuer, FrozenClock
 
 ISSUER = "https://login.example"
 AUDIENCE = "https://api.example"
@@ -35,12 +35,12 @@ def jwks(issuer: FakeIssuer) -> Iterator[JWKSServer]:
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
+def clock() -> FrozenClock:
+    return FrozenClock()
 
 
 @pytest.fixture
-def client(jwks: JWKSServer, clock: FakeClock) -> JWKSClient:
+def client(jwks: JWKSServer, clock: FrozenClock) -> JWKSClient:
     return JWKSClient(jwks.url(), clock=clock, timeout=5)
 
 

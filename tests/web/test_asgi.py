@@ -25,14 +25,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
-from support.jwks_server import FakeClock, JWKSServer, Reply, jwks_reply
+from support.jwks_server import JWKSServer, Reply, jwks_reply
 from support.servers import TIMEOUT, request, uvicorn_server
 
 import minijwt
 from minijwt._bearer import Guard
 from minijwt.asgi import JWTAuthMiddleware, ProtectedResource
 from minijwt.jwks_client import AsyncJWKSClient, JWKSClient
-from minijwt.testing import FakeIssuer
+from minijwt.testing import FakeIssuer, FrozenClock
 
 from .conftest import AUDIENCE, ISSUER, MakeToken, bad_tokens, check_docs_prefix, from_cookie
 
@@ -153,7 +153,7 @@ def test_scopes_middleware_and_starlette_requires(serve: Serve, token: MakeToken
 
 
 def test_keys_unavailable_is_503_and_held_keys_survive_an_outage(
-    serve: Serve, jwks: JWKSServer, token: MakeToken, clock: FakeClock, caplog: pytest.LogCaptureFixture
+    serve: Serve, jwks: JWKSServer, token: MakeToken, clock: FrozenClock, caplog: pytest.LogCaptureFixture
 ) -> None:
     jwks.routes["/jwks"] = Reply(status=500)
     with serve() as port:
@@ -166,7 +166,7 @@ def test_keys_unavailable_is_503_and_held_keys_survive_an_outage(
 
 
 def test_held_keys_answer_after_the_issuer_goes_down(
-    serve: Serve, jwks: JWKSServer, token: MakeToken, clock: FakeClock
+    serve: Serve, jwks: JWKSServer, token: MakeToken, clock: FrozenClock
 ) -> None:
     with serve() as port:
         assert request(port, "/me", token=token()).status == 200
@@ -177,7 +177,7 @@ def test_held_keys_answer_after_the_issuer_goes_down(
 
 
 def test_a_new_kid_is_accepted_without_restart(
-    serve: Serve, jwks: JWKSServer, token: MakeToken, issuer: FakeIssuer, clock: FakeClock
+    serve: Serve, jwks: JWKSServer, token: MakeToken, issuer: FakeIssuer, clock: FrozenClock
 ) -> None:
     with serve() as port:
         assert request(port, "/me", token=token()).status == 200

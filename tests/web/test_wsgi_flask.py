@@ -9,14 +9,14 @@ from typing import Any
 
 import flask
 import pytest
-from support.jwks_server import FakeClock, JWKSServer, Reply, jwks_reply
+from support.jwks_server import JWKSServer, Reply, jwks_reply
 from support.servers import TIMEOUT, request, waitress_server
 from werkzeug.test import Client
 
 import minijwt
 from minijwt.flask import JWTAuth
 from minijwt.jwks_client import AsyncJWKSClient
-from minijwt.testing import FakeIssuer
+from minijwt.testing import FakeIssuer, FrozenClock
 from minijwt.wsgi import JWTAuthMiddleware, ProtectedResource
 
 from .conftest import ISSUER, MakeToken, bad_tokens, check_docs_prefix, from_cookie
@@ -119,7 +119,7 @@ def test_wsgi_outage_rotation_and_optional(
     jwks: JWKSServer,
     token: MakeToken,
     issuer: FakeIssuer,
-    clock: FakeClock,
+    clock: FrozenClock,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.INFO, logger="minijwt")
