@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ from minijwt._issuers import (
     MAX_ISSUER_LENGTH,
     check_dynamic_issuer,
     check_template,
+    dynamic_issuer_problem,
     fetched_url_problem,
     issuer_member_matches,
     match_template,
@@ -21,6 +23,7 @@ from minijwt._issuers import (
 TID = "9188040d-6c67-4c5b-b112-36a304b66dad"
 TEMPLATE = "https://login.microsoftonline.com/{tenantid}/v2.0"
 ISSUER = f"https://login.microsoftonline.com/{TID}/v2.0"
+OTHER_TID = "11111111-1111-1111-1111-111111111111"
 
 
 def test_the_issuer_is_read_as_it_is_when_it_is_routing_text() -> None:
@@ -54,8 +57,9 @@ def test_a_token_without_iss_misses_a_required_claim() -> None:
     ],
 )
 def test_an_issuer_that_is_not_routing_text_is_an_invalid_issuer(iss: Any) -> None:
-    with pytest.raises(InvalidIssuerError):
+    with pytest.raises(InvalidIssuerError) as caught:
         token_issuer({"iss": iss})
+    assert caught.value.claim == "iss"  # the claim at fault, as programs read it
 
 
 def test_a_template_matches_the_token_whose_iss_is_it_with_its_tid() -> None:
@@ -88,6 +92,10 @@ def test_tenants_are_a_collection_or_a_function_and_required() -> None:
     assert tenant_rule(TEMPLATE, lambda tid: True)(TID)
     # Only True accepts: a function returning a truthy non-bool is a mistake that accepts no one.
     assert not tenant_rule(TEMPLATE, lambda tid: "yes")(TID)
+    # The function is asked about the token's own tenant.
+    only_ours = tenant_rule(TEMPLATE, lambda tid: tid == TID)
+    assert only_ours(TID)
+    assert not only_ours("11111111-1111-1111-1111-111111111111")
     with pytest.raises(InvalidOptionError, match="needs tenants="):
         tenant_rule(TEMPLATE, None)
     for bad in (TID, 42, [TID, 3]):
@@ -113,6 +121,15 @@ def test_a_template_that_could_never_be_a_safe_issuer_is_refused_at_start_up(tem
         check_template(template, allow_private_networks=False)
 
 
+def test_a_template_may_name_a_global_unicast_address_but_no_multicast_one() -> None:
+    # Only the global internet: a multicast group is no issuer's host, even in a global range.
+    check_template("https://93.184.216.34/{tenantid}", allow_private_networks=False)
+    check_template("https://[2001:4860:4860::8888]/{tenantid}", allow_private_networks=False)
+    for template in ("https://224.0.1.1/{tenantid}", "https://[ff0e::1]/{tenantid}"):
+        with pytest.raises(InvalidOptionError, match="not a global address"):
+            check_template(template, allow_private_networks=False)
+
+
 def test_allow_private_networks_lets_a_template_name_a_loopback_host() -> None:
     check_template("http://127.0.0.1:8080/{tenantid}", allow_private_networks=True)
     check_template("https://10.0.0.1/{tenantid}", allow_private_networks=True)
@@ -132,15 +149,43 @@ def test_allow_private_networks_lets_a_template_name_a_loopback_host() -> None:
     ],
 )
 def test_an_issuer_a_token_chose_is_contacted_over_https_without_userinfo_query_or_fragment(iss: str) -> None:
-    with pytest.raises(InvalidIssuerError):
+    with pytest.raises(InvalidIssuerError) as caught:
+        check_dynamic_issuer(iss, allow_private_networks=False)
+    assert caught.value.claim == "iss"
+
+
+@pytest.mark.parametrize(
+    ("iss", "problem"),
+    [
+        ("https://login.example:99999", "the issuer is not a URL"),
+        ("https://[::1", "the issuer is not a URL"),
+        ("https://", "the issuer is not a URL with a host"),
+        ("login.example", "the issuer is not a URL with a host"),
+        ("http://login.example", "the issuer is not an https URL"),
+        ("ftp://login.example", "the issuer is not an https URL"),
+        ("https://user:pw@login.example", "the issuer holds user information"),
+        ("https://login.example?tenant=a", "an issuer identifier has no query or fragment (RFC 8414 section 2)"),
+        ("https://login.example#a", "an issuer identifier has no query or fragment (RFC 8414 section 2)"),
+        # An empty query or fragment is one too: the identifier is compared as text, "?" and all.
+        ("https://login.example?", "an issuer identifier has no query or fragment (RFC 8414 section 2)"),
+        ("https://login.example/a#", "an issuer identifier has no query or fragment (RFC 8414 section 2)"),
+    ],
+)
+def test_each_issuer_a_token_chose_is_refused_for_its_own_reason(iss: str, problem: str) -> None:
+    # Each rule of RFC 8414 section 2 (and the host rule) refuses on its own: the reason says which.
+    assert dynamic_issuer_problem(iss, allow_private_networks=False) == problem
+    with pytest.raises(InvalidIssuerError, match=f"refused: {re.escape(problem)}$"):
         check_dynamic_issuer(iss, allow_private_networks=False)
 
 
 def test_plain_http_to_loopback_only_with_private_networks_allowed() -> None:
     check_dynamic_issuer("http://127.0.0.1:8080/a", allow_private_networks=True)
     check_dynamic_issuer("http://localhost:8080/a", allow_private_networks=True)
-    with pytest.raises(InvalidIssuerError):
-        check_dynamic_issuer("http://10.0.0.1/a", allow_private_networks=True)
+    check_dynamic_issuer("http://[::1]:8080/a", allow_private_networks=True)
+    # Not loopback: an address elsewhere, or a name other than localhost (it could resolve anywhere).
+    for iss in ("http://10.0.0.1/a", "http://login.example/a", "http://localhost.example/a"):
+        with pytest.raises(InvalidIssuerError, match="not an https URL"):
+            check_dynamic_issuer(iss, allow_private_networks=True)
 
 
 def test_fetched_urls_are_https_without_userinfo() -> None:
