@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from minijwt import InvalidIssuerError, InvalidOptionError, MissingRequiredClaimError
+from minijwt import InvalidIssuerError, InvalidOptionError, IssuerConfig, MissingRequiredClaimError, MultiIssuerVerifier
 from minijwt._issuers import (
     MAX_ISSUER_LENGTH,
     check_dynamic_issuer,
@@ -202,3 +202,13 @@ def test_a_jwk_issuer_member_names_the_tokens_issuer_with_its_tenant() -> None:
     assert issuer_member_matches("https://a.example", "https://a.example", None)
     assert not issuer_member_matches("https://a.example", "https://a.example/", None)
     assert not issuer_member_matches(["https://a.example"], "https://a.example", None)
+
+
+@pytest.mark.parametrize(
+    "jwks_uri",
+    ["http://127.0.0.1/jwks", "http://keys.example/jwks", "https://u@keys.example/jwks", "https://keys.example/j?x=1"],
+)
+def test_a_templates_jwks_uri_that_may_not_be_contacted_is_a_configuration_mistake(jwks_uri: str) -> None:
+    # Found when the verifier is built, as the option it is: not a token's fault (no InvalidIssuerError).
+    with pytest.raises(InvalidOptionError, match="jwks_uri"):
+        MultiIssuerVerifier({TEMPLATE: IssuerConfig(jwks_uri=jwks_uri, tenants=[TID])}, algorithms="ES256")
