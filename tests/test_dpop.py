@@ -588,3 +588,89 @@ def test_a_proof_changed_anywhere_is_refused(data: st.DataObject) -> None:
         text = f"{changed}.{payload}.{signature}" if part == "header" else f"{header}.{changed}.{signature}"
     with pytest.raises(InvalidDPoPProofError):
         DPoPVerifier(algorithms="ES256").verify(text, method="GET", url=URL, now=NOW, access_token=TOKEN, cnf_jkt=JKT)
+
+
+# --- what mutation testing found unpinned -----------------------------------------------------------
+
+
+def test_1_the_header_value_is_trimmed_of_spaces_and_tabs_only() -> None:
+    # RFC 9110 §5.5: optional whitespace around a field value is SP and HTAB; nothing else is removed.
+    assert verify(f" \t{proof()}\t ").jkt == JKT
+    for ending in ("\n", "\r", "\x0b", "\x0c", "\u00a0"):
+        with pytest.raises(InvalidDPoPProofError):
+            verify(proof(jti=f"j-{ord(ending)}") + ending)
+
+
+def test_1_trimming_never_eats_into_the_proof() -> None:
+    # An ES384 signature's last base64url character can be any of the 64 (96 bytes, no spare bits).
+    es384 = minijwt.JWK.generate("ES384")
+    strict = DPoPVerifier(algorithms="ES384", replay="disabled")
+    for n in range(5000):
+        text = proof(es384, "ES384", jti=f"j{n}")
+        if text[-1] == "X":
+            break
+    assert text[-1] == "X"
+    assert strict.verify(text, method="GET", url=URL, now=NOW).jti == f"j{n}"
+
+
+def test_2_a_proof_with_a_critical_extension_is_refused() -> None:
+    # RFC 7515 §4.1.11: DPoP defines no extension, so a proof whose crit names one is not understood.
+    with pytest.raises(InvalidDPoPProofError):
+        verify(proof(header={"crit": ["urn:example:ext"], "urn:example:ext": 1}))
+
+
+def test_6_a_jti_is_at_most_1024_characters() -> None:
+    # The replay store keeps a hash of it, but the proof carries it: a bounded identifier (RFC 9449 §4.2).
+    assert verify(proof(jti="j" * 1024)).jti == "j" * 1024
+    with pytest.raises(InvalidDPoPProofError, match="jti"):
+        verify(proof(jti="j" * 1025))
+
+
+def test_5_a_header_too_long_to_be_cached_is_checked_the_same_way() -> None:
+    # Keys of headers longer than the header cache takes (1024 characters) are checked on every proof.
+    padded = proof(header={"pad": "p" * 1200})
+    assert len(padded.partition(".")[0]) > 1024
+    assert verify(padded).jkt == JKT
+    other = minijwt.JWK.generate("ES256")
+    with pytest.raises(InvalidDPoPProofError):
+        verify(proof(other, header={"pad": "p" * 1200, "jwk": KEY.public().to_dict()}))
+
+
+def test_the_default_memory_store_holds_100_000_proofs_then_fails_closed() -> None:
+    clock = FakeClock(NOW)
+    store = MemoryReplayStore(clock=clock)
+    assert all(store.check_and_add(f"k{n}", NOW + 60) for n in range(100_000))
+    assert not store.check_and_add("one-more", NOW + 60)
+    clock.advance(60)  # every entry expired: room again
+    assert store.check_and_add("one-more", NOW + 120)
+
+
+def test_max_age_and_leeway_are_numbers_of_seconds_from_0_to_a_day() -> None:
+    for value in (0, 0.5, 86_400):
+        DPoPVerifier(algorithms="ES256", max_age=value, leeway=value)
+    for bad in (-1, -0.5, 86_400.5, 86_401, "60", None, True, float("nan"), float("inf")):
+        with pytest.raises(InvalidOptionError, match="max_age"):
+            DPoPVerifier(algorithms="ES256", max_age=bad)  # type: ignore[arg-type]
+        with pytest.raises(InvalidOptionError, match="leeway"):
+            DPoPVerifier(algorithms="ES256", leeway=bad)  # type: ignore[arg-type]
+
+
+def test_11_a_nonce_source_is_only_asked_about_a_string() -> None:
+    # RFC 9449 §8: the nonce claim is a string; any other value is refused before the source sees it.
+    asked: list[object] = []
+
+    class Source:
+        def issue(self) -> str:
+            return "fresh"
+
+        def check(self, value: str) -> bool:
+            asked.append(value)
+            return value.startswith("fresh")
+
+    strict = DPoPVerifier(algorithms="ES256", nonce=Source())
+    assert strict.verify(proof(nonce="fresh"), method="GET", url=URL, now=NOW).claims["nonce"] == "fresh"
+    for n, value in enumerate((7, None, ["fresh"], {"n": "fresh"}, True)):
+        with pytest.raises(UseDPoPNonceError) as caught:
+            strict.verify(proof(nonce=value, jti=f"n{n}"), method="GET", url=URL, now=NOW)
+        assert caught.value.nonce == "fresh"
+    assert asked == ["fresh"]

@@ -99,6 +99,10 @@ OWN_TESTS = {
     "_jwk_members": ["tests/test_jwk.py"],
     "_jwks_state": ["tests/remote/test_jwks_state.py"],
     "_bearer": ["tests/web/test_bearer.py"],
+    "_issuers": ["tests/test_issuers.py"],
+    "multi_issuer": ["tests/test_issuers.py", "tests/remote/test_multi_issuer.py"],
+    "_dpop": ["tests/test_dpop.py"],
+    "dpop": ["tests/test_dpop.py"],
 }
 # Exceptions that do not end in "Error" and whose first argument is a message.
 MESSAGE_EXCEPTIONS = {"_Rejected", "MalformedRequest", "MalformedRequestError", "_Revoked"}

@@ -329,7 +329,13 @@ class MultiIssuerVerifier:
                 self._tenant_rules[issuer] = tenant_rule(issuer, config.tenants)
                 self._templates[issuer] = config
                 # Its options are checked now, on a tenant of no one (no client is kept).
-                sample = self._build(issuer.replace(TENANT, _NO_ONE), config, True, _NO_ONE)
+                try:
+                    sample = self._build(issuer.replace(TENANT, _NO_ONE), config, True, _NO_ONE)
+                except InvalidIssuerError:  # its jwks_uri: a mistake of the configuration, not of a token
+                    raise InvalidOptionError(
+                        f"issuers[{issuer!r}]: jwks_uri must be an https URL without user information,"
+                        " query or fragment"
+                    ) from None
                 allowed |= sample.verifier._allowed
                 continue
             if config.tenants is not None:
