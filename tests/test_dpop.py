@@ -637,7 +637,7 @@ def test_5_a_header_too_long_to_be_cached_is_checked_the_same_way() -> None:
 
 
 def test_the_default_memory_store_holds_100_000_proofs_then_fails_closed() -> None:
-    clock = FakeClock(NOW)
+    clock = FrozenClock(NOW)
     store = MemoryReplayStore(clock=clock)
     assert all(store.check_and_add(f"k{n}", NOW + 60) for n in range(100_000))
     assert not store.check_and_add("one-more", NOW + 60)

@@ -11,7 +11,6 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from support.clock import FakeClock
 
 import minijwt
 from minijwt import InvalidIssuerError, InvalidOptionError, IssuerConfig, MissingRequiredClaimError, MultiIssuerVerifier
@@ -27,6 +26,7 @@ from minijwt._issuers import (
     token_issuer,
 )
 from minijwt.multi_issuer import _guarded
+from minijwt.testing import FrozenClock
 
 TID = "9188040d-6c67-4c5b-b112-36a304b66dad"
 TEMPLATE = "https://login.microsoftonline.com/{tenantid}/v2.0"
@@ -280,7 +280,7 @@ def test_issuers_from_a_function_are_held_at_most_max_issuers_by_default_100(pre
 
 
 def test_the_access_token_preset_passes_clock_fetch_and_allow_private_networks_on() -> None:
-    clock = FakeClock(NOW)
+    clock = FrozenClock(NOW)
     listed = MultiIssuerVerifier.access_token(
         {"https://a.example": IssuerConfig(SECRET)}, audience=AUDIENCE, algorithms="HS256", clock=clock
     )
