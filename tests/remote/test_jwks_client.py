@@ -33,7 +33,7 @@ from support.jwks_server import (
 import minijwt
 from minijwt import _http, _jwks_parse
 from minijwt import _jwks_state as rules
-from minijwt._jwks_core import as_outcome
+from minijwt._jwks_core import as_outcome, is_async
 from minijwt.errors import InvalidOptionError, JWKSFetchError, KeyNotFoundError
 from minijwt.jwks_client import AsyncJWKSClient, JWKSClient, parse_jwks
 
@@ -790,3 +790,19 @@ def test_a_multi_issuer_lookup_begins_the_refresh_at_the_windows_first_instant(r
     clock.advance(0.5)
     verifier.decode(token)  # answered; the refresh runs in the background
     wait_until(lambda: len(fetched) == 2)
+
+
+class _AsyncFetcher:
+    """A fetch object whose ``__call__`` is a coroutine function."""
+
+    async def __call__(self, url: str, *, headers: Mapping[str, str], timeout: float, max_bytes: int) -> Any:
+        raise AssertionError("never called")
+
+
+def test_an_object_whose_call_is_a_coroutine_function_is_an_async_fetch() -> None:
+    """``is_async`` reads the object's ``__call__`` too: the thread client refuses such a fetch at construction."""
+    assert is_async(_AsyncFetcher())
+    assert not is_async(lambda url, **options: None)
+    with pytest.raises(InvalidOptionError, match="plain function"):
+        JWKSClient("https://issuer.example/jwks", fetch=_AsyncFetcher())  # type: ignore[arg-type]
+    AsyncJWKSClient("https://issuer.example/jwks", fetch=_AsyncFetcher())
