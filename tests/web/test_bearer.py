@@ -1483,6 +1483,9 @@ def test_trust_forwarded_reads_the_edge_proxys_scheme_and_host(headers: dict[str
         ),
         # No Host header: the server's address; the path as sent, its raw bytes.
         ({"server": ("10.0.0.5", 8000), "path": "/a b", "raw_path": b"/a%20b"}, ("http", "10.0.0.5:8000", "/a%20b")),
+        # raw_path, not path re-escaped: an escaped "/" stays escaped; its bytes are latin-1.
+        ({"headers": [(b"host", b"h")], "path": "/a/b", "raw_path": b"/a%2Fb"}, ("http", "h", "/a%2Fb")),
+        ({"headers": [(b"host", b"h\xe9")], "path": "/", "raw_path": b"/\xe9"}, ("http", "h\xe9", "/\xe9")),
         ({"server": ("/run/app.sock", None), "path": "/a b/é"}, ("http", "/run/app.sock", "/a%20b/%C3%A9")),
         ({"headers": [(b"host", b"h")], "path": "/x:@!$&'()*+,;=~"}, ("http", "h", "/x:@!$&'()*+,;=~")),
         # root_path once: an older server leaves it out of path, a recent one puts it in.
@@ -1519,12 +1522,18 @@ def test_an_asgi_request_reached_its_scheme_host_and_raw_path(
         ({"HTTP_HOST": "h", "RAW_URI": "/r?x", "PATH_INFO": "/p"}, ("http", "h", "/r")),
         ({"HTTP_HOST": "h", "REQUEST_URI": "http://other/p/q?x"}, ("http", "h", "/p/q")),
         ({"HTTP_HOST": "h", "REQUEST_URI": "http://other"}, ("http", "h", "/")),
+        # The query starts at the first "?"; the authority ends at the first "://" and the next "/".
+        ({"HTTP_HOST": "h", "REQUEST_URI": "/r?x=1?y=2"}, ("http", "h", "/r")),
+        ({"HTTP_HOST": "h", "REQUEST_URI": "http://other/p://q?x"}, ("http", "h", "/p://q")),
         # Else SCRIPT_NAME and PATH_INFO, latin-1 text of the decoded bytes, escaped again.
         (
             {"HTTP_HOST": "h", "SCRIPT_NAME": "/svc", "PATH_INFO": "/a b/\xc3\xa9;x"},
             ("http", "h", "/svc/a%20b/%C3%A9;x"),
         ),
         ({"HTTP_HOST": "h"}, ("http", "h", "/")),
+        # Without a Host header or a port, the server's name alone; without either, no host.
+        ({"SERVER_NAME": "MAILBOX"}, ("http", "MAILBOX", "/")),
+        ({}, ("http", "", "/")),
     ],
 )
 def test_a_wsgi_request_reached_its_scheme_host_and_path_as_sent(
