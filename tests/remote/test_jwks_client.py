@@ -6,6 +6,7 @@ server's own faults (stall, trickle, delay) and bounded by generous ceilings.
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import json
 import logging
@@ -17,11 +18,12 @@ from collections.abc import Mapping
 from typing import Any
 
 import pytest
-from support.jwks_server import JWKSServer, Reply, json_reply, jwks_reply, sign, verify, wait_until
+from support.jwks_server import JWKSServer, Reply, averify, json_reply, jwks_reply, sign, verify, wait_until
 
 import minijwt
 from minijwt import _http, _jwks_parse
 from minijwt import _jwks_state as rules
+from minijwt._jwks_core import as_outcome, is_async
 from minijwt.errors import InvalidOptionError, JWKSFetchError, KeyNotFoundError
 from minijwt.jwks_client import AsyncJWKSClient, JWKSClient, parse_jwks
 from minijwt.testing import FrozenClock
@@ -657,3 +659,145 @@ def test_waiting_for_a_hung_fetch_is_bounded(rsa_keys: Keys) -> None:
     release.set()
     first.join(10)
     assert client.get_signing_key("k1").kid == "k1"
+
+
+class _TokenLeak(RuntimeError):
+    """A foreign error whose message must not reach a log or a caller."""
+
+
+@pytest.mark.parametrize("client_class", [JWKSClient, AsyncJWKSClient])
+def test_a_fetch_function_that_raises_is_a_network_failure_never_its_message(
+    client_class: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Any exception a ``fetch=`` function raises ends the fetch as reason "network", naming only its class."""
+    caplog.set_level(logging.WARNING, logger="minijwt")
+
+    def broken(url: str, *, headers: Mapping[str, str], timeout: float, max_bytes: int) -> Any:
+        raise _TokenLeak("Authorization: Bearer secret-value")
+
+    client = client_class("https://issuer.example/jwks", fetch=broken)
+
+    def lookup() -> object:
+        found = client.get_signing_key("k1")
+        return asyncio.run(found) if inspect.iscoroutine(found) else found
+
+    with pytest.raises(JWKSFetchError) as caught:
+        lookup()
+    assert caught.value.reason == "network"
+    assert caught.value.message == "the fetch function raised _TokenLeak"
+    assert client.status.last_error == "network"
+    assert "secret-value" not in caplog.text
+
+
+def test_what_ends_a_fetch_is_told_by_its_class_alone() -> None:
+    """A fetch's own failure as it is; a cancellation or another error is "network"; a timeout is "timeout"."""
+    own = JWKSFetchError("the server answered with status 500", reason="status")
+    assert as_outcome(own) is own
+    for exc, reason, message in (
+        (asyncio.CancelledError(), "network", "the fetch was cancelled"),
+        (TimeoutError("socket"), "timeout", "the key server did not answer in time"),
+        (ValueError("secret-value"), "network", "the fetch function raised ValueError"),
+        (OSError("secret-value"), "network", "the fetch function raised OSError"),
+    ):
+        outcome = as_outcome(exc)
+        assert type(outcome) is JWKSFetchError
+        assert (outcome.reason, outcome.message) == (reason, message)
+
+
+def test_export_gives_the_unix_time_of_the_fetch_to_the_millisecond(
+    server: JWKSServer, clock: FrozenClock, rsa_keys: Keys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``fetched_at`` is now, less the held set's age on the client's clock, rounded to the millisecond."""
+    server.routes["/jwks"] = jwks_reply([rsa_keys[0]])
+    client = client_for(server, clock)
+    verify(client, sign(rsa_keys[0]))
+    clock.advance(120)
+    monkeypatch.setattr(time, "time", lambda: 1_700_000_000.123456)
+    assert client.export()["fetched_at"] == 1_699_999_880.123
+
+
+def test_a_key_ignored_for_what_it_publishes_is_a_warning_a_key_skipped_is_info(
+    server: JWKSServer, clock: FrozenClock, rsa_keys: Keys, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Private members published by an issuer are a warning; a key type the library cannot use is only info."""
+    leaked = minijwt.JWK.generate("ES256", kid="leaked").to_dict(private=True)
+    document = {"keys": [leaked, {"kty": "XYZ", "kid": "unknown-kty", "x": "AAAA"}, rsa_keys[0].public().to_dict()]}
+    server.routes["/jwks"] = jwks_reply(document)
+    client = client_for(server, clock)
+    with caplog.at_level(logging.INFO, logger="minijwt"):
+        verify(client, sign(rsa_keys[0]))
+    levels = {
+        kid: record.levelno
+        for record in caplog.records
+        for kid in ("leaked", "unknown-kty")
+        if kid in record.getMessage()
+    }
+    assert levels == {"leaked": logging.WARNING, "unknown-kty": logging.INFO}
+    # Each note is logged as "<where the set came from>: <note>".
+    notes = [record.getMessage() for record in caplog.records if "kid '" in record.getMessage()]
+    assert len(notes) == 2
+    assert all(note.startswith(f"the JWK Set from {server.url()}: key ") for note in notes), notes
+
+
+@pytest.mark.parametrize("client_class", [JWKSClient, AsyncJWKSClient])
+def test_the_refresh_ahead_window_begins_at_its_first_instant(
+    server: JWKSServer, clock: FrozenClock, rsa_keys: Keys, client_class: Any
+) -> None:
+    """At ``fresh_until - refresh_ahead`` exactly, an async lookup answers from the held set and begins the refresh."""
+    server.routes["/jwks"] = jwks_reply([rsa_keys[0]])
+    client = client_class(server.url(), clock=clock, timeout=2.0, cache_ttl=300, refresh_ahead=30)
+    token = sign(rsa_keys[0])
+
+    async def main() -> None:
+        await averify(client, token)
+        clock.advance(269.5)
+        await averify(client, token)  # before the window: no fetch
+        assert server.count() == 1
+        clock.advance(0.5)
+        await averify(client, token)
+        for _ in range(500):
+            if server.count() == 2 and not client.status.refreshing:
+                break
+            await asyncio.sleep(0.01)
+        assert server.count() == 2
+
+    asyncio.run(main())
+
+
+def test_a_multi_issuer_lookup_begins_the_refresh_at_the_windows_first_instant(rsa_keys: Keys) -> None:
+    """The multi-issuer verifier's fast path answers only before ``fresh_until - refresh_ahead``, as every lookup."""
+    fetched: list[str] = []
+    body = minijwt.JWKSet([rsa_keys[0].public()]).to_json().encode()
+
+    def fetch(url: str, *, headers: Mapping[str, str], timeout: float, max_bytes: int) -> Any:
+        fetched.append(url)
+        return 200, {}, body
+
+    clock = FrozenClock(1_800_000_000.0)
+    issuer = "https://login.example"
+    config = minijwt.IssuerConfig(jwks_uri=f"{issuer}/jwks", cache_ttl=300, refresh_ahead=30)
+    verifier = minijwt.MultiIssuerVerifier({issuer: config}, algorithms="RS256", fetch=fetch, clock=clock)
+    token = minijwt.encode({"sub": "alice", "iss": issuer, "exp": 1_800_001_000}, rsa_keys[0], "RS256")
+    verifier.decode(token)
+    clock.advance(269.5)
+    verifier.decode(token)  # before the window: no fetch
+    assert len(fetched) == 1
+    clock.advance(0.5)
+    verifier.decode(token)  # answered; the refresh runs in the background
+    wait_until(lambda: len(fetched) == 2)
+
+
+class _AsyncFetcher:
+    """A fetch object whose ``__call__`` is a coroutine function."""
+
+    async def __call__(self, url: str, *, headers: Mapping[str, str], timeout: float, max_bytes: int) -> Any:
+        raise AssertionError("never called")
+
+
+def test_an_object_whose_call_is_a_coroutine_function_is_an_async_fetch() -> None:
+    """``is_async`` reads the object's ``__call__`` too: the thread client refuses such a fetch at construction."""
+    assert is_async(_AsyncFetcher())
+    assert not is_async(lambda url, **options: None)
+    with pytest.raises(InvalidOptionError, match="plain function"):
+        JWKSClient("https://issuer.example/jwks", fetch=_AsyncFetcher())  # type: ignore[arg-type]
+    AsyncJWKSClient("https://issuer.example/jwks", fetch=_AsyncFetcher())

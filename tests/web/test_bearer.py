@@ -7,6 +7,7 @@ import inspect
 import json
 import logging
 import re
+import time
 import typing
 from collections.abc import Callable
 from typing import Any
@@ -22,12 +23,14 @@ from minijwt._bearer import (
     Answer,
     AsyncRevocationHook,
     BearerMiddleware,
+    DPoPClaims,
     Guard,
     MalformedRequestError,
     Outcome,
     ProtectedResource,
     RevocationHook,
     _loggable,
+    asgi_url,
     call_is_revoked_sync,
     check_hook_token,
     check_requirements,
@@ -37,8 +40,11 @@ from minijwt._bearer import (
     run_sync,
     token_from_header,
     token_from_headers,
+    wsgi_url,
 )
+from minijwt._dpop import access_token_hash
 from minijwt.asgi import JWTAuthMiddleware as ASGIMiddleware
+from minijwt.dpop import DPoPVerifier, HMACNonceSource
 from minijwt.fastapi import JWTBearer
 from minijwt.flask import JWTAuth
 from minijwt.wsgi import JWTAuthMiddleware as WSGIMiddleware
@@ -1122,3 +1128,485 @@ def test_a_refused_token_is_cut_out_of_the_answer_and_never_logged(caplog: pytes
     for record in caplog.records:
         assert TOKEN not in record.getMessage()
         assert "POST /orders: the token [token] is odd" in record.getMessage()
+
+
+# --- DPoP (RFC 9449) through the one flow ---------------------------------------------------------
+
+CLIENT = minijwt.JWK.generate("ES256")
+JKT = CLIENT.thumbprint()
+# The URL a request reached, as an adapter reads it (url_of), and the one its proofs name.
+REACHED = ("https", "api.example", "/orders")
+URL = "https://api.example/orders"
+
+
+def _bound(jkt: object = JKT, **claims: Any) -> str:
+    """A token bound to the client's key by ``cnf.jkt`` (no ``cnf`` with ``jkt=None``)."""
+    body: dict[str, Any] = {"sub": "alice", "scope": "orders:read", **claims}
+    if jkt is not None:
+        body["cnf"] = {"jkt": jkt}
+    return minijwt.encode(body, SECRET)
+
+
+def _proof(token: str | None, url: str = URL, *, key: minijwt.JWK = CLIENT, method: str = "GET", **claims: Any) -> str:
+    body: dict[str, Any] = {"jti": f"j-{time.monotonic_ns()}", "htm": method, "htu": url, "iat": int(time.time())}
+    if token is not None:
+        body["ath"] = access_token_hash(token)
+    body.update(claims)
+    return minijwt.encode(body, key, "ES256", headers={"typ": "dpop+jwt", "jwk": key.public().to_dict()})
+
+
+class _Request:
+    """A framework's request: the URL it reached and its headers (``getlist`` like Starlette's and Werkzeug's)."""
+
+    def __init__(
+        self, headers: dict[str, str] | None = None, url: tuple[str, str, str] = REACHED, *, proofs: Any = ()
+    ) -> None:
+        self.url = url
+        self.headers: Any = dict(headers or {})
+        if isinstance(proofs, list):  # every DPoP value, through getlist
+            self.headers = _MultiHeaders(self.headers, proofs)
+        elif proofs:
+            self.headers["dpop"] = proofs[0]
+
+
+class _MultiHeaders(dict[str, str]):
+    def __init__(self, headers: dict[str, str], proofs: list[str]) -> None:
+        super().__init__(headers)
+        self.proofs = proofs
+
+    def getlist(self, name: str) -> list[str]:
+        return list(self.proofs) if name == "dpop" else []
+
+
+def _dpop_guard(**options: Any) -> Guard:
+    options.setdefault("dpop", DPoPVerifier(algorithms=["ES256"], replay="disabled"))
+    return Guard(VERIFIER, url_of=lambda request: request.url, **options)
+
+
+def _drive(guard: Guard, authorization: list[Any], request: _Request, **options: Any) -> Outcome:
+    """Drive the flow with both drivers (the async one awaiting the async twins); they must decide alike."""
+    headers_of = lambda request: request.headers  # noqa: E731
+    sync = run_sync(guard, VERIFIER.decode, "GET", "/orders", authorization, request, headers_of, **options)
+    driven = run_async(guard, VERIFIER.adecode, "GET", "/orders", authorization, request, headers_of, **options)
+    asynchronous = asyncio.run(driven)
+    assert _dpop_summary(sync) == _dpop_summary(asynchronous)
+    return sync
+
+
+def _dpop_summary(outcome: Outcome) -> object:
+    if isinstance(outcome, Answer):
+        # A nonce is fresh at each answer: only where it is sent counts.
+        headers = tuple((name, "a nonce" if name == "dpop-nonce" else value) for name, value in outcome.headers)
+        return (outcome.status, headers, outcome.body)
+    if isinstance(outcome, DPoPClaims):
+        return ("dpop", outcome.claims, outcome.dpop.jkt)
+    return outcome
+
+
+def test_a_dpop_bound_token_with_its_proof_passes_with_the_proof_it_was_checked_by() -> None:
+    """RFC 9449 §7.1: ``Authorization: DPoP <token>`` and one proof of the key ``cnf.jkt`` names."""
+    guard = _dpop_guard()
+    token = _bound()
+    for value in (f"DPoP {token}", f"dpop  {token}\t", f"DPoP {token}".encode(), f" DpOp {token}".encode()):
+        outcome = _drive(guard, [value], _Request(proofs=(_proof(token),)))
+        assert isinstance(outcome, DPoPClaims), value
+        assert outcome.claims == {"sub": "alice", "scope": "orders:read", "cnf": {"jkt": JKT}}
+        assert outcome.dpop.jkt == JKT
+    # The proof of a request read with getlist (every DPoP value).
+    outcome = _drive(guard, [f"DPoP {token}"], _Request(proofs=[_proof(token)]))
+    assert isinstance(outcome, DPoPClaims)
+    # A bearer token still passes, without a proof.
+    assert _drive(guard, [f"Bearer {TOKEN}"], _Request()) == {"sub": "alice", "scope": "orders:read"}
+
+
+def test_the_dpop_scheme_is_no_token_unless_the_guard_takes_dpop() -> None:
+    """Without ``dpop=``, ``Authorization: DPoP`` is another scheme: no bearer token, so a missing one."""
+    guard = Guard(VERIFIER)
+    token = _bound()
+    for value in (f"DPoP {token}", f"DPoP {token}".encode()):
+        assert _drive(guard, [value], _Request(proofs=(_proof(token),))) is guard.missing
+        assert _drive(Guard(VERIFIER, optional=True), [value], _Request(proofs=(_proof(token),))) is None
+    # With dpop=, a DPoP value outside the token68 grammar is no DPoP token either.
+    dpop = _dpop_guard()
+    assert _drive(dpop, ["DPoP a b"], _Request()) is dpop.missing
+    assert _headers(dpop.missing)["www-authenticate"] == 'Bearer, DPoP algs="ES256"'
+
+
+def test_a_dpop_scheme_token_must_be_bound_to_a_key() -> None:
+    """A token without a string ``cnf.jkt`` sent with the DPoP scheme is 401 invalid_token, answered for DPoP."""
+    guard = _dpop_guard()
+    for token in (_bound(jkt=None), _bound(jkt=7), minijwt.encode({"sub": "a", "cnf": "x"}, SECRET)):
+        answer = _drive(guard, [f"DPoP {token}"], _Request(proofs=(_proof(token),)))
+        assert isinstance(answer, Answer)
+        assert (answer.status, answer.error) == (401, "invalid_token")
+        assert _headers(answer)["www-authenticate"] == (
+            'DPoP error="invalid_token", error_description="a token sent with the DPoP scheme must be bound to a key'
+            ' (cnf.jkt)", algs="ES256", Bearer'
+        )
+
+
+def test_a_missing_repeated_or_wrong_proof_is_invalid_dpop_proof() -> None:
+    """RFC 9449 §7.1: the proof's own errors, in the DPoP challenge; neither the token nor a proof is echoed."""
+    guard = _dpop_guard(realm="api")
+    token = _bound()
+    cases: list[Any] = [
+        (),
+        [],
+        [_proof(token), _proof(token)],
+        (_proof(token, method="POST"),),
+        (_proof(token, URL + "/other"),),
+        (_proof("another.token"),),
+        ("not.a.proof",),
+    ]
+    for proofs in cases:
+        answer = _drive(guard, [f"DPoP {token}"], _Request(proofs=proofs))
+        assert isinstance(answer, Answer)
+        assert (answer.status, answer.error) == (401, "invalid_dpop_proof"), proofs
+        challenge = _headers(answer)["www-authenticate"]
+        assert challenge.startswith('DPoP realm="api", error="invalid_dpop_proof", error_description="')
+        assert challenge.endswith('", algs="ES256", Bearer realm="api"')
+        for secret in (token, *proofs):
+            assert secret not in answer.body.decode()
+            assert secret not in challenge
+
+
+def test_a_proof_of_another_key_than_the_tokens_is_invalid_token() -> None:
+    """The proof holds but the token is bound to another key: the token's fault (invalid_token), for DPoP."""
+    token = _bound()
+    proof = _proof(token, key=minijwt.JWK.generate("ES256"))
+    answer = _drive(_dpop_guard(), [f"DPoP {token}"], _Request(proofs=(proof,)))
+    assert isinstance(answer, Answer)
+    assert (answer.status, answer.error) == (401, "invalid_token")
+    assert _headers(answer)["www-authenticate"].startswith('DPoP error="invalid_token", error_description="')
+
+
+def test_a_required_nonce_is_asked_for_in_a_dpop_nonce_header_then_accepted() -> None:
+    """RFC 9449 §8.1: 401 use_dpop_nonce with a DPoP-Nonce header; a proof carrying it passes."""
+    source = HMACNonceSource(b"n" * 32)
+    guard = _dpop_guard(dpop=DPoPVerifier(algorithms=["ES256"], nonce=source, replay="disabled"))
+    token = _bound()
+    first = _drive(guard, [f"DPoP {token}"], _Request(proofs=(_proof(token),)))
+    assert isinstance(first, Answer)
+    assert (first.status, first.error) == (401, "use_dpop_nonce")
+    headers = _headers(first)
+    assert headers["www-authenticate"].startswith('DPoP error="use_dpop_nonce"')
+    assert source.check(headers["dpop-nonce"])
+    assert [name for name, _ in first.headers][:2] == ["www-authenticate", "dpop-nonce"]
+    second = _drive(guard, [f"DPoP {token}"], _Request(proofs=(_proof(token, nonce=headers["dpop-nonce"]),)))
+    assert isinstance(second, DPoPClaims)
+
+
+def test_a_replayed_proof_is_refused_by_either_driver() -> None:
+    """The guard's DPoPVerifier records each proof's jti: the same proof twice is refused the second time."""
+    guard = _dpop_guard(dpop=DPoPVerifier(algorithms=["ES256"]))
+    token = _bound()
+    headers_of = lambda request: request.headers  # noqa: E731
+    for driver in ("sync", "async"):
+        request = _Request(proofs=(_proof(token),))
+        outcomes = []
+        for _ in range(2):
+            if driver == "sync":
+                outcomes.append(
+                    run_sync(guard, VERIFIER.decode, "GET", "/orders", [f"DPoP {token}"], request, headers_of)
+                )
+            else:
+                driven = run_async(guard, VERIFIER.adecode, "GET", "/orders", [f"DPoP {token}"], request, headers_of)
+                outcomes.append(asyncio.run(driven))
+        first, second = outcomes
+        assert isinstance(first, DPoPClaims), driver
+        assert isinstance(second, Answer)
+        assert second.error == "invalid_dpop_proof"
+
+
+@pytest.mark.parametrize("with_dpop", [False, True])
+def test_a_bound_token_sent_as_bearer_is_refused_whatever_the_configuration(
+    with_dpop: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    """RFC 9449 §7.2: a token bound by ``cnf.jkt`` sent as ``Bearer`` would defeat the binding: 401 invalid_token."""
+    caplog.set_level(logging.INFO, logger="minijwt")
+    guard = _dpop_guard() if with_dpop else Guard(VERIFIER)
+    answer = _drive(guard, [f"Bearer {_bound()}"], _Request())
+    assert isinstance(answer, Answer)
+    assert (answer.status, answer.error) == (401, "invalid_token")
+    description = "a DPoP-bound token must come with the DPoP scheme and a proof"
+    challenge = f'Bearer error="invalid_token", error_description="{description}"'
+    assert _headers(answer)["www-authenticate"] == challenge + (', DPoP algs="ES256"' if with_dpop else "")
+    assert all("(dpop_token_as_bearer): GET /orders" in record.getMessage() for record in caplog.records)
+    assert len(caplog.records) == 2  # once per driver
+    # A cnf without jkt (another confirmation method), or not an object, binds nothing here.
+    for cnf in ({"x5t#S256": "abc"}, "jkt", ["jkt"]):
+        claims = {"sub": "alice", "cnf": cnf}
+        assert _drive(guard, [f"Bearer {minijwt.encode(claims, SECRET)}"], _Request()) == claims
+
+
+def test_dpop_required_answers_a_bearer_token_and_no_token_with_the_dpop_challenge_alone(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """``dpop_required``: DPoP-bound tokens only; a bearer token gets the DPoP challenge, without an error code."""
+    caplog.set_level(logging.INFO, logger="minijwt")
+    guard = _dpop_guard(dpop=DPoPVerifier(algorithms=["EdDSA", "ES256"], replay="disabled"), dpop_required=True)
+    answer = _drive(guard, [f"Bearer {TOKEN}"], _Request())
+    assert isinstance(answer, Answer)
+    assert answer.status == 401
+    assert _headers(answer)["www-authenticate"] == 'DPoP algs="ES256 EdDSA"'
+    assert json.loads(answer.body) == {
+        "error": "invalid_token",
+        "error_description": "this resource accepts DPoP-bound tokens only (Authorization: DPoP, with a DPoP proof)",
+    }
+    assert [record.getMessage() for record in caplog.records] == [
+        "bearer token refused (dpop_required): GET /orders"
+    ] * 2
+    missing = _drive(guard, [], _Request())
+    assert missing is guard.missing
+    assert _headers(missing)["www-authenticate"] == 'DPoP algs="ES256 EdDSA"'
+    assert json.loads(missing.body) == {
+        "error": "missing_token",
+        "error_description": "this resource needs a DPoP-bound access token",
+    }
+    # The downgrade refusal wins for a bound token; a DPoP-bound token with its proof passes.
+    downgraded = _drive(guard, [f"Bearer {_bound()}"], _Request())
+    assert isinstance(downgraded, Answer)
+    assert _headers(downgraded)["www-authenticate"].startswith('DPoP error="invalid_token"')
+    token = _bound()
+    assert isinstance(_drive(guard, [f"DPoP {token}"], _Request(proofs=(_proof(token),))), DPoPClaims)
+    # Without dpop_required, the missing token's challenge names Bearer first.
+    assert json.loads(_dpop_guard().missing.body)["error_description"] == "this resource needs a bearer token"
+
+
+def test_a_dpop_bound_token_is_checked_for_scopes_and_revocation_after_its_proof() -> None:
+    """The proof first, then the scopes (403) and ``is_revoked`` (401), as for a bearer token."""
+    token = _bound()
+    writer = _dpop_guard(required_scopes=["orders:write"])
+    answer = _drive(writer, [f"DPoP {token}"], _Request(proofs=(_proof(token),)))
+    assert isinstance(answer, Answer)
+    assert (answer.status, answer.error) == (403, "insufficient_scope")
+    passed = _drive(writer, [f"DPoP {token}"], _Request(proofs=(_proof(token),)), required=("orders:read",))
+    assert isinstance(passed, DPoPClaims)
+    asked: list[dict[str, Any]] = []
+
+    def is_revoked(claims: dict[str, Any]) -> bool:
+        asked.append(claims)
+        return bool(claims["sub"] == "mallory")
+
+    guard = _dpop_guard(is_revoked=is_revoked)
+    assert isinstance(_drive(guard, [f"DPoP {token}"], _Request(proofs=(_proof(token),))), DPoPClaims)
+    revoked = _bound(sub="mallory")
+    answer = _drive(guard, [f"DPoP {revoked}"], _Request(proofs=(_proof(revoked),)))
+    assert isinstance(answer, Answer)
+    assert (answer.status, answer.error) == (401, "invalid_token")
+    assert answer.description == "token revoked"
+    assert [claims["sub"] for claims in asked] == ["alice", "alice", "mallory", "mallory"]
+
+    async def ais_revoked(claims: dict[str, Any]) -> bool:
+        return bool(claims["sub"] == "mallory")
+
+    async_guard = _dpop_guard(is_revoked=ais_revoked)
+    headers_of = lambda request: request.headers  # noqa: E731
+    for sub, revoked_too in (("alice", False), ("mallory", True)):
+        bound = _bound(sub=sub)
+        driven = run_async(
+            async_guard,
+            VERIFIER.adecode,
+            "GET",
+            "/orders",
+            [f"DPoP {bound}"],
+            _Request(proofs=(_proof(bound),)),
+            headers_of,
+        )
+        outcome = asyncio.run(driven)
+        assert isinstance(outcome, Answer) is revoked_too
+
+
+def test_the_proof_is_checked_against_the_url_the_client_used() -> None:
+    """``htu``: the adapter's reading of the request, ``public_url`` before its path, or trusted forwarding headers."""
+    token = _bound()
+    inner = ("http", "10.0.0.5:8000", "/orders")
+
+    def passes(guard: Guard, htu: str, headers: dict[str, str] | None = None) -> bool:
+        request = _Request(headers, inner, proofs=(_proof(token, htu),))
+        return isinstance(_drive(guard, [f"DPoP {token}"], request), DPoPClaims)
+
+    plain = _dpop_guard()
+    assert plain.request_url(_Request(url=inner), {}) == "http://10.0.0.5:8000/orders"
+    assert passes(plain, "http://10.0.0.5:8000/orders")
+    assert not passes(plain, URL)
+    # Forwarding headers are never read unless trusted.
+    forwarded = {
+        "x-forwarded-proto": "https",
+        "x-forwarded-host": "api.example",
+        "forwarded": "proto=https;host=api.example",
+    }
+    assert not passes(plain, URL, forwarded)
+    public = _dpop_guard(public_url="https://api.example/svc/")
+    assert public.public_url == "https://api.example/svc"
+    assert public.request_url(_Request(url=inner), forwarded) == "https://api.example/svc/orders"
+    assert passes(public, "https://api.example/svc/orders")
+    assert not passes(public, "http://10.0.0.5:8000/orders")
+    trusting = _dpop_guard(trust_forwarded=True)
+    assert passes(trusting, URL, {"x-forwarded-proto": "https", "x-forwarded-host": "api.example"})
+    assert not passes(trusting, "http://10.0.0.5:8000/orders", {"x-forwarded-proto": "https"})
+
+
+@pytest.mark.parametrize(
+    ("headers", "url"),
+    [
+        ({}, "http://inner:8000/orders"),
+        # RFC 7239: the leftmost element; pairs by ";", values maybe quoted, the scheme in lower case.
+        (
+            {"forwarded": 'for=192.0.2.1;proto=HTTPS;host="api.example", proto=http;host=inner'},
+            "https://api.example/orders",
+        ),
+        ({"forwarded": "Proto=https; Host=api.example"}, "https://api.example/orders"),
+        ({"forwarded": "proto=https"}, "https://inner:8000/orders"),
+        ({"forwarded": 'host="api.example"'}, "http://api.example/orders"),
+        ({"forwarded": 'proto="";host=', "x-forwarded-proto": "https"}, "http://inner:8000/orders"),
+        # Forwarded, when present, is read alone; else the leftmost X-Forwarded-* values, each where present.
+        ({"forwarded": "for=192.0.2.1", "x-forwarded-host": "api.example"}, "http://inner:8000/orders"),
+        ({"x-forwarded-proto": "HTTPS, http", "x-forwarded-host": "api.example, inner"}, "https://api.example/orders"),
+        ({"x-forwarded-proto": "https"}, "https://inner:8000/orders"),
+        ({"x-forwarded-host": " api.example "}, "http://api.example/orders"),
+        ({"x-forwarded-proto": " , https", "x-forwarded-host": ", api.example"}, "http://inner:8000/orders"),
+        ({"forwarded": "", "x-forwarded-proto": "https"}, "https://inner:8000/orders"),
+    ],
+)
+def test_trust_forwarded_reads_the_edge_proxys_scheme_and_host(headers: dict[str, str], url: str) -> None:
+    guard = _dpop_guard(trust_forwarded=True)
+    assert guard.request_url(_Request(url=("http", "inner:8000", "/orders")), headers) == url
+
+
+@pytest.mark.parametrize(
+    ("scope", "reached"),
+    [
+        (
+            {"scheme": "https", "path": "/orders", "headers": [(b"x-host", b"x"), (b"host", b"api.example")]},
+            ("https", "api.example", "/orders"),
+        ),
+        # No Host header: the server's address; the path as sent, its raw bytes.
+        ({"server": ("10.0.0.5", 8000), "path": "/a b", "raw_path": b"/a%20b"}, ("http", "10.0.0.5:8000", "/a%20b")),
+        # raw_path, not path re-escaped: an escaped "/" stays escaped; its bytes are latin-1.
+        ({"headers": [(b"host", b"h")], "path": "/a/b", "raw_path": b"/a%2Fb"}, ("http", "h", "/a%2Fb")),
+        ({"headers": [(b"host", b"h\xe9")], "path": "/", "raw_path": b"/\xe9"}, ("http", "h\xe9", "/\xe9")),
+        ({"server": ("/run/app.sock", None), "path": "/a b/é"}, ("http", "/run/app.sock", "/a%20b/%C3%A9")),
+        ({"headers": [(b"host", b"h")], "path": "/x:@!$&'()*+,;=~"}, ("http", "h", "/x:@!$&'()*+,;=~")),
+        # root_path once: an older server leaves it out of path, a recent one puts it in.
+        ({"headers": [(b"host", b"h")], "path": "/orders", "root_path": "/svc"}, ("http", "h", "/svc/orders")),
+        ({"headers": [(b"host", b"h")], "path": "/svc/orders", "root_path": "/svc"}, ("http", "h", "/svc/orders")),
+        ({"headers": [(b"host", b"")], "server": ("s", 1), "path": ""}, ("http", "s:1", "/")),
+        ({"scheme": None}, ("http", "", "/")),
+    ],
+)
+def test_an_asgi_request_reached_its_scheme_host_and_raw_path(
+    scope: dict[str, Any], reached: tuple[str, str, str]
+) -> None:
+    assert asgi_url(scope) == reached
+
+
+@pytest.mark.parametrize(
+    ("environ", "reached"),
+    [
+        (
+            {
+                "wsgi.url_scheme": "https",
+                "HTTP_HOST": "api.example",
+                "SERVER_NAME": "s",
+                "SERVER_PORT": "1",
+                "PATH_INFO": "/o",
+            },
+            ("https", "api.example", "/o"),
+        ),
+        # PEP 3333 URL reconstruction: no Host header, the server's name and port.
+        ({"SERVER_NAME": "s", "SERVER_PORT": "8080", "PATH_INFO": "/o"}, ("http", "s:8080", "/o")),
+        ({"SERVER_NAME": "s", "PATH_INFO": "/o"}, ("http", "s", "/o")),
+        # The path as sent: REQUEST_URI (or RAW_URI) without its query; an absolute target's path.
+        ({"HTTP_HOST": "h", "REQUEST_URI": "/a%20b?x=1", "PATH_INFO": "/a b"}, ("http", "h", "/a%20b")),
+        ({"HTTP_HOST": "h", "RAW_URI": "/r?x", "PATH_INFO": "/p"}, ("http", "h", "/r")),
+        ({"HTTP_HOST": "h", "REQUEST_URI": "http://other/p/q?x"}, ("http", "h", "/p/q")),
+        ({"HTTP_HOST": "h", "REQUEST_URI": "http://other"}, ("http", "h", "/")),
+        # The query starts at the first "?"; the authority ends at the first "://" and the next "/".
+        ({"HTTP_HOST": "h", "REQUEST_URI": "/r?x=1?y=2"}, ("http", "h", "/r")),
+        ({"HTTP_HOST": "h", "REQUEST_URI": "http://other/p://q?x"}, ("http", "h", "/p://q")),
+        # Else SCRIPT_NAME and PATH_INFO, latin-1 text of the decoded bytes, escaped again.
+        (
+            {"HTTP_HOST": "h", "SCRIPT_NAME": "/svc", "PATH_INFO": "/a b/\xc3\xa9;x"},
+            ("http", "h", "/svc/a%20b/%C3%A9;x"),
+        ),
+        ({"HTTP_HOST": "h"}, ("http", "h", "/")),
+        # Without a Host header or a port, the server's name alone; without either, no host.
+        ({"SERVER_NAME": "MAILBOX"}, ("http", "MAILBOX", "/")),
+        ({}, ("http", "", "/")),
+    ],
+)
+def test_a_wsgi_request_reached_its_scheme_host_and_path_as_sent(
+    environ: dict[str, Any], reached: tuple[str, str, str]
+) -> None:
+    assert wsgi_url(environ) == reached
+
+
+def test_protected_resource_metadata_names_the_dpop_members_when_set() -> None:
+    """RFC 9728 §2: ``dpop_signing_alg_values_supported`` (sorted, checked as DPoPVerifier does) and the bool."""
+    resource = ProtectedResource(
+        resource="https://api.example/orders",
+        dpop_signing_alg_values_supported=["ES256", "EdDSA", "ES256"],
+        dpop_bound_access_tokens_required=False,
+    )
+    assert resource.to_dict() == {
+        "resource": "https://api.example/orders",
+        "bearer_methods_supported": ["header"],
+        "dpop_signing_alg_values_supported": ["ES256", "EdDSA"],
+        "dpop_bound_access_tokens_required": False,
+    }
+    required = ProtectedResource(resource="https://api.example/orders", dpop_bound_access_tokens_required=True)
+    assert required.to_dict()["dpop_bound_access_tokens_required"] is True
+    plain = ProtectedResource(resource="https://api.example/orders").to_dict()
+    assert set(plain) == {"resource", "bearer_methods_supported"}
+    for bad in (
+        {"dpop_signing_alg_values_supported": ["HS256"]},
+        {"dpop_signing_alg_values_supported": ["none"]},
+        {"dpop_bound_access_tokens_required": "yes"},
+        {"dpop_bound_access_tokens_required": 1},
+        {"dpop_bound_access_tokens_required": 0},
+    ):
+        with pytest.raises(minijwt.InvalidOptionError):
+            ProtectedResource(resource="https://api.example/orders", **bad)
+
+
+DPOP = DPoPVerifier(algorithms=["ES256"])
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"dpop": "yes"},
+        {"dpop": VERIFIER},
+        {"dpop_required": True},
+        {"dpop": DPOP, "dpop_required": 1},
+        {"dpop": DPOP, "dpop_required": None},
+        {"trust_forwarded": "yes"},
+        {"trust_forwarded": 1},
+        {"public_url": "/svc"},
+        {"public_url": "ftp://api.example"},
+        {"public_url": "https://"},
+        {"public_url": "https://api.example/?x=1"},
+        {"public_url": "https://api.example/#top"},
+        {"public_url": b"https://api.example"},
+        {"public_url": "https://api.example", "trust_forwarded": True},
+    ],
+)
+def test_dpop_configuration_mistakes_fail_at_construction(options: dict[str, Any]) -> None:
+    with pytest.raises(minijwt.InvalidOptionError):
+        Guard(VERIFIER, **options)
+
+
+def test_the_challenge_names_the_failing_scheme_first_then_each_other_accepted_one() -> None:
+    """RFC 9110 §11.6.1: one field; a scheme the guard does not accept is answered with its first."""
+    both = _dpop_guard(realm="api")
+    assert (
+        both.challenge("invalid_token", scheme="DPoP")
+        == 'DPoP realm="api", error="invalid_token", algs="ES256", Bearer realm="api"'
+    )
+    assert (
+        both.challenge("invalid_token") == 'Bearer realm="api", error="invalid_token", DPoP realm="api", algs="ES256"'
+    )
+    assert Guard(VERIFIER).challenge(scheme="DPoP") == "Bearer"
+    only = _dpop_guard(dpop_required=True)
+    assert only.challenge("invalid_token", scheme="Bearer") == 'DPoP error="invalid_token", algs="ES256"'
