@@ -87,6 +87,11 @@ MESSAGE_ARGUMENTS = {
     # A log record's format string is the text of a message, too.
     "info": 0,
     "warning": 0,
+    # The JWKS clients' option checks: the first argument names the option in
+    # the error; and where a set's notes are logged, the words naming the set.
+    "_seconds": 0,
+    "_count": 0,
+    "_log_notes": 1,
 }
 # Test files that hold a module's rules, besides tests/test_<module>.py: run
 # first for each of its mutants.

@@ -801,3 +801,58 @@ def test_an_object_whose_call_is_a_coroutine_function_is_an_async_fetch() -> Non
     with pytest.raises(InvalidOptionError, match="plain function"):
         JWKSClient("https://issuer.example/jwks", fetch=_AsyncFetcher())  # type: ignore[arg-type]
     AsyncJWKSClient("https://issuer.example/jwks", fetch=_AsyncFetcher())
+
+
+# --- the options' bounds and what they reach (found unpinned by mutation of _jwks_core) ---------
+
+
+def test_count_options_accept_one_and_their_maximum() -> None:
+    url = "https://issuer.example/jwks"
+    JWKSClient(url, max_keys=1, max_bytes=1)
+    JWKSClient(url, max_keys=100_000, max_bytes=1 << 30)
+    bad: list[dict[str, Any]] = [{"max_keys": 100_001}, {"max_bytes": (1 << 30) + 1}, {"max_keys": 0}]
+    for options in bad:
+        with pytest.raises(InvalidOptionError):
+            JWKSClient(url, **options)
+
+
+def test_duration_options_accept_zero_where_zero_means_never_and_timeout_ends_at_an_hour() -> None:
+    url = "https://issuer.example/jwks"
+    JWKSClient(url, max_stale=0, refresh_ahead=0, min_refresh_interval=0, timeout=3600)
+    # cache_ttl=0 alone also breaks the rule min_refresh_interval <= cache_ttl: the other two are 0 here.
+    zero_ttl: dict[str, Any] = {"cache_ttl": 0, "min_refresh_interval": 0, "refresh_ahead": 0}
+    for options in (zero_ttl, {"timeout": 0}, {"timeout": 3600.5}):
+        with pytest.raises(InvalidOptionError):
+            JWKSClient(url, **options)
+
+
+def test_a_header_value_may_hold_any_character_but_a_line_break_or_nul() -> None:
+    url = "https://issuer.example/jwks"
+    JWKSClient(url, headers={"X-Api-Key": "XX-\t-x"})
+    for value in ("a\rb", "a\nb", "a\0b"):
+        with pytest.raises(InvalidOptionError):
+            JWKSClient(url, headers={"X-Api-Key": value})
+
+
+def test_cache_ttl_is_how_long_a_fetched_set_answers_without_a_fetch(
+    server: JWKSServer, clock: FrozenClock, rsa_keys: Keys
+) -> None:
+    server.routes["/jwks"] = jwks_reply([rsa_keys[0]])  # no Cache-Control: the client's cache_ttl decides
+    client = client_for(server, clock, cache_ttl=100, refresh_ahead=0)
+    verify(client, sign(rsa_keys[0]))
+    clock.advance(99)
+    verify(client, sign(rsa_keys[0]))
+    assert server.count() == 1
+    clock.advance(2)
+    verify(client, sign(rsa_keys[0]))
+    assert server.count() == 2
+
+
+def test_an_initial_set_keeps_what_it_skipped_and_may_be_as_old_as_the_epoch(rsa_keys: Keys) -> None:
+    published = {"keys": [rsa_keys[0].public().to_dict(), {"kty": "XX", "kid": "future"}]}
+    initial = minijwt.JWKSet.from_dict(published)
+    assert len(initial.skipped) == 1
+    client = JWKSClient("https://issuer.example/jwks", initial=initial, fetch=lambda url, **_: (503, {}, b""))
+    assert [skipped.kid for skipped in client.get_jwk_set().skipped] == ["future"]
+    old = JWKSClient("https://issuer.example/jwks", initial={**published, "fetched_at": 0})
+    assert old.export()["keys"] == [rsa_keys[0].public().to_dict()]
