@@ -423,3 +423,64 @@ def test_with_no_keys_held_a_fault_is_a_fetch_error_and_a_503(inject: Any, reaso
         JWKSClient(fake.jwks_uri, fetch=fake.fetch, timeout=0.2), algorithms=["ES256"], audience="api"
     )
     assert asyncio.run(_get(_app(verifier), fake.token())).status_code == 503
+
+
+def test_the_apps_answer_head_refuse_other_methods_and_keep_their_faults() -> None:
+    fake = FakeIssuer()
+
+    async def main() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=fake.asgi_app)
+        async with httpx.AsyncClient(transport=transport, base_url="https://issuer.test") as client:
+            answers = [await client.head("/.well-known/jwks.json"), await client.post("/.well-known/jwks.json")]
+            fake.delay(0.01)
+            answers.append(await client.get("/.well-known/jwks.json"))
+            fake.redirect_to("https://elsewhere.test/")
+            answers.append(await client.get("/.well-known/jwks.json"))
+        return answers
+
+    head, post, delayed, moved = asyncio.run(main())
+    assert (head.status_code, head.content) == (200, b"")
+    assert (post.status_code, post.headers["allow"]) == (405, "GET, HEAD")
+    assert delayed.json() == fake.jwks()
+    assert (moved.status_code, moved.headers["location"]) == (302, "https://elsewhere.test/")
+    # Mounted below a root path, whether or not the server repeats it in path.
+    mounted = FakeIssuer("https://issuer.test/tenant")
+    sent: list[Any] = []
+
+    async def send(message: Any) -> None:
+        sent.append(message)
+
+    for path in ("/.well-known/jwks.json", "/tenant/.well-known/jwks.json"):
+        scope: dict[str, Any] = {"type": "http", "method": "GET", "path": path, "root_path": "/tenant", "headers": []}
+        asyncio.run(mounted.asgi_app(scope, None, send))  # type: ignore[arg-type]
+        assert sent[-2]["status"] == 200, path
+
+
+def test_the_asgi_app_takes_part_in_the_lifespan_protocol() -> None:
+    messages = iter([{"type": "lifespan.startup"}, {"type": "lifespan.shutdown"}])
+    sent: list[Any] = []
+
+    async def receive() -> Any:
+        return next(messages)
+
+    async def send(message: Any) -> None:
+        sent.append(message)
+
+    asyncio.run(FakeIssuer().asgi_app({"type": "lifespan"}, receive, send))
+    assert [message["type"] for message in sent] == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
+
+
+def test_a_delay_through_afetch_and_the_wsgi_app() -> None:
+    fake = FakeIssuer()
+    fake.delay(0.01, times=2)
+    assert asyncio.run(fake.afetch(fake.jwks_uri, headers={}, timeout=1, max_bytes=10_000))[0] == 200
+    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/.well-known/jwks.json", "HTTP_HOST": "issuer.test"}
+    started: list[str] = []
+    fake.wsgi_app(environ, lambda status, headers: started.append(status))
+    assert started == ["200 OK"]
+    fake.delay(5)
+    with pytest.raises(TimeoutError):
+        asyncio.run(fake.afetch(fake.jwks_uri, headers={}, timeout=0.05, max_bytes=10_000))
+    assert asyncio.run(fake.afetch("https://elsewhere.test/x", headers={}, timeout=1, max_bytes=10))[0] == 404
+    head = {**environ, "REQUEST_METHOD": "HEAD"}
+    assert b"".join(fake.wsgi_app(head, lambda status, headers: started.append(status))) == b""

@@ -539,7 +539,9 @@ class FakeIssuer:
             return
         headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in scope.get("headers", [])}
         host = headers.get("host") or self._origin.partition("://")[2]
-        path = scope.get("root_path", "") + scope["path"]
+        # A server may or may not repeat root_path in path (ASGI servers differ): the full path either way.
+        root, path = scope.get("root_path", ""), scope["path"]
+        path = path if path.startswith(root) else root + path
         fault = self._received(f"{scope.get('scheme', 'http')}://{host}{path}")
         if fault is not None and fault.kind == "delay":
             await asyncio.sleep(fault.seconds)
