@@ -484,3 +484,15 @@ def test_a_delay_through_afetch_and_the_wsgi_app() -> None:
     assert asyncio.run(fake.afetch("https://elsewhere.test/x", headers={}, timeout=1, max_bytes=10))[0] == 404
     head = {**environ, "REQUEST_METHOD": "HEAD"}
     assert b"".join(fake.wsgi_app(head, lambda status, headers: started.append(status))) == b""
+
+
+def test_the_wsgi_app_names_an_injected_status_and_a_tampered_token_needs_a_jti_to_change() -> None:
+    fake = FakeIssuer()
+    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/.well-known/jwks.json", "HTTP_HOST": "issuer.test"}
+    started: list[str] = []
+    for status in (418, 499):
+        fake.fail(status=status)
+        fake.wsgi_app(environ, lambda line, headers: started.append(line))
+    assert started == ["418 I'm a Teapot", "499 Error"]
+    with pytest.raises(minijwt.InvalidOptionError, match="jti"):
+        fake.bad_token("tampered", jti=5)

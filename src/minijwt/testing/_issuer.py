@@ -14,7 +14,8 @@ import time
 import urllib.parse
 from collections import Counter
 from collections.abc import Awaitable, Callable, Collection, Iterable, Iterator, Mapping, MutableMapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from http import HTTPStatus
 from types import MappingProxyType
 from typing import Any, Final, Literal, cast
 
@@ -271,21 +272,7 @@ class FakeIssuer:
             InvalidOptionError: ``typ="at+jwt"`` without ``client_id``
                 (RFC 9068 §2.2 requires it).
         """
-        now = self.now()
-        body: dict[str, Any] = {"iss": self._issuer, "sub": sub}
-        if aud is _AUDIENCE:
-            body["aud"] = self._audience
-        elif aud is not None:
-            body["aud"] = aud if isinstance(aud, str) else list(aud)
-        body["iat"] = now
-        if expires_in is not None:
-            body["exp"] = now + expires_in
-        body["jti"] = secrets.token_hex(16)
-        if scope is not None:
-            body["scope"] = scope if isinstance(scope, str) else " ".join(scope)
-        if dpop_key is not None:
-            body["cnf"] = {"jkt": dpop_key.jkt}
-        body.update(claims)
+        body = self._body(sub, aud=aud, expires_in=expires_in, scope=scope, dpop_key=dpop_key, claims=claims)
         if typ is not None and typ.lower().removeprefix("application/") == "at+jwt" and "client_id" not in body:
             raise InvalidOptionError("an RFC 9068 access token (typ at+jwt) needs client_id= (section 2.2)")
         header: dict[str, Any] = {"kid": self.kid}
@@ -339,23 +326,46 @@ class FakeIssuer:
         if kind == "tampered":
             header, payload, signature = self.token(**claims).split(".")
             body = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+            if b'"jti":"' not in body:
+                raise InvalidOptionError("a tampered token changes a byte of its jti: leave jti a non-empty string")
             jti = body.index(b'"jti":"') + len(b'"jti":"')  # a hex digit: flip it to another hex digit
             body = body[:jti] + (b"0" if body[jti : jti + 1] != b"0" else b"1") + body[jti + 1 :]
             return f"{header}.{_b64(body)}.{signature}"
         raise InvalidOptionError(f"unknown bad token kind; the kinds are {', '.join(BAD_TOKEN_KINDS)}")
 
-    def _claims(self, claims: Mapping[str, Any]) -> dict[str, Any]:
+    def _body(
+        self,
+        sub: str = "user",
+        *,
+        aud: str | Collection[str] | None = _AUDIENCE,
+        expires_in: int | None = 300,
+        scope: str | Iterable[str] | None = None,
+        dpop_key: DPoPClient | None = None,
+        claims: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """A token's claims: the registered ones filled in, then ``claims`` over them (as :meth:`token` documents)."""
         now = self.now()
-        body = {"iss": self._issuer, "sub": "user", "aud": self._audience, "iat": now, "exp": now + 300}
+        body: dict[str, Any] = {"iss": self._issuer, "sub": sub}
+        if aud is _AUDIENCE:
+            body["aud"] = self._audience
+        elif aud is not None:
+            body["aud"] = aud if isinstance(aud, str) else list(aud)
+        body["iat"] = now
+        if expires_in is not None:
+            body["exp"] = now + expires_in
         body["jti"] = secrets.token_hex(16)
-        body.update(claims)
+        if scope is not None:
+            body["scope"] = scope if isinstance(scope, str) else " ".join(scope)
+        if dpop_key is not None:
+            body["cnf"] = {"jkt": dpop_key.jkt}
+        body.update(claims or {})
         return body
 
     def _signing_input(self, alg: str, kid: str, claims: Mapping[str, Any]) -> str:
-        return _json_segment({"alg": alg, "kid": kid}) + "." + _json_segment(self._claims(claims))
+        return _json_segment({"alg": alg, "kid": kid}) + "." + _json_segment(self._body(claims=claims))
 
     def _sign_with(self, key: minijwt.JWK, kid: str, claims: Mapping[str, Any]) -> str:
-        return minijwt.encode(self._claims(claims), key, self.alg, headers={"kid": kid})
+        return minijwt.encode(self._body(claims=claims), key, self.alg, headers={"kid": kid})
 
     def verifier(self, **options: Any) -> minijwt.JWTVerifier:
         """A verifier configured for this issuer, the way an application configures one.
@@ -455,9 +465,7 @@ class FakeIssuer:
             self._fetches[url] += 1
             fault = self._fault
             if fault is not None and fault.remaining is not None:
-                self._fault = (
-                    None if fault.remaining <= 1 else _Fault(**{**_fields(fault), "remaining": fault.remaining - 1})
-                )
+                self._fault = None if fault.remaining <= 1 else replace(fault, remaining=fault.remaining - 1)
             return fault
 
     # --- answering -------------------------------------------------------------------------
@@ -568,10 +576,11 @@ class FakeIssuer:
         status, answer, body = self._answer(environ.get("REQUEST_METHOD", "GET"), path, headers, fault)
         if environ.get("REQUEST_METHOD") == "HEAD":
             body = b""
-        reasons = {200: "OK", 302: "Found", 304: "Not Modified", 404: "Not Found", 405: "Method Not Allowed"}
-        start_response(
-            f"{status} {reasons.get(status, 'Error')}", [*answer.items(), ("Content-Length", str(len(body)))]
-        )
+        try:
+            phrase = HTTPStatus(status).phrase
+        except ValueError:  # a status fail() may inject that has no registered name, 499 say
+            phrase = "Error"
+        start_response(f"{status} {phrase}", [*answer.items(), ("Content-Length", str(len(body)))])
         return [body]
 
     @classmethod
@@ -615,16 +624,6 @@ class FakeIssuer:
             fake = cls(origin, alg, audience=audience, kid=kid, seed=seed, clock=clock)
             mount(fake.wsgi_app)
             yield fake
-
-
-def _fields(fault: _Fault) -> dict[str, Any]:
-    return {
-        "kind": fault.kind,
-        "remaining": fault.remaining,
-        "status": fault.status,
-        "seconds": fault.seconds,
-        "location": fault.location,
-    }
 
 
 def _owner(issuers: tuple[FakeIssuer, ...], url: str) -> FakeIssuer | None:
