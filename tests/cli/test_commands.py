@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from support import broken_signature
 
 import minijwt
 
@@ -185,7 +186,7 @@ def test_ssh_keygen_keys_work(keys: Path, tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("make", "code"),
     [
-        (lambda keys: sign(keys, "rsa.key", "RS256", "--aud", "api")[:-4] + "AAAA", "invalid_signature"),
+        (lambda keys: broken_signature(sign(keys, "rsa.key", "RS256", "--aud", "api")), "invalid_signature"),
         (lambda keys: "not.a-token", "malformed_token"),
         (lambda keys: sign(keys, "rsa.key", "RS256", "--aud", "api", "--claim", "exp=1"), "token_expired"),
         (lambda keys: sign(keys, "rsa.key", "RS256", "--aud", "other"), "invalid_audience"),

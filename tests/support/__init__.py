@@ -40,6 +40,17 @@ def b64u(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
+def broken_signature(token: str) -> str:
+    """The compact token with the first character of its signature changed, so the bytes differ.
+
+    The first character carries six whole bits of the signature, so the change is never
+    swallowed by padding bits, and it always differs from the original (a fixed suffix such as
+    ``"AA"`` equals the original whenever the signature happens to end that way).
+    """
+    head, _, signature = token.rpartition(".")
+    return f"{head}.{'B' if signature[0] == 'A' else 'A'}{signature[1:]}"
+
+
 def jwk_to_key(jwk: dict[str, Any]) -> Any:
     """Turn an RFC example JWK into a cryptography key (or the raw secret).
 
