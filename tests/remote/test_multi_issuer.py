@@ -1,58 +1,34 @@
-"""MultiIssuerVerifier against real issuers on loopback: discovery, JWK Sets, faults, and the SSRF guard."""
+"""MultiIssuerVerifier against fake issuers: discovery, JWK Sets, faults, and the SSRF guard.
+
+The issuers are FakeIssuers, reached through ``fetch=`` (no socket), and over
+loopback HTTP where the real connection is the point.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import sys
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from support.jwks_server import JWKSServer, Reply, json_reply, jwks_reply
+from support.jwks_server import JWKSServer, jwks_reply
 from support.servers import ConnectionCounter
 
 import minijwt
 from minijwt import IssuerConfig, MultiIssuerVerifier
-from minijwt.testing import FrozenClock
+from minijwt.testing import FakeIssuer, FrozenClock, fetch_from
 
 TID = "9188040d-6c67-4c5b-b112-36a304b66dad"
 OTHER_TID = "3c5f1b2e-0d4a-4c8e-9f6b-7a2d1e0c9b8a"
 NOW = 1_800_000_000
+LOGIN = "https://login.example"
 
 
-def publish(
-    server: JWKSServer, path: str, keys: list[minijwt.JWK] | dict[str, Any], *, issuer: str | None = None
-) -> str:
-    """Serve an issuer at ``server``'s ``path``: its discovery document and its JWK Set; return the issuer."""
-    issuer = issuer or f"{server.origin}{path}"
-    server.routes[f"{path}/.well-known/openid-configuration"] = json_reply(
-        {"issuer": issuer, "jwks_uri": server.url(f"{path}/jwks")}
-    )
-    server.routes[f"{path}/jwks"] = jwks_reply(keys)
-    return issuer
-
-
-def token(key: minijwt.JWK, iss: str | None, **claims: Any) -> str:
-    body: dict[str, Any] = {"sub": "alice", "exp": NOW + 600, **claims}
-    if iss is not None:
-        body["iss"] = iss
-    return minijwt.encode(body, key, key.alg or "ES256", headers={"kid": key.kid})
-
-
-def es256(kid: str, **extra: Any) -> minijwt.JWK:
-    jwk = minijwt.JWK.generate("ES256", kid=kid)
-    if not extra:
-        return jwk
-    return minijwt.JWK.from_dict({**jwk.to_dict(private=True), **extra})
-
-
-@pytest.fixture
-def other_server() -> Iterator[JWKSServer]:
-    served = JWKSServer()
-    yield served
-    served.close()
+def fake_at_now(issuer: str = "https://issuer.test", **options: Any) -> FakeIssuer:
+    """A FakeIssuer whose tokens are issued at NOW, the time the tests decode at."""
+    return FakeIssuer(issuer, clock=FrozenClock(NOW), **options)
 
 
 # --- 1. the verifier, its options and its entry points -------------------------------------------
@@ -67,34 +43,37 @@ def test_import_minijwt_does_not_load_the_multi_issuer_module() -> None:
     assert minijwt.MultiIssuerVerifier is MultiIssuerVerifier
 
 
-def test_a_listed_issuer_verifies_with_its_jwks_found_by_discovery(server: JWKSServer) -> None:
-    key = es256("a1")
-    issuer = publish(server, "/a", [key])
-    verifier = MultiIssuerVerifier({issuer: IssuerConfig()}, algorithms=["ES256"])
-    assert verifier.decode(token(key, issuer), now=NOW)["sub"] == "alice"
-    assert verifier.decode_complete(token(key, issuer), now=NOW).header["kid"] == "a1"
-    assert asyncio.run(verifier.adecode(token(key, issuer), now=NOW))["iss"] == issuer
-    assert server.count("/a/.well-known/openid-configuration") == 1
-    assert server.count("/a/jwks") == 1
+def test_a_listed_issuer_verifies_with_its_jwks_found_by_discovery() -> None:
+    fake = fake_at_now("https://a.example", kid="a1")
+    verifier = MultiIssuerVerifier(
+        {fake.issuer: IssuerConfig()}, algorithms=["ES256"], audience="api", fetch=fake.fetch
+    )
+    assert verifier.decode(fake.token("alice"), now=NOW)["sub"] == "alice"
+    assert verifier.decode_complete(fake.token(), now=NOW).header["kid"] == "a1"
+    assert asyncio.run(verifier.adecode(fake.token(), now=NOW))["iss"] == fake.issuer
+    assert fake.fetches[fake.discovery_url] == 1
+    assert fake.fetches[fake.jwks_uri] == 1
     status = verifier.status()
-    assert list(status) == [issuer]
-    assert status[issuer].fetches == 1
+    assert list(status) == [fake.issuer]
+    assert status[fake.issuer].fetches == 1
 
 
-def test_jwks_uri_and_keys_need_no_discovery(server: JWKSServer) -> None:
-    a, b = es256("a1"), es256("b1")
-    server.routes["/a-keys"] = jwks_reply([a])
+def test_jwks_uri_and_keys_need_no_discovery() -> None:
+    a, b = fake_at_now("https://a.example"), fake_at_now("https://b.example")
     verifier = MultiIssuerVerifier(
         {
-            "https://a.example": IssuerConfig(jwks_uri=server.url("/a-keys")),
-            "https://b.example": IssuerConfig(minijwt.JWKSet([b.public()])),
+            a.issuer: IssuerConfig(jwks_uri=a.jwks_uri),
+            b.issuer: IssuerConfig(minijwt.JWKSet.from_dict(b.jwks())),
         },
         algorithms="ES256",
+        audience="api",
+        fetch=fetch_from(a, b),
     )
-    assert verifier.decode(token(a, "https://a.example"), now=NOW)["iss"] == "https://a.example"
-    assert verifier.decode(token(b, "https://b.example"), now=NOW)["iss"] == "https://b.example"
-    assert [request.path for request in server.requests] == ["/a-keys"]
-    assert list(verifier.status()) == ["https://a.example"]
+    assert verifier.decode(a.token(), now=NOW)["iss"] == a.issuer
+    assert verifier.decode(b.token(), now=NOW)["iss"] == b.issuer
+    assert dict(a.fetches) == {a.jwks_uri: 1}
+    assert not b.fetches
+    assert list(verifier.status()) == [a.issuer]
 
 
 def test_clock_is_read_when_no_now_is_given() -> None:
@@ -140,11 +119,11 @@ def test_options_are_checked_when_the_verifier_is_built() -> None:
 
 def test_an_issuers_audience_and_algorithms_replace_the_verifiers() -> None:
     secret = b"secret-of-issuer-a-32-bytes-long"
-    es = es256("b1")
+    b = fake_at_now("https://b.example")
     verifier = MultiIssuerVerifier(
         {
             "https://a.example": IssuerConfig(secret, audience="api-a", leeway=30),
-            "https://b.example": IssuerConfig(minijwt.JWKSet([es.public()]), algorithms=["ES256"]),
+            b.issuer: IssuerConfig(minijwt.JWKSet.from_dict(b.jwks()), algorithms=["ES256"]),
         },
         algorithms=["HS256"],
         audience="api",
@@ -156,42 +135,45 @@ def test_an_issuers_audience_and_algorithms_replace_the_verifiers() -> None:
     with pytest.raises(minijwt.InvalidAudienceError):
         verifier.decode(minijwt.encode({"iss": "https://a.example", "aud": "api"}, secret), now=NOW)
     # ... B inherits it, and allows an algorithm the verifier's list lacks, and only that one.
-    assert verifier.decode(token(es, "https://b.example", aud="api"), now=NOW)
+    assert verifier.decode(b.token(aud="api"), now=NOW)
     with pytest.raises(minijwt.InvalidAlgorithmError):
-        verifier.decode(minijwt.encode({"iss": "https://b.example", "aud": "api"}, secret), now=NOW)
+        verifier.decode(minijwt.encode({"iss": b.issuer, "aud": "api"}, secret), now=NOW)
     with pytest.raises(minijwt.InvalidAlgorithmError):
-        verifier.decode(token(es, "https://a.example", aud="api-a"), now=NOW)
+        verifier.decode(b.token(iss="https://a.example", aud="api-a"), now=NOW)
 
 
 # --- 3. route before any I/O -------------------------------------------------------------------
 
 
-def test_unlisted_issuers_cost_no_fetch_however_many(server: JWKSServer) -> None:
-    key = es256("a1")
-    issuer = publish(server, "/a", [key])
-    verifier = MultiIssuerVerifier({issuer: IssuerConfig()}, algorithms="ES256")
+def test_unlisted_issuers_cost_no_fetch_however_many() -> None:
+    fake = fake_at_now("https://a.example", kid="a1")
+    verifier = MultiIssuerVerifier({fake.issuer: IssuerConfig()}, algorithms="ES256", audience="api", fetch=fake.fetch)
     for n in range(1000):
         with pytest.raises(minijwt.InvalidIssuerError):
-            verifier.decode(token(key, f"https://unlisted-{n}.example"), now=NOW)
+            verifier.decode(fake.token(iss=f"https://unlisted-{n}.example"), now=NOW)
+    # A FakeIssuer's token always has an iss member (iss=None writes null): a token without one is signed here.
+    key = minijwt.JWK.generate("ES256", kid="a1")
     with pytest.raises(minijwt.MissingRequiredClaimError):
-        verifier.decode(token(key, None), now=NOW)
-    assert server.requests == []
+        verifier.decode(
+            minijwt.encode({"sub": "alice", "exp": NOW + 600}, key, "ES256", headers={"kid": "a1"}), now=NOW
+        )
+    assert not fake.fetches
 
 
-def test_a_function_issuer_that_answers_none_costs_no_fetch(server: JWKSServer) -> None:
-    key = es256("a1")
+def test_a_function_issuer_that_answers_none_costs_no_fetch() -> None:
+    fake = fake_at_now()
     asked: list[str] = []
 
     def issuers(iss: str) -> IssuerConfig | None:
         asked.append(iss)
         return None
 
-    verifier = MultiIssuerVerifier(issuers, algorithms="ES256", allow_private_networks=True)
+    verifier = MultiIssuerVerifier(issuers, algorithms="ES256", audience="api", fetch=fake.fetch)
     for n in range(1000):
         with pytest.raises(minijwt.InvalidIssuerError):
-            verifier.decode(token(key, f"{server.origin}/t{n}"), now=NOW)
+            verifier.decode(fake.token(iss=f"{fake.issuer}/t{n}"), now=NOW)
     assert len(asked) == 1000
-    assert server.requests == []
+    assert not fake.fetches
 
 
 def test_the_payload_is_parsed_once(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -215,82 +197,100 @@ def test_the_payload_is_parsed_once(monkeypatch: pytest.MonkeyPatch) -> None:
 # --- 4. isolation --------------------------------------------------------------------------------
 
 
-def test_the_same_kid_at_two_issuers_never_crosses(server: JWKSServer, other_server: JWKSServer) -> None:
-    a, b = es256("shared"), es256("shared")
-    issuer_a = publish(server, "/a", [a])
-    issuer_b = publish(other_server, "/b", [b])
-    verifier = MultiIssuerVerifier({issuer_a: IssuerConfig(), issuer_b: IssuerConfig()}, algorithms="ES256")
-    assert verifier.decode(token(a, issuer_a), now=NOW)
-    assert verifier.decode(token(b, issuer_b), now=NOW)
+def test_the_same_kid_at_two_issuers_never_crosses() -> None:
+    a, b = fake_at_now("https://a.example", kid="shared"), fake_at_now("https://b.example", kid="shared")
+    verifier = MultiIssuerVerifier(
+        {a.issuer: IssuerConfig(), b.issuer: IssuerConfig()}, algorithms="ES256", audience="api", fetch=fetch_from(a, b)
+    )
+    assert verifier.decode(a.token(), now=NOW)
+    assert verifier.decode(b.token(), now=NOW)
     with pytest.raises(minijwt.InvalidSignatureError):
-        verifier.decode(token(a, issuer_b), now=NOW)  # B's name, A's key under B's kid
+        verifier.decode(a.token(iss=b.issuer), now=NOW)  # B's name, A's key under B's kid
     with pytest.raises(minijwt.InvalidSignatureError):
-        verifier.decode(token(b, issuer_a), now=NOW)
+        verifier.decode(b.token(iss=a.issuer), now=NOW)
 
 
-def test_issuers_differing_only_by_path_are_two_issuers(server: JWKSServer) -> None:
-    a, b = es256("k"), es256("k")
-    issuer_a = publish(server, "/oauth2/a", [a])
-    issuer_b = publish(server, "/oauth2/b", [b])
-    verifier = MultiIssuerVerifier({issuer_a: IssuerConfig(), issuer_b: IssuerConfig()}, algorithms="ES256")
-    assert verifier.decode(token(b, issuer_b), now=NOW)
+def test_issuers_differing_only_by_path_are_two_issuers() -> None:
+    a, b = fake_at_now("https://idp.example/oauth2/a", kid="k"), fake_at_now("https://idp.example/oauth2/b", kid="k")
+    verifier = MultiIssuerVerifier(
+        {a.issuer: IssuerConfig(), b.issuer: IssuerConfig()}, algorithms="ES256", audience="api", fetch=fetch_from(a, b)
+    )
+    assert verifier.decode(b.token(), now=NOW)
     with pytest.raises(minijwt.InvalidSignatureError):
-        verifier.decode(token(a, issuer_b), now=NOW)
-    assert server.count("/oauth2/a/jwks") == 0  # B's token fetched B's keys only
-    assert verifier.decode(token(a, issuer_a), now=NOW)
+        verifier.decode(a.token(iss=b.issuer), now=NOW)
+    assert not a.fetches  # B's token fetched B's documents only
+    assert verifier.decode(a.token(), now=NOW)
 
 
-def test_two_issuers_on_one_jwks_uri_share_its_fetch_and_each_accepts_its_own_name(server: JWKSServer) -> None:
-    key = es256("k1")
-    server.routes["/shared"] = jwks_reply([key])
+def test_two_issuers_on_one_jwks_uri_share_its_fetch_and_each_accepts_its_own_name() -> None:
+    keys = fake_at_now("https://keys.example")
     verifier = MultiIssuerVerifier(
         {
-            "https://old.example": IssuerConfig(jwks_uri=server.url("/shared"), audience="api"),
-            "https://new.example": IssuerConfig(jwks_uri=server.url("/shared"), audience="api"),
+            "https://old.example": IssuerConfig(jwks_uri=keys.jwks_uri, audience="api"),
+            "https://new.example": IssuerConfig(jwks_uri=keys.jwks_uri, audience="api"),
         },
         algorithms="ES256",
+        fetch=keys.fetch,
     )
     for iss in ("https://old.example", "https://new.example") * 3:
-        assert verifier.decode(token(key, iss, aud="api"), now=NOW)["iss"] == iss
-    assert server.count("/shared") == 1
+        assert verifier.decode(keys.token(iss=iss, aud="api"), now=NOW)["iss"] == iss
+    assert keys.fetches[keys.jwks_uri] == 1
     with pytest.raises(minijwt.InvalidIssuerError):
-        verifier.decode(token(key, "https://other.example", aud="api"), now=NOW)
+        verifier.decode(keys.token(iss="https://other.example", aud="api"), now=NOW)
 
 
 def test_a_jwk_issuer_member_must_name_the_tokens_issuer(server: JWKSServer) -> None:
+    # A FakeIssuer's keys carry no "issuer" member: this JWK Set, and the tokens of its keys, are made by hand.
     template = f"{server.origin}/{{tenantid}}/v2.0"
     tenant_issuer = f"{server.origin}/{TID}/v2.0"
+
+    def key(kid: str, issuer: str) -> minijwt.JWK:
+        return minijwt.JWK.from_dict({**minijwt.JWK.generate("ES256", kid=kid).to_dict(private=True), "issuer": issuer})
+
+    def token(signer: minijwt.JWK, tid: str) -> str:
+        claims = {"iss": tenant_issuer, "sub": "alice", "exp": NOW + 600, "tid": tid}
+        return minijwt.encode(claims, signer, "ES256", headers={"kid": signer.kid})
+
     # Entra's way: every key names the issuer with a literal {tenantid}.
-    entra = es256("e1", issuer=template)
-    pinned = es256("p1", issuer=f"{server.origin}/{OTHER_TID}/v2.0")
+    entra = key("e1", template)
+    pinned = key("p1", f"{server.origin}/{OTHER_TID}/v2.0")
     server.routes["/keys"] = jwks_reply({"keys": [entra.public().to_dict(), pinned.public().to_dict()]})
     verifier = MultiIssuerVerifier({tenant_issuer: IssuerConfig(jwks_uri=server.url("/keys"))}, algorithms="ES256")
-    assert verifier.decode(token(entra, tenant_issuer, tid=TID), now=NOW)
+    assert verifier.decode(token(entra, TID), now=NOW)
     with pytest.raises(minijwt.KeyNotFoundError):
-        verifier.decode(token(pinned, tenant_issuer, tid=TID), now=NOW)  # the key is another tenant's
+        verifier.decode(token(pinned, TID), now=NOW)  # the key is another tenant's
     with pytest.raises(minijwt.KeyNotFoundError):
-        verifier.decode(token(entra, tenant_issuer, tid=OTHER_TID), now=NOW)  # its tid fills the member otherwise
+        verifier.decode(token(entra, OTHER_TID), now=NOW)  # its tid fills the member otherwise
 
 
 # --- 5. tenant templates ----------------------------------------------------------------------------
 
 
-def entra(server: JWKSServer, key: minijwt.JWK, tenants: Any) -> MultiIssuerVerifier:
-    server.routes["/common/keys"] = jwks_reply([key])
-    return MultiIssuerVerifier(
-        {f"{server.origin}/{{tenantid}}/v2.0": IssuerConfig(jwks_uri=server.url("/common/keys"), tenants=tenants)},
+def entra(tenants: Any) -> tuple[FakeIssuer, MultiIssuerVerifier]:
+    """Entra's shape: one template for every tenant, and one JWK Set shared by all of them."""
+    keys = fake_at_now(f"{LOGIN}/common")
+    verifier = MultiIssuerVerifier(
+        {f"{LOGIN}/{{tenantid}}/v2.0": IssuerConfig(jwks_uri=keys.jwks_uri, tenants=tenants)},
         algorithms="ES256",
-        allow_private_networks=True,
+        audience="api",
+        fetch=keys.fetch,
     )
+    return keys, verifier
 
 
-def test_a_template_accepts_its_listed_tenants_and_shares_one_jwks(server: JWKSServer) -> None:
-    key = es256("k1")
-    verifier = entra(server, key, [TID, OTHER_TID])
-    for tid in (TID, OTHER_TID, TID):
-        assert verifier.decode(token(key, f"{server.origin}/{tid}/v2.0", tid=tid), now=NOW)["tid"] == tid
-    assert server.count("/common/keys") == 1
-    assert set(verifier.status()) == {f"{server.origin}/{TID}/v2.0", f"{server.origin}/{OTHER_TID}/v2.0"}
+def test_a_template_accepts_its_listed_tenants_and_shares_one_jwks() -> None:
+    # Over loopback HTTP: allow_private_networks lets a template's tenants be fetched from there.
+    with FakeIssuer.serving(clock=FrozenClock(NOW)) as keys:
+        verifier = MultiIssuerVerifier(
+            {f"{keys.issuer}/{{tenantid}}/v2.0": IssuerConfig(jwks_uri=keys.jwks_uri, tenants=[TID, OTHER_TID])},
+            algorithms="ES256",
+            audience="api",
+            allow_private_networks=True,
+        )
+        for tid in (TID, OTHER_TID, TID):
+            assert verifier.decode(keys.token(iss=f"{keys.issuer}/{tid}/v2.0", tid=tid), now=NOW)["tid"] == tid
+        assert keys.fetches[keys.jwks_uri] == 1
+        assert set(verifier.status()) == {f"{keys.issuer}/{TID}/v2.0", f"{keys.issuer}/{OTHER_TID}/v2.0"}
 
 
 @pytest.mark.parametrize(
@@ -305,24 +305,22 @@ def test_a_template_accepts_its_listed_tenants_and_shares_one_jwks(server: JWKSS
         (TID.upper(), TID.upper()),
     ],
 )
-def test_a_template_refuses_every_other_tenant(server: JWKSServer, path: str, tid: str | None) -> None:
-    key = es256("k1")
-    verifier = entra(server, key, [TID, TID.upper()])
-    claims = {} if tid is None else {"tid": tid}
+def test_a_template_refuses_every_other_tenant(path: str, tid: str | None) -> None:
+    keys, verifier = entra([TID, TID.upper()])
+    claims: dict[str, Any] = {} if tid is None else {"tid": tid}
     with pytest.raises(minijwt.InvalidIssuerError):
-        verifier.decode(token(key, f"{server.origin}/{path}/v2.0", **claims), now=NOW)
-    assert server.requests == []
+        verifier.decode(keys.token(iss=f"{LOGIN}/{path}/v2.0", **claims), now=NOW)
+    assert not keys.fetches
 
 
-def test_a_held_tenant_still_needs_its_tid_on_every_token(server: JWKSServer) -> None:
-    key = es256("k1")
-    verifier = entra(server, key, lambda tid: True)
-    issuer = f"{server.origin}/{TID}/v2.0"
-    assert verifier.decode(token(key, issuer, tid=TID), now=NOW)
+def test_a_held_tenant_still_needs_its_tid_on_every_token() -> None:
+    keys, verifier = entra(lambda tid: True)
+    issuer = f"{LOGIN}/{TID}/v2.0"
+    assert verifier.decode(keys.token(iss=issuer, tid=TID), now=NOW)
     with pytest.raises(minijwt.InvalidIssuerError):
-        verifier.decode(token(key, issuer, tid=OTHER_TID), now=NOW)
+        verifier.decode(keys.token(iss=issuer, tid=OTHER_TID), now=NOW)
     with pytest.raises(minijwt.InvalidIssuerError):
-        verifier.decode(token(key, issuer), now=NOW)
+        verifier.decode(keys.token(iss=issuer), now=NOW)
 
 
 def test_a_template_without_tenants_is_a_configuration_mistake() -> None:
@@ -341,69 +339,70 @@ def test_a_template_without_tenants_is_a_configuration_mistake() -> None:
 # --- 6. bounded and shared -----------------------------------------------------------------------------
 
 
-def test_a_cold_start_under_threads_costs_one_discovery_and_one_fetch(server: JWKSServer) -> None:
-    key = es256("a1")
-    issuer = publish(server, "/a", [key])
-    server.routes["/a/jwks"] = Reply(**{**jwks_reply([key]).__dict__, "delay": 0.2})
-    verifier = MultiIssuerVerifier({issuer: IssuerConfig()}, algorithms="ES256")
-    tokens = [token(key, issuer, jti=str(n)) for n in range(1000)]
+def test_a_cold_start_under_threads_costs_one_discovery_and_one_fetch() -> None:
+    fake = fake_at_now("https://a.example")
+    fake.delay(0.2, times=None)  # every answer slow: the threads all meet the cold cache
+    verifier = MultiIssuerVerifier({fake.issuer: IssuerConfig()}, algorithms="ES256", audience="api", fetch=fake.fetch)
+    tokens = [fake.token() for _ in range(1000)]
     with ThreadPoolExecutor(16) as pool:
         results = list(pool.map(lambda t: verifier.decode(t, now=NOW), tokens))
     assert len(results) == 1000
-    assert server.count("/a/.well-known/openid-configuration") == 1
-    assert server.count("/a/jwks") == 1
+    assert fake.fetches[fake.discovery_url] == 1
+    assert fake.fetches[fake.jwks_uri] == 1
 
 
-def test_a_cold_start_of_a_function_issuer_under_tasks_costs_one_discovery_and_one_fetch(server: JWKSServer) -> None:
-    key = es256("a1")
-    issuer = publish(server, "/a", [key])
-    server.routes["/a/jwks"] = Reply(**{**jwks_reply([key]).__dict__, "delay": 0.2})
+def test_a_cold_start_of_a_function_issuer_under_tasks_costs_one_discovery_and_one_fetch() -> None:
+    fake = fake_at_now("https://a.example")
+    fake.delay(0.2, times=None)  # every answer slow: the tasks all meet the cold cache
     built: list[str] = []
 
     async def issuers(iss: str) -> IssuerConfig | None:
         built.append(iss)
         await asyncio.sleep(0)
-        return IssuerConfig() if iss == issuer else None
+        return IssuerConfig() if iss == fake.issuer else None
 
-    verifier = MultiIssuerVerifier(issuers, algorithms="ES256", allow_private_networks=True)
+    # A plain fetch, so that only the coroutine issuers function makes the verifier adecode-only.
+    verifier = MultiIssuerVerifier(issuers, algorithms="ES256", audience="api", fetch=fake.fetch)
 
     async def main() -> list[dict[str, Any]]:
-        return await asyncio.gather(*(verifier.adecode(token(key, issuer), now=NOW) for _ in range(200)))
+        return await asyncio.gather(*(verifier.adecode(fake.token(), now=NOW) for _ in range(200)))
 
     assert len(asyncio.run(main())) == 200
-    assert server.count("/a/.well-known/openid-configuration") == 1
-    assert server.count("/a/jwks") == 1
+    assert fake.fetches[fake.discovery_url] == 1
+    assert fake.fetches[fake.jwks_uri] == 1
     with pytest.raises(minijwt.InvalidKeyError, match="adecode"):
-        verifier.decode(token(key, issuer), now=NOW)  # a coroutine function serves adecode only
+        verifier.decode(fake.token(), now=NOW)  # a coroutine function serves adecode only
 
 
-def test_issuers_from_a_function_are_held_at_most_max_issuers(server: JWKSServer) -> None:
-    key = es256("a1")
-    issuers_seen = [publish(server, f"/t{n}", [key]) for n in range(5)]
+def test_issuers_from_a_function_are_held_at_most_max_issuers() -> None:
+    fakes = [fake_at_now(f"https://idp.example/t{n}") for n in range(5)]
+    issuers_seen = [fake.issuer for fake in fakes]
     verifier = MultiIssuerVerifier(
-        lambda iss: IssuerConfig(), algorithms="ES256", allow_private_networks=True, max_issuers=2
+        lambda iss: IssuerConfig(), algorithms="ES256", audience="api", fetch=fetch_from(*fakes), max_issuers=2
     )
-    for issuer in issuers_seen:
-        verifier.decode(token(key, issuer), now=NOW)
+    for fake in fakes:
+        verifier.decode(fake.token(), now=NOW)
     assert list(verifier.status()) == issuers_seen[-2:]
-    verifier.decode(token(key, issuers_seen[0]), now=NOW)  # evicted: built, and fetched, again
-    assert server.count("/t0/jwks") == 2
+    verifier.decode(fakes[0].token(), now=NOW)  # evicted: built, and fetched, again
+    assert fakes[0].fetches[fakes[0].jwks_uri] == 2
     assert list(verifier.status()) == [issuers_seen[4], issuers_seen[0]]
 
 
-def test_a_failed_discovery_is_remembered_for_the_cooldown(server: JWKSServer) -> None:
-    key = es256("a1")
-    issuer = f"{server.origin}/down"
+def test_a_failed_discovery_is_remembered_for_the_cooldown() -> None:
     clock = FrozenClock(NOW)
-    verifier = MultiIssuerVerifier({issuer: IssuerConfig()}, algorithms="ES256", clock=clock)
+    fake = FakeIssuer("https://down.example", clock=clock)
+    fake.fail(404, times=None)  # nothing published there
+    verifier = MultiIssuerVerifier(
+        {fake.issuer: IssuerConfig()}, algorithms="ES256", audience="api", fetch=fake.fetch, clock=clock
+    )
     for _ in range(5):
         with pytest.raises(minijwt.JWKSFetchError):
-            verifier.decode(token(key, issuer))
-    assert server.count("/down/.well-known/openid-configuration") == 1
+            verifier.decode(fake.token())
+    assert fake.fetches[fake.discovery_url] == 1
     clock.advance(31)
     with pytest.raises(minijwt.JWKSFetchError):
-        verifier.decode(token(key, issuer))
-    assert server.count("/down/.well-known/openid-configuration") == 2
+        verifier.decode(fake.token())
+    assert fake.fetches[fake.discovery_url] == 2
 
 
 # --- 7. the SSRF guard -----------------------------------------------------------------------------------
@@ -413,13 +412,13 @@ def test_a_failed_discovery_is_remembered_for_the_cooldown(server: JWKSServer) -
 def test_a_function_issuer_on_a_private_address_is_refused_without_a_connection(host: str, caplog: Any) -> None:
     counter = ConnectionCounter()
     try:
-        key = es256("a1")
-        verifier = MultiIssuerVerifier(lambda iss: IssuerConfig(), algorithms="ES256")
+        fake = fake_at_now()
+        verifier = MultiIssuerVerifier(lambda iss: IssuerConfig(), algorithms="ES256", audience="api")
         issuer = f"https://{host}:{counter.port}"
         with caplog.at_level(logging.WARNING, logger="minijwt"):
             for _ in range(3):
                 with pytest.raises(minijwt.InvalidIssuerError, match="may not be contacted"):
-                    verifier.decode(token(key, issuer), now=NOW)
+                    verifier.decode(fake.token(iss=issuer), now=NOW)
         assert counter.accepted == 0
         assert sum("forbidden_address" in record.getMessage() for record in caplog.records) == 1
     finally:
@@ -429,11 +428,13 @@ def test_a_function_issuer_on_a_private_address_is_refused_without_a_connection(
 def test_a_template_tenant_on_a_private_address_is_refused_without_a_connection() -> None:
     counter = ConnectionCounter()
     try:
-        key = es256("a1")
+        fake = fake_at_now()
         template = f"https://localhost:{counter.port}/{{tenantid}}/v2.0"  # a name: checked when resolved
-        verifier = MultiIssuerVerifier({template: IssuerConfig(tenants=lambda tid: True)}, algorithms="ES256")
+        verifier = MultiIssuerVerifier(
+            {template: IssuerConfig(tenants=lambda tid: True)}, algorithms="ES256", audience="api"
+        )
         with pytest.raises(minijwt.InvalidIssuerError):
-            verifier.decode(token(key, template.replace("{tenantid}", TID), tid=TID), now=NOW)
+            verifier.decode(fake.token(iss=template.replace("{tenantid}", TID), tid=TID), now=NOW)
         assert counter.accepted == 0
     finally:
         counter.close()
@@ -444,58 +445,53 @@ def test_a_template_tenant_on_a_private_address_is_refused_without_a_connection(
     ["http://login.example", "https://user@login.example", "https://login.example?x=1", "https://login.example#f"],
 )
 def test_a_function_issuer_that_is_not_a_plain_https_url_is_refused(issuer: str) -> None:
-    key = es256("a1")
-    verifier = MultiIssuerVerifier(lambda iss: IssuerConfig(), algorithms="ES256")
+    fake = fake_at_now()
+    verifier = MultiIssuerVerifier(lambda iss: IssuerConfig(), algorithms="ES256", audience="api")
     with pytest.raises(minijwt.InvalidIssuerError):
-        verifier.decode(token(key, issuer), now=NOW)
+        verifier.decode(fake.token(iss=issuer), now=NOW)
 
 
 def test_with_a_fetch_function_the_url_rules_hold_but_not_the_address_rule() -> None:
-    key = es256("a1")
-    fetched: list[str] = []
-    jwks = minijwt.JWKSet([key.public()]).to_json().encode()
+    fake = fake_at_now("https://127.0.0.1:9")  # a loopback address, reached through the fake's fetch only
+    verifier = MultiIssuerVerifier(lambda iss: IssuerConfig(), algorithms="ES256", audience="api", fetch=fake.fetch)
+    assert verifier.decode(fake.token("alice"), now=NOW)["sub"] == "alice"
+    assert list(fake.fetches.items()) == [(fake.discovery_url, 1), (fake.jwks_uri, 1)]
 
-    def fetch(url: str, *, headers: Any, timeout: float, max_bytes: int) -> tuple[int, dict[str, str], bytes]:
-        fetched.append(url)
-        if url.endswith("/openid-configuration"):
-            return 200, {}, b'{"issuer": "https://127.0.0.1:9", "jwks_uri": "https://127.0.0.1:9/jwks"}'
-        return 200, {}, jwks
-
-    verifier = MultiIssuerVerifier(lambda iss: IssuerConfig(), algorithms="ES256", fetch=fetch)
-    assert verifier.decode(token(key, "https://127.0.0.1:9"), now=NOW)["sub"] == "alice"
-    assert fetched == ["https://127.0.0.1:9/.well-known/openid-configuration", "https://127.0.0.1:9/jwks"]
-
+    # A discovery document no FakeIssuer publishes: its jwks_uri carries userinfo.
     def insecure(url: str, *, headers: Any, timeout: float, max_bytes: int) -> tuple[int, dict[str, str], bytes]:
         return 200, {}, b'{"issuer": "https://login.example", "jwks_uri": "https://u@login.example/jwks"}'
 
-    verifier = MultiIssuerVerifier(lambda iss: IssuerConfig(), algorithms="ES256", fetch=insecure)
+    verifier = MultiIssuerVerifier(lambda iss: IssuerConfig(), algorithms="ES256", audience="api", fetch=insecure)
     with pytest.raises(minijwt.InvalidIssuerError):
-        verifier.decode(token(key, "https://login.example"), now=NOW)
+        verifier.decode(fake.token(iss="https://login.example"), now=NOW)
 
 
-def test_allow_private_networks_lets_a_function_issuer_be_fetched_from_loopback(server: JWKSServer) -> None:
-    key = es256("a1")
-    issuer = publish(server, "/a", [key])
-    verifier = MultiIssuerVerifier(lambda iss: IssuerConfig(), algorithms="ES256", allow_private_networks=True)
-    assert verifier.decode(token(key, issuer), now=NOW)["iss"] == issuer
+def test_allow_private_networks_lets_a_function_issuer_be_fetched_from_loopback() -> None:
+    with FakeIssuer.serving(clock=FrozenClock(NOW)) as fake:
+        verifier = MultiIssuerVerifier(
+            lambda iss: IssuerConfig(), algorithms="ES256", audience="api", allow_private_networks=True
+        )
+        assert verifier.decode(fake.token(), now=NOW)["iss"] == fake.issuer
+        assert dict(fake.fetches) == {fake.discovery_url: 1, fake.jwks_uri: 1}
 
 
-def test_listed_issuers_follow_the_jwks_client_rules(server: JWKSServer) -> None:
+def test_listed_issuers_follow_the_jwks_client_rules() -> None:
     # The operator's own configuration: loopback http is allowed, as for JWKSClient.
-    key = es256("a1")
-    issuer = publish(server, "/a", [key])
-    assert MultiIssuerVerifier({issuer: IssuerConfig()}, algorithms="ES256").decode(token(key, issuer), now=NOW)
+    with FakeIssuer.serving(clock=FrozenClock(NOW)) as fake:
+        verifier = MultiIssuerVerifier({fake.issuer: IssuerConfig()}, algorithms="ES256", audience="api")
+        assert verifier.decode(fake.token(), now=NOW)
+        assert dict(fake.fetches) == {fake.discovery_url: 1, fake.jwks_uri: 1}
 
 
 # --- 8. errors as the middleware needs them ---------------------------------------------------------------
 
 
-def test_the_asgi_middleware_answers_401_for_an_unknown_issuer_and_503_for_unreachable_keys(server: JWKSServer) -> None:
+def test_the_asgi_middleware_answers_401_for_an_unknown_issuer_and_503_for_unreachable_keys() -> None:
     from minijwt.asgi import JWTAuthMiddleware
 
-    key = es256("a1")
-    issuer = f"{server.origin}/down"
-    verifier = MultiIssuerVerifier({issuer: IssuerConfig()}, algorithms="ES256")
+    fake = fake_at_now("https://down.example")
+    fake.fail(times=None)  # the issuer is down
+    verifier = MultiIssuerVerifier({fake.issuer: IssuerConfig()}, algorithms="ES256", audience="api", fetch=fake.fetch)
 
     async def app(scope: Any, receive: Any, send: Any) -> None:
         await send({"type": "http.response.start", "status": 200, "headers": []})
@@ -518,13 +514,13 @@ def test_the_asgi_middleware_answers_401_for_an_unknown_issuer_and_503_for_unrea
         asyncio.run(protected(scope, None, send))  # type: ignore[arg-type]
         return sent[0]["status"], dict(sent[0]["headers"])
 
-    status, headers = status_of(token(key, "https://unknown.example"))
+    status, headers = status_of(fake.token(iss="https://unknown.example"))
     assert status == 401
     assert b'error="invalid_token"' in headers[b"www-authenticate"]
-    status, headers = status_of(token(key, issuer))
+    status, headers = status_of(fake.token())
     assert status == 503
     assert headers[b"retry-after"] == b"30"
-    assert verifier.status()[issuer].last_error is not None
+    assert verifier.status()[fake.issuer].last_error is not None
 
 
 def test_every_adapter_takes_a_multi_issuer_verifier() -> None:
