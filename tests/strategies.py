@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 
 from minijwt import ALGORITHMS
 
-#: Every algorithm name in the table.
-algorithms = st.sampled_from(sorted(ALGORITHMS))
+#: Every algorithm name in the table that this process can run (ML-DSA needs cryptography 48).
+algorithms = st.sampled_from(sorted(name for name, row in ALGORITHMS.items() if row.available))
 
 #: Arbitrary payload bytes.
 payloads = st.binary(max_size=512)

@@ -23,6 +23,7 @@ EXPECTED = {
     "PS256", "PS384", "PS512",
     "ES256", "ES384", "ES512",
     "EdDSA", "Ed25519", "Ed448",
+    "ML-DSA-44", "ML-DSA-65", "ML-DSA-87",
 }  # fmt: skip
 
 

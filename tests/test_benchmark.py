@@ -119,3 +119,31 @@ def test_the_prose_names_every_target_the_published_run_missed() -> None:
     pem = re.search(r"^encode RS256 \(PEM text\).*?(\d+)\.\dx", published, re.M)
     assert pem is not None
     assert f"{pem.group(1)} times faster than PyJWT" in readme
+
+
+def _mldsa(monkeypatch: pytest.MonkeyPatch) -> Any:
+    from minijwt._mldsa import missing
+
+    problem = missing()
+    if problem is not None:
+        pytest.skip(problem)
+    monkeypatch.syspath_prepend(str(BENCHMARKS))  # it imports floor, instructions and run
+    return _load("mldsa")
+
+
+@pytest.mark.parametrize("case", ["floor+verify", "minijwt-verifier", "jwcrypto"])
+def test_each_case_of_the_mldsa_instruction_count_decodes(case: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    mldsa = _mldsa(monkeypatch)
+    monkeypatch.setenv(mldsa.ENV, mldsa.material())
+    assert mldsa.operation(case)()["aud"] == "orders-api"
+    mldsa.child(case, 2)
+
+
+def test_the_mldsa_table_has_a_row_per_algorithm(monkeypatch: pytest.MonkeyPatch) -> None:
+    mldsa = _mldsa(monkeypatch)
+    head, *rows = mldsa.table(1, markdown=True)
+    assert [row[0] for row in rows] == list(mldsa.TABLE_ALGS)
+    assert all(len(row) == len(head) for row in rows)
+    signatures = {row[0]: row[4] for row in rows}
+    assert signatures["ML-DSA-65"] == "3,309"  # FIPS 204 Table 2
+    assert signatures["ES256"] == "64"

@@ -63,6 +63,7 @@ PUBLIC: dict[str, set[str]] = {
         "KeySource",
         "MultiIssuerVerifier",
         "OKPKey",
+        "AKPKey",
         "RSAKey",
         "SUPPORTED_ALGORITHMS",
         "SecretKey",

@@ -34,7 +34,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "src" / "minijwt"
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("errors", ("errors",)),
     ("text", ("_base64url", "_json", "_cache")),
-    ("keys", ("_curves", "_keytext", "_keys", "_keyload", "_algorithms", "_resolve", "_jwk_members", "jwk")),
+    ("keys", ("_curves", "_mldsa", "_keytext", "_keys", "_keyload", "_algorithms", "_resolve", "_jwk_members", "jwk")),
     ("JWS", ("_header", "_compact", "_embedded", "_jws_json", "jws")),
     ("JWT", ("_claims", "_memo", "jwt", "_dpop", "dpop")),
     ("remote keys", ("_http", "_jwks_state", "_jwks_parse", "_discovery", "_jwks_core", "jwks_client")),

@@ -67,7 +67,7 @@ _token_text = st.one_of(
 def test_verify_raises_only_minijwt_errors(token: str | bytes, alg: str) -> None:
     _, public = signing_and_verifying_key(alg)
     with contextlib.suppress(MiniJWTError):
-        jws.verify(token, public, algorithms=list(ALGORITHMS))
+        jws.verify(token, public, algorithms=[name for name, row in ALGORITHMS.items() if row.available])
     with contextlib.suppress(MiniJWTError):
         get_unverified_header(token)
 

@@ -45,7 +45,8 @@ def _accepts(group: dict[str, Any], token: str) -> bool:
         key: JWK | JWKSet = JWKSet.from_dict(member) if "keys" in member else JWK.from_dict(member)
         # A key that names its algorithm is used with that one alone; otherwise any.
         pinned = key.alg if isinstance(key, JWK) else None
-        algorithms = [pinned] if pinned is not None and pinned in ALGORITHMS else list(ALGORITHMS)
+        available = [name for name, row in ALGORITHMS.items() if row.available]
+        algorithms = [pinned] if pinned is not None and pinned in ALGORITHMS else available
         jws.verify(token, key, algorithms=algorithms)
     except MiniJWTError:
         return False

@@ -107,6 +107,7 @@ OWN_TESTS = {
     "_issuers": ["tests/test_issuers.py"],
     "multi_issuer": ["tests/test_issuers.py", "tests/remote/test_multi_issuer.py"],
     "_dpop": ["tests/test_dpop.py"],
+    "_mldsa": ["tests/test_mldsa.py"],
     "dpop": ["tests/test_dpop.py"],
 }
 # Exceptions that do not end in "Error" and whose first argument is a message.

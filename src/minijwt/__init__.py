@@ -14,7 +14,7 @@ from ._algorithms import ALGORITHMS, Algorithm
 from ._cache import CacheInfo, cache_info
 from ._cache import clear as clear_caches
 from ._keyload import load_key
-from ._keys import ECKey, Key, OKPKey, RSAKey, SecretKey
+from ._keys import AKPKey, ECKey, Key, OKPKey, RSAKey, SecretKey
 from ._resolve import AsyncKeySource, KeyInput, KeySource
 from .errors import (
     ClaimError,
@@ -90,6 +90,7 @@ __all__ = [
     "ALGORITHMS",
     "JWK",
     "SUPPORTED_ALGORITHMS",
+    "AKPKey",
     "Algorithm",
     "AsyncJWKSClient",
     "AsyncKeySource",

@@ -1,4 +1,4 @@
-"""The JWA signature algorithms, as a data table (RFC 7518 §3, RFC 8037).
+"""The JWA signature algorithms, as a data table (RFC 7518 §3, RFC 8037, RFC 9964).
 
 Each algorithm is one frozen :class:`Algorithm` row: its name, the key type
 and curve it takes, its hash, its minimum key size, and its sign and verify
@@ -23,7 +23,8 @@ from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 from ._cache import memoize
 from ._curves import CURVES
-from ._keys import MIN_RSA_BITS, ECKey, Key, OKPKey, RSAKey, SecretKey
+from ._keys import MIN_RSA_BITS, AKPKey, ECKey, Key, OKPKey, RSAKey, SecretKey
+from ._mldsa import PARAMETER_SETS, missing
 from .errors import EncodeError, InvalidAlgorithmError, InvalidKeyError, InvalidOptionError
 
 __all__ = [
@@ -57,6 +58,9 @@ class Algorithm:
             depends on the key (RSA).
         sign: ``sign(typed_key, signing_input) -> signature``.
         verify: ``verify(typed_key, signing_input, signature) -> bool``.
+        available: False for an algorithm this process cannot run: ML-DSA
+            without a ``cryptography`` that has it (48 or newer). Such a row
+            stays in the table; naming it is refused with what is needed.
     """
 
     name: str
@@ -68,6 +72,11 @@ class Algorithm:
     signature_size: int
     sign: _Signer
     verify: _Verifier
+
+    @property
+    def available(self) -> bool:
+        """Whether this process can sign and verify with the algorithm."""
+        return self.kty != "AKP" or missing() is None
 
 
 # --- HMAC (RFC 7518 §3.2) ---------------------------------------------------
@@ -195,6 +204,29 @@ def _eddsa_verify(key: OKPKey, data: bytes, signature: bytes) -> bool:
     return True
 
 
+# --- ML-DSA (RFC 9964 §3) -------------------------------------------------------
+
+
+def _mldsa_sign(key: AKPKey, data: bytes) -> bytes:
+    assert key.private is not None  # check_key(..., signing=True) guaranteed it
+    # RFC 9964 §3: pure ML-DSA with the empty context string (FIPS 204 §5.2).
+    return key.private.sign(data)
+
+
+def _mldsa_verifier(signature_size: int) -> _Verifier:
+    def verify(key: AKPKey, data: bytes, signature: bytes) -> bool:
+        # A signature of another length is simply invalid: refused before the backend sees it.
+        if len(signature) != signature_size:
+            return False
+        try:
+            key.public.verify(signature, data)
+        except InvalidSignature:
+            return False
+        return True
+
+    return verify
+
+
 def _build() -> dict[str, Algorithm]:
     table: list[Algorithm] = []
     add = table.append
@@ -230,6 +262,10 @@ def _build() -> dict[str, Algorithm]:
     rows += [(row.crv, frozenset({row.crv}), row.bits, row.signature_size) for row in edwards]
     for name, curves, bits, size in rows:
         add(Algorithm(name, OKPKey, "OKP", curves, "", bits, size, _eddsa_sign, _eddsa_verify))
+    # RFC 9964 §3: one algorithm per parameter set, each bound to keys of its set (AKPKey.alg).
+    for row in PARAMETER_SETS.values():
+        verify = _mldsa_verifier(row.signature_size)
+        add(Algorithm(row.alg, AKPKey, "AKP", frozenset(), "", row.bits, row.signature_size, _mldsa_sign, verify))
     return {alg.name: alg for alg in table}
 
 
@@ -241,11 +277,14 @@ def get_algorithm(name: object) -> Algorithm:
     """The table row of an ``alg`` name.
 
     Raises:
-        InvalidAlgorithmError: ``name`` is not a string, is ``"none"``, or
-            names no supported algorithm.
+        InvalidAlgorithmError: ``name`` is not a string, is ``"none"``,
+            names no supported algorithm, or names one this process cannot
+            run (ML-DSA without a ``cryptography`` that has it).
     """
     alg = ALGORITHMS.get(name) if type(name) is str else None
     if alg is not None:
+        if alg.kty == "AKP" and missing() is not None:
+            raise InvalidAlgorithmError(f"{alg.name} cannot be used here: {missing()}")
         return alg
     if type(name) is not str:
         raise InvalidAlgorithmError("an algorithm name must be a string")
@@ -280,6 +319,9 @@ def misfit(alg: Algorithm, key: Key) -> str | None:
     """
     if type(key) is not alg.key_type:
         return f"{alg.name} needs a key of type {alg.kty}, but the key is of type {key.kty}"
+    if type(key) is AKPKey and key.alg != alg.name:
+        # RFC 9964 §5: an AKP key belongs to the one parameter set its alg names.
+        return f"{alg.name} needs an {alg.name} key, but the key is an {key.alg} key"
     if alg.curves and key.crv not in alg.curves:  # type: ignore[union-attr]
         expected = " or ".join(sorted(alg.curves))
         return f"{alg.name} needs a key on {expected}, but the key is on {key.crv}"  # type: ignore[union-attr]

@@ -1,4 +1,4 @@
-"""JWK members <-> typed keys (RFC 7517, RFC 7518 §6, RFC 8037 §2).
+"""JWK members <-> typed keys (RFC 7517, RFC 7518 §6, RFC 8037 §2, RFC 9964 §6).
 
 Parsing validates everything that can be validated before a key is used:
 member types, canonical base64url, sizes, points on their curve, private
@@ -16,7 +16,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from ._base64url import b64decode, b64encode
 from ._curves import CURVES
-from ._keys import ECKey, Key, OKPKey, RSAKey, SecretKey, check_rsa_public
+from ._keys import AKPKey, ECKey, Key, OKPKey, RSAKey, SecretKey, check_rsa_public
+from ._mldsa import PARAMETER_SETS, SEED_SIZE, require
 from .errors import DecodeError, InvalidKeyError
 
 __all__ = ["KEY_MEMBERS", "PRIVATE_MEMBERS", "RSA_CRT_MEMBERS", "key_from_members", "key_to_members", "thumbprint"]
@@ -26,9 +27,9 @@ __all__ = ["KEY_MEMBERS", "PRIVATE_MEMBERS", "RSA_CRT_MEMBERS", "key_from_member
 RSA_CRT_MEMBERS = ("p", "q", "dp", "dq", "qi")
 #: Members that hold private key material, in the RFCs' order: never in a
 #: published set or a message.
-PRIVATE_MEMBERS = ("d", *RSA_CRT_MEMBERS, "oth", "k")
-#: Every member that is key material, public or private.
-KEY_MEMBERS = frozenset({"kty", "crv", "x", "y", "n", "e", *PRIVATE_MEMBERS})
+PRIVATE_MEMBERS = ("d", *RSA_CRT_MEMBERS, "oth", "k", "priv")
+#: Every member that is key material, public or private (an AKP key's ``alg`` is also its parameter set).
+KEY_MEMBERS = frozenset({"kty", "crv", "x", "y", "n", "e", "pub", *PRIVATE_MEMBERS})
 
 
 def _bytes(jwk: Mapping[str, Any], name: str, *, size: int | None = None) -> bytes:
@@ -37,6 +38,10 @@ def _bytes(jwk: Mapping[str, Any], name: str, *, size: int | None = None) -> byt
         raise InvalidKeyError(f"JWK member '{name}' is missing")
     if not isinstance(value, str):
         raise InvalidKeyError(f"JWK member '{name}' must be a string")
+    if size is not None and len(value) != (size * 4 + 2) // 3:
+        # Unpadded base64url of `size` bytes has exactly this length: a member of
+        # another length (a megabyte, say) is refused before it is decoded.
+        raise InvalidKeyError(f"JWK member '{name}' must be {size} bytes long")
     try:
         raw = b64decode(value, f"JWK member '{name}'")
     except DecodeError as exc:
@@ -70,6 +75,8 @@ def key_from_members(jwk: Mapping[str, Any]) -> Key:
         return _ec(jwk)
     if kty == "OKP":
         return _okp(jwk)
+    if kty == "AKP":
+        return _akp(jwk)
     if kty == "oct":
         secret = _bytes(jwk, "k")
         if not secret:
@@ -164,6 +171,30 @@ def _okp(jwk: Mapping[str, Any]) -> OKPKey:
     return OKPKey(public=private.public_key(), private=private)
 
 
+def _akp(jwk: Mapping[str, Any]) -> AKPKey:
+    # RFC 9964 §6: 'alg' names the parameter set and is required, in a private JWK too.
+    alg = jwk.get("alg")
+    if not isinstance(alg, str):
+        raise InvalidKeyError("AKP JWK member 'alg' is missing or not a string")
+    row = PARAMETER_SETS.get(alg)
+    if row is None:
+        raise InvalidKeyError(f"AKP algorithm {alg[:16]!r} is not supported; use ML-DSA-44, ML-DSA-65 or ML-DSA-87")
+    pub = _bytes(jwk, "pub", size=row.public_size)
+    seed = _bytes(jwk, "priv", size=SEED_SIZE) if "priv" in jwk else None
+    require()  # the sizes are checked on every release; the key itself needs ML-DSA
+    try:
+        public = row.public_type().from_public_bytes(pub)
+    except ValueError:
+        raise InvalidKeyError(f"AKP public key 'pub' is not a valid {alg} key") from None
+    if seed is None:
+        return AKPKey(public=public)
+    private = row.private_type().from_seed_bytes(seed)
+    if private.public_key().public_bytes_raw() != pub:
+        # FIPS 204 §6.1: the seed determines the key pair; one that expands to another 'pub' is not this key.
+        raise InvalidKeyError("AKP private key 'priv' does not match the public key 'pub'")
+    return AKPKey(public=private.public_key(), private=private)
+
+
 def key_to_members(key: Key, *, private: bool) -> dict[str, str]:
     """The key-material members of a typed key, public ones first."""
     if isinstance(key, SecretKey):
@@ -183,6 +214,11 @@ def key_to_members(key: Key, *, private: bool) -> dict[str, str]:
         if private and key.private is not None:
             out["d"] = _uint_bytes(key.private.private_numbers().private_value, size)
         return out
+    if isinstance(key, AKPKey):
+        out = {"kty": "AKP", "alg": key.alg, "pub": b64encode(key.public.public_bytes_raw())}
+        if private and key.private is not None:
+            out["priv"] = b64encode(key.private.private_bytes_raw())  # the 32-byte seed (RFC 9964 §6)
+        return out
     out = {"kty": "OKP", "crv": key.crv, "x": b64encode(key.public.public_bytes_raw())}
     if private and key.private is not None:
         out["d"] = b64encode(key.private.private_bytes_raw())
@@ -190,7 +226,14 @@ def key_to_members(key: Key, *, private: bool) -> dict[str, str]:
 
 
 # RFC 7638 §3.2: the required members of each key type, in lexicographic order (§3.3).
-_REQUIRED = {"RSA": ("e", "kty", "n"), "EC": ("crv", "kty", "x", "y"), "OKP": ("crv", "kty", "x"), "oct": ("k", "kty")}
+# RFC 9964 §6: an AKP key's are alg, kty and pub.
+_REQUIRED = {
+    "RSA": ("e", "kty", "n"),
+    "EC": ("crv", "kty", "x", "y"),
+    "OKP": ("crv", "kty", "x"),
+    "oct": ("k", "kty"),
+    "AKP": ("alg", "kty", "pub"),
+}
 
 
 def thumbprint(key: Key, hash_name: str = "sha256") -> str:

@@ -24,8 +24,9 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 from cryptography.utils import CryptographyDeprecationWarning
 
 from ._cache import BoundedCache, IdentityCache, memoize
-from ._keys import KEY_TYPES, ECKey, Key, OKPKey, RSAKey, SecretKey
+from ._keys import KEY_TYPES, AKPKey, ECKey, Key, OKPKey, RSAKey, SecretKey
 from ._keytext import KeyForm, KeyText, der_form, find_key_text, load_der, pem_form, ssh_form
+from ._mldsa import missing, parameter_set_of
 from .errors import InvalidKeyError
 
 __all__ = ["MAX_CACHED_KEY_TEXT", "from_crypto_object", "is_cacheable_text", "load_key", "prepare_key", "text_key"]
@@ -221,7 +222,8 @@ def _from_pem(raw: bytes, password: bytes | None) -> Key:
         # that the bytes did not reveal (an unusual form).
         raise _password_error(password) from None
     except (ValueError, UnsupportedAlgorithm):
-        raise InvalidKeyError(f"the PEM block {label!r} could not be loaded: {_UNLOADABLE}") from None
+        why = _UNLOADABLE if missing() is None else f"{_UNLOADABLE} ({missing()}, if it is an ML-DSA key)"
+        raise InvalidKeyError(f"the PEM block {label!r} could not be loaded: {why}") from None
     raise InvalidKeyError(
         "the key contains PEM armour but no key or certificate block; it is never used as an HMAC secret"
     )
@@ -238,8 +240,11 @@ def _check_form(form: KeyForm, password: bytes | None) -> None:
         # Refused unloaded: cryptography deprecates these types and warns when
         # it loads one, which would reach the caller (RFC 7518 has no DSA).
         raise InvalidKeyError(
-            f"unsupported key type {form.refused}: JOSE signs with RSA, EC (P-256, P-384, P-521), Ed25519 or Ed448 keys"
+            f"unsupported key type {form.refused}: JOSE signs with RSA, EC (P-256, P-384, P-521), Ed25519, Ed448 "
+            "or ML-DSA keys"
         )
+    if form.ml_dsa is not None and missing() is not None:
+        raise InvalidKeyError(f"the key is an {form.ml_dsa} key: {missing()}")
     if form.encrypted is True and password is None:
         raise _password_error(None)
     if form.encrypted is False and password is not None:
@@ -337,6 +342,9 @@ def _converter_for(obj: object) -> Callable[[Any], Key]:
         return lambda k: OKPKey(public=k.public_key(), private=k)
     if isinstance(obj, (ed25519.Ed25519PublicKey, ed448.Ed448PublicKey)):
         return lambda k: OKPKey(public=k)
+    ml_dsa = parameter_set_of(obj)
+    if ml_dsa is not None:
+        return (lambda k: AKPKey(public=k.public_key(), private=k)) if ml_dsa[1] else (lambda k: AKPKey(public=k))
     from cryptography import x509
 
     if isinstance(obj, x509.Certificate):

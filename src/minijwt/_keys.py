@@ -1,6 +1,6 @@
 """Typed, immutable keys, and every key-strength rule, applied at construction.
 
-Whatever a caller hands in as a key becomes, once, one of the four typed keys
+Whatever a caller hands in as a key becomes, once, one of the five typed keys
 (classifying it is ``_keyload``'s job). The algorithm table binds each
 algorithm to exactly one of these types, so "a public key used as an HMAC
 secret" (algorithm confusion, RFC 8725 §2.1) cannot be expressed. The strength
@@ -11,15 +11,32 @@ whichever way it came in.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal, TypeAlias
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeAlias
 
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 
 from ._curves import CURVES, EC_BY_OPENSSL_NAME, curve_names, okp_curve_of
 from ._keytext import refuse_key_text
+from ._mldsa import PARAMETER_SETS, parameter_set_of
 from .errors import InvalidKeyError
 
-__all__ = ["MAX_RSA_BITS", "MIN_RSA_BITS", "ECKey", "Key", "OKPKey", "RSAKey", "SecretKey", "has_roca_fingerprint"]
+if TYPE_CHECKING:  # cryptography has ML-DSA from release 48; minijwt runs on older ones without it
+    from cryptography.hazmat.primitives.asymmetric import mldsa
+
+    MLDSAPublicKey: TypeAlias = mldsa.MLDSA44PublicKey | mldsa.MLDSA65PublicKey | mldsa.MLDSA87PublicKey
+    MLDSAPrivateKey: TypeAlias = mldsa.MLDSA44PrivateKey | mldsa.MLDSA65PrivateKey | mldsa.MLDSA87PrivateKey
+
+__all__ = [
+    "MAX_RSA_BITS",
+    "MIN_RSA_BITS",
+    "AKPKey",
+    "ECKey",
+    "Key",
+    "OKPKey",
+    "RSAKey",
+    "SecretKey",
+    "has_roca_fingerprint",
+]
 
 #: RSA moduli shorter than this are refused (RFC 7518 §3.3, §3.5 say 2048).
 MIN_RSA_BITS = 2048
@@ -198,11 +215,59 @@ class OKPKey:
         return CURVES[self.crv].bits
 
 
-#: A key after classification.
-Key: TypeAlias = SecretKey | RSAKey | ECKey | OKPKey
+@dataclass(frozen=True, slots=True, eq=False)
+class AKPKey:
+    """An ML-DSA key (FIPS 204), JOSE's ``AKP`` key type (RFC 9964), pinned to one parameter set.
 
-#: The four typed key classes.
-KEY_TYPES = (SecretKey, RSAKey, ECKey, OKPKey)
+    An ``ML-DSA-44`` key only ever serves ``ML-DSA-44``: the parameter set is
+    part of the key, as ``alg`` is part of its JWK. It needs a
+    ``cryptography`` that has ML-DSA (48 or newer).
+
+    Attributes:
+        public: The ``cryptography`` ML-DSA public key, used to verify.
+        private: The private key, used to sign; ``None`` for a public key.
+        alg: ``"ML-DSA-44"``, ``"ML-DSA-65"`` or ``"ML-DSA-87"``, taken from
+            the key itself.
+        size: The public key's length in bits.
+
+    Raises:
+        InvalidKeyError: The object is not an ML-DSA public key, or the
+            halves do not match or are of two parameter sets.
+
+    Example:
+        >>> from minijwt import JWK
+        >>> JWK.generate("ML-DSA-65").key.alg  # doctest: +SKIP
+        'ML-DSA-65'
+    """
+
+    kty: ClassVar[Literal["AKP"]] = "AKP"
+    public: MLDSAPublicKey
+    private: MLDSAPrivateKey | None = field(default=None, repr=False)
+    alg: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        found = parameter_set_of(self.public)
+        if found is None or found[1]:
+            raise InvalidKeyError("AKPKey.public must be an ML-DSA public key")
+        row = found[0]
+        if self.private is not None and (
+            parameter_set_of(self.private) != (row, True)
+            or self.private.public_key().public_bytes_raw() != self.public.public_bytes_raw()
+        ):
+            raise InvalidKeyError("the ML-DSA private key does not match the public key")
+        object.__setattr__(self, "alg", row.alg)
+
+    @property
+    def size(self) -> int:
+        """The public key's length in bits (10,496 for ML-DSA-44)."""
+        return PARAMETER_SETS[self.alg].bits
+
+
+#: A key after classification.
+Key: TypeAlias = SecretKey | RSAKey | ECKey | OKPKey | AKPKey
+
+#: The five typed key classes.
+KEY_TYPES = (SecretKey, RSAKey, ECKey, OKPKey, AKPKey)
 
 
 # --- Edwards public keys: canonical, and not of small order --------------------

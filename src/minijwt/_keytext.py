@@ -19,6 +19,7 @@ from typing import NamedTuple
 
 from cryptography.exceptions import UnsupportedAlgorithm
 
+from ._mldsa import by_oid
 from .errors import InvalidKeyError
 
 __all__ = ["KeyForm", "KeyText", "der_form", "find_key_text", "load_der", "pem_form", "refuse_key_text", "ssh_form"]
@@ -145,8 +146,10 @@ def _is_jwk_json(text: bytes) -> bool:
 
 def _is_der_key(der: bytes) -> bool:
     form = der_form(der)
-    if form.refused is not None or form.encrypted:
-        return True  # a key all the same, told from its bytes (cryptography would warn loading it)
+    if form.refused is not None or form.encrypted or form.ml_dsa is not None:
+        # A key all the same, told from its bytes: cryptography would warn loading it, or (ML-DSA
+        # before release 48) cannot load it at all, and it must not become a secret for that.
+        return True
     try:
         return load_der(der, None) is not None
     except TypeError:  # an encrypted private key: a key all the same
@@ -225,10 +228,14 @@ class KeyForm(NamedTuple):
         encrypted: True for an encrypted private key, False for a private key
             that is not encrypted, None when the bytes do not say (a public
             key, a certificate, or a form not recognised).
+        ml_dsa: The ML-DSA parameter set its algorithm identifier names
+            (``"ML-DSA-65"``), or ``None``: such a key is a key whatever the
+            installed ``cryptography`` can load.
     """
 
     refused: str | None
     encrypted: bool | None
+    ml_dsa: str | None = None
 
 
 def der_form(der: bytes) -> KeyForm:
@@ -241,9 +248,9 @@ def der_form(der: bytes) -> KeyForm:
     if tags == [0x30, 0x04]:  # EncryptedPrivateKeyInfo (RFC 5958 §3)
         return KeyForm(None, True)
     if tags[:2] == [0x30, 0x03]:  # SubjectPublicKeyInfo (RFC 5280 §4.1.2.7)
-        return KeyForm(_refused_oid(der, items[0]), None)
+        return KeyForm(*_key_oid(der, items[0], None))
     if tags[:3] == [0x02, 0x30, 0x04]:  # OneAsymmetricKey (RFC 5958 §2)
-        return KeyForm(_refused_oid(der, items[1]), False)
+        return KeyForm(*_key_oid(der, items[1], False))
     if len(tags) == 6 and all(tag == 0x02 for tag in tags) and der[items[0][2] : items[0][3]] == b"\x00":
         # OpenSSL's traditional DSA private key: version 0, p, q, g, y, x.
         return KeyForm("DSA", False)
@@ -253,7 +260,8 @@ def der_form(der: bytes) -> KeyForm:
             tbs = tbs[1:]
         # serialNumber, signature, issuer, validity, subject, subjectPublicKeyInfo
         if len(tbs) >= 6 and tbs[5][0] == 0x30:
-            return KeyForm(der_form(der[tbs[5][1] : tbs[5][3]]).refused, None)
+            inner = der_form(der[tbs[5][1] : tbs[5][3]])
+            return KeyForm(inner.refused, None, inner.ml_dsa)
     return KeyForm(None, None)
 
 
@@ -277,7 +285,7 @@ def pem_form(text: bytes) -> KeyForm:
         return KeyForm(None, None)
     form = der_form(der)
     if label.endswith("PRIVATE KEY") and form.encrypted is None and form.refused is None:
-        return KeyForm(None, False)  # "RSA PRIVATE KEY", "EC PRIVATE KEY" without headers
+        return KeyForm(None, False, form.ml_dsa)  # "RSA PRIVATE KEY", "EC PRIVATE KEY" without headers
     return form
 
 
@@ -343,8 +351,13 @@ def _children(data: bytes, start: int, end: int) -> list[tuple[int, int, int, in
     return items
 
 
-def _refused_oid(der: bytes, algorithm: tuple[int, int, int, int]) -> str | None:
+def _key_oid(
+    der: bytes, algorithm: tuple[int, int, int, int], encrypted: bool | None
+) -> tuple[str | None, bool | None, str | None]:
+    """A key's form from its AlgorithmIdentifier: a refused type, or an ML-DSA parameter set."""
     parts = _children(der, algorithm[2], algorithm[3])
     if not parts or parts[0][0] != 0x06:
-        return None
-    return _REFUSED_KEY_OIDS.get(der[parts[0][2] : parts[0][3]])
+        return None, encrypted, None
+    oid = der[parts[0][2] : parts[0][3]]
+    row = by_oid(oid)
+    return _REFUSED_KEY_OIDS.get(oid), encrypted, None if row is None else row.alg

@@ -32,6 +32,7 @@ from ._json import dumps, loads_object
 from ._jwk_members import KEY_MEMBERS, key_from_members, key_to_members, thumbprint
 from ._keyload import from_crypto_object, load_key, prepare_key
 from ._keys import KEY_TYPES, Key, SecretKey
+from ._mldsa import PARAMETER_SETS
 from ._resolve import KeyInput, _BuiltinKeySource
 from .errors import DecodeError, InvalidKeyError, KeyNotFoundError, MiniJWTError
 
@@ -51,7 +52,8 @@ class JWK(_BuiltinKeySource):
 
     Attributes:
         key: The typed key (:class:`~minijwt.SecretKey`, :class:`~minijwt.RSAKey`,
-            :class:`~minijwt.ECKey` or :class:`~minijwt.OKPKey`).
+            :class:`~minijwt.ECKey`, :class:`~minijwt.OKPKey` or
+            :class:`~minijwt.AKPKey`).
         kid: The key ID, or ``None``.
         alg: The one algorithm this key may be used with, or ``None`` for any
             that fits its type.
@@ -207,12 +209,14 @@ class JWK(_BuiltinKeySource):
         """Generate a fresh key for an algorithm.
 
         RSA 2048 for RS*/PS*, the matching curve for ES*, Ed25519 for EdDSA
-        (Ed448 for ``Ed448``), and a random secret as long as the hash output
-        for HS*. The key's ``alg`` is set, and ``kid`` defaults to its RFC 7638
-        thumbprint.
+        (Ed448 for ``Ed448``), an ML-DSA key of the named parameter set for
+        ``ML-DSA-44``/``65``/``87``, and a random secret as long as the hash
+        output for HS*. The key's ``alg`` is set, and ``kid`` defaults to its
+        RFC 7638 thumbprint.
 
         Raises:
-            InvalidOptionError: ``alg`` is not a supported algorithm.
+            InvalidOptionError: ``alg`` is not a supported algorithm, or one
+                this process cannot run (ML-DSA needs ``cryptography`` 48 or newer).
         """
         row = named_algorithm(alg)
         jwk = cls(key=_generate(row), alg=row.name)
@@ -220,7 +224,7 @@ class JWK(_BuiltinKeySource):
 
     @property
     def kty(self) -> str:
-        """The key type, ``"RSA"``, ``"EC"``, ``"OKP"`` or ``"oct"``."""
+        """The key type, ``"RSA"``, ``"EC"``, ``"OKP"``, ``"AKP"`` or ``"oct"``."""
         return self.key.kty
 
     @property
@@ -378,6 +382,8 @@ def _generate(row: Algorithm) -> Key:
         return SecretKey(secrets.token_bytes(row.min_key_size // 8))
     if row.kty == "RSA":
         return from_crypto_object(rsa.generate_private_key(public_exponent=65537, key_size=2048))
+    if row.kty == "AKP":
+        return from_crypto_object(PARAMETER_SETS[row.name].private_type().generate())
     # The algorithm's curve; "EdDSA" takes either, and Ed25519 is the one to make.
     return from_crypto_object(CURVES[min(row.curves)].generate())
 

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from support import broken_signature
+from support import broken_signature, needs_ml_dsa
 
 import minijwt
 
@@ -90,6 +90,30 @@ def test_sign_then_verify_with_key_files(keys: Path, private: str, public: str, 
     assert claims["sub"] == "alice"
     assert claims["exp"] - claims["iat"] == 3600
     assert isinstance(claims["jti"], str)
+
+
+@needs_ml_dsa
+@pytest.mark.parametrize("alg", ["ML-DSA-44", "ML-DSA-65", "ML-DSA-87"])
+def test_ml_dsa_keys_through_keygen_sign_verify_jwks_and_thumbprint(tmp_path: Path, alg: str) -> None:
+    made = run("keygen", "--alg", alg, "--out", "pq.key", "--pub", "pq.pub", cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    assert (tmp_path / "pq.key").read_text().startswith("-----BEGIN PRIVATE KEY-----")
+    token = sign(tmp_path, "pq.key", alg, "--sub", "alice", "--aud", "api")
+    assert minijwt.get_unverified_header(token)["alg"] == alg
+    result = run("verify", token, "--key", str(tmp_path / "pq.pub"), "--alg", alg, "--aud", "api")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["sub"] == "alice"
+    published = json.loads(run("jwks", "--key", str(tmp_path / "pq.key")).stdout)["keys"]
+    assert [(key["kty"], key["alg"], "priv" in key) for key in published] == [("AKP", alg, False)]
+    kid = minijwt.get_unverified_header(token)["kid"]
+    assert published[0]["kid"] == kid == run("thumbprint", "--key", str(tmp_path / "pq.pub")).stdout.strip()
+    # A key of one parameter set never verifies another's algorithm: a usage error, exit 2.
+    other = "ML-DSA-65" if alg != "ML-DSA-65" else "ML-DSA-44"
+    refused = run("verify", token, "--key", str(tmp_path / "pq.pub"), "--alg", other)
+    assert refused.returncode == 2
+    assert "no key fits" in one_line(refused.stderr)
+    with_jwk = run("keygen", "--alg", alg, "--jwk", cwd=tmp_path)
+    assert json.loads(with_jwk.stdout)["kty"] == "AKP"
 
 
 def test_the_kid_is_the_thumbprint_both_halves_agree(keys: Path) -> None:

@@ -12,11 +12,13 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
 from minijwt import ALGORITHMS
 from minijwt._curves import CURVES
+from minijwt._mldsa import PARAMETER_SETS, missing
 
 VECTORS = Path(__file__).resolve().parent.parent / "vectors"
 
@@ -85,12 +87,23 @@ def jwk_to_key(jwk: dict[str, Any]) -> Any:
     raise ValueError(f"unsupported test JWK {kty}")
 
 
+#: Why ML-DSA cannot run with the installed cryptography, or None when it can.
+ML_DSA_MISSING = missing()
+#: For a test that needs ML-DSA: skipped, with the reason printed, on a cryptography without it.
+needs_ml_dsa = pytest.mark.skipif(ML_DSA_MISSING is not None, reason=f"{ML_DSA_MISSING}: the ML-DSA tests are skipped")
+
+
 @functools.cache
 def private_key_for(alg: str) -> PrivateKeyTypes:
-    """A private key for ``alg``, made once per test session."""
+    """A private key for ``alg``, made once per test session (a test needing ML-DSA skips where it is missing)."""
     row = ALGORITHMS[alg]
     if row.kty == "RSA":
         return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    if row.kty == "AKP":
+        if ML_DSA_MISSING is not None:
+            pytest.skip(f"{ML_DSA_MISSING}: the ML-DSA tests are skipped")
+        ml_dsa: PrivateKeyTypes = PARAMETER_SETS[alg].private_type().generate()
+        return ml_dsa
     key: PrivateKeyTypes = CURVES[min(row.curves)].generate()  # "EdDSA": Ed25519
     return key
 

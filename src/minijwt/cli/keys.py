@@ -11,8 +11,9 @@ from ._common import EXIT_OK, emit, fail, load_key_file, print_json, write_priva
 
 KEYGEN_HELP = """\
 Make a key for an algorithm: RSA (2048 bits unless --bits), EC on the
-algorithm's curve, Ed25519 (EdDSA, Ed25519) or Ed448, or a random HMAC secret
-as long as the hash. PEM by default (an HMAC secret as base64url text), a JWK
+algorithm's curve, Ed25519 (EdDSA, Ed25519) or Ed448, ML-DSA of the named
+parameter set (ML-DSA-44, ML-DSA-65, ML-DSA-87; cryptography 48 or newer), or
+a random HMAC secret as long as the hash. PEM by default (an HMAC secret as base64url text), a JWK
 with --jwk. Private files are created with mode 0600 and never overwritten
 without --force. The kid is the key's RFC 7638 thumbprint unless --kid.
 
@@ -40,7 +41,9 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     """Register ``keygen``, ``jwks`` and ``thumbprint``."""
     raw = argparse.RawDescriptionHelpFormatter
     keygen = commands.add_parser("keygen", help="make a key", description=KEYGEN_HELP, formatter_class=raw)
-    keygen.add_argument("--alg", required=True, help="the algorithm the key is for, e.g. RS256, ES256, EdDSA, HS256")
+    keygen.add_argument(
+        "--alg", required=True, help="the algorithm the key is for, e.g. RS256, ES256, EdDSA, ML-DSA-65, HS256"
+    )
     keygen.add_argument("--out", metavar="FILE", help="write the private key (or secret) here; stdout if omitted")
     keygen.add_argument("--pub", metavar="FILE", help="also write the public key here")
     keygen.add_argument("--jwk", action="store_true", help="write JWK JSON instead of PEM")

@@ -87,6 +87,12 @@ class KeyMaker:
     def _seeded(self, index: int) -> Any:
         if self._alg.kty == "RSA":
             return _seeded_rsa(lambda n, size: self._stream(b"rsa-%d" % n, index, size))
+        if self._alg.kty == "AKP":
+            from cryptography.hazmat.primitives.asymmetric import mldsa
+
+            # FIPS 204 §6.1: an ML-DSA key pair is made from a 32-byte seed.
+            kind: Any = getattr(mldsa, self._alg.name.replace("-", "") + "PrivateKey")
+            return kind.from_seed_bytes(self._stream(b"ml-dsa", index, 32))
         # A key of the same kind, made only to learn its curve or its size.
         sample: Any = cast(Any, minijwt.JWK.generate(self._alg.name).key).private
         if self._alg.kty == "EC":
@@ -96,8 +102,8 @@ class KeyMaker:
             scalar = scalar % (1 << (curve.key_size - 1)) or 1
             return ec.derive_private_key(scalar, curve)
         # An Edwards key: its private key is a seed, random bytes of the curve's length.
-        kind = ed25519.Ed25519PrivateKey if isinstance(sample, ed25519.Ed25519PrivateKey) else ed448.Ed448PrivateKey
-        return kind.from_private_bytes(self._stream(b"okp", index, len(sample.private_bytes_raw())))
+        edwards = ed25519.Ed25519PrivateKey if isinstance(sample, ed25519.Ed25519PrivateKey) else ed448.Ed448PrivateKey
+        return edwards.from_private_bytes(self._stream(b"okp", index, len(sample.private_bytes_raw())))
 
 
 def _is_probable_prime(n: int, bases: list[int]) -> bool:
