@@ -2,8 +2,8 @@
 
 Everything but the gate needs a ``cryptography`` with ML-DSA (48 or newer): on
 an older one those tests skip with the reason, and the gate's test runs the
-refusals for real. On a newer one the gate is tested in a subprocess whose
-``cryptography`` refuses ML-DSA as release 47's backend does.
+refusals for real. On a newer one the gate is tested with ``cryptography``
+refusing ML-DSA as release 47's backend does.
 """
 
 from __future__ import annotations
@@ -13,8 +13,7 @@ import base64
 import contextlib
 import datetime
 import json
-import subprocess
-import sys
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -25,7 +24,8 @@ from support import ML_DSA_MISSING, b64u, b64u_encode, broken_signature, load_ve
 import minijwt
 from minijwt import JWK, AKPKey, InvalidKeyError, JWKSet, jws
 from minijwt._algorithms import misfit
-from minijwt._mldsa import NEEDS, PARAMETER_SETS, SEED_SIZE, missing
+from minijwt._keytext import KeyForm, der_form, pem_form
+from minijwt._mldsa import NEEDS, PARAMETER_SETS, SEED_SIZE, by_oid, missing, require
 
 PARAMETER_NAMES = sorted(PARAMETER_SETS)
 # FIPS 204 Table 2: public key and signature sizes in bytes.
@@ -386,88 +386,86 @@ def _signing_jwk(alg: str) -> JWK:
 
 # --- the gate: a cryptography without ML-DSA -----------------------------------------------------
 
-_GATED = """
-import json, sys
-if {hide}:
-    # As cryptography 47 does: the module is there, its backend refuses ML-DSA.
-    from cryptography.exceptions import UnsupportedAlgorithm
-    from cryptography.hazmat.primitives.asymmetric import mldsa
 
-    def refuse(*args, **kwargs):
-        raise UnsupportedAlgorithm("ML-DSA is not supported by this backend.")
+@pytest.fixture
+def without_ml_dsa(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """This process as on a cryptography without ML-DSA: really (before 48), or refused as 47's backend does."""
+    if ML_DSA_MISSING is None:
+        from cryptography.exceptions import UnsupportedAlgorithm
+        from cryptography.hazmat.primitives.asymmetric import mldsa
 
-    for size in ("44", "65", "87"):
-        for kind, makers in (("PrivateKey", ("generate", "from_seed_bytes")), ("PublicKey", ("from_public_bytes",))):
-            for maker in makers:
-                setattr(getattr(mldsa, f"MLDSA{{size}}{{kind}}"), maker, classmethod(refuse))
-import minijwt
-from minijwt._mldsa import missing
-data = json.loads(sys.stdin.read())
-names = ("ML-DSA-44", "ML-DSA-65", "ML-DSA-87")
-out = {{"missing": missing(), "available": [minijwt.ALGORITHMS[n].available for n in names]}}
+        def refuse(*args: object, **kwargs: object) -> None:
+            raise UnsupportedAlgorithm("ML-DSA is not supported by this backend.")
 
-def outcome(call):
+        for size in ("44", "65", "87"):
+            for kind, makers in (
+                ("PrivateKey", ("generate", "from_seed_bytes")),
+                ("PublicKey", ("from_public_bytes",)),
+            ):
+                for maker in makers:
+                    monkeypatch.setattr(getattr(mldsa, f"MLDSA{size}{kind}"), maker, classmethod(refuse))
+    minijwt.clear_caches()  # the answer of missing() is one of them
+    yield
+    monkeypatch.undo()
+    minijwt.clear_caches()
+
+
+def _outcome(call: Any) -> tuple[str, str]:
     try:
         call()
     except minijwt.MiniJWTError as exc:
-        return [type(exc).__name__, str(exc)]
-    except Exception as exc:
-        return ["FOREIGN " + type(exc).__name__, str(exc)]
-    return ["accepted", ""]
-
-secret = b"s" * 32
-der = bytes.fromhex(data["der"])
-out["verifier"] = outcome(lambda: minijwt.JWTVerifier(secret, algorithms=["ML-DSA-65"]))
-out["token"] = outcome(lambda: minijwt.decode(data["token"], secret, algorithms=["HS256"]))
-out["generate"] = outcome(lambda: minijwt.JWK.generate("ML-DSA-65"))
-out["encode"] = outcome(lambda: minijwt.encode({{}}, secret, "ML-DSA-65"))
-out["pem"] = outcome(lambda: minijwt.load_key(data["pem"]))
-out["der"] = outcome(lambda: minijwt.load_key(der))
-out["der as secret"] = outcome(lambda: minijwt.SecretKey(der))
-out["base64 der as secret"] = outcome(lambda: minijwt.decode(data["token"], data["b64"], algorithms=["HS256"]))
-out["certificate"] = outcome(lambda: minijwt.load_key(data["cert"]))
-out["jwk"] = outcome(lambda: minijwt.JWK.from_dict(data["jwk"]))
-out["short jwk"] = outcome(lambda: minijwt.JWK.from_dict({{**data["jwk"], "pub": "AAAA"}}))
-keys = minijwt.JWKSet.from_dict({{"keys": [data["jwk"]]}})
-out["set"] = [len(keys), [s.reason for s in keys.skipped]]
-print(json.dumps(out))
-"""
+        return type(exc).__name__, str(exc)
+    return "accepted", ""
 
 
-def _gated(hide: bool) -> dict[str, Any]:
-    """What a process whose cryptography has no ML-DSA answers (hidden, or really missing).
-
-    Its key material is a fixed vector: a cryptography without ML-DSA cannot make any.
-    """
-    data = load_vectors("ml_dsa_65_key.json")
-    process = subprocess.run(  # noqa: S603
-        [sys.executable, "-c", _GATED.format(hide=hide)],
-        input=json.dumps(data),
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return json.loads(process.stdout)  # type: ignore[no-any-return]
-
-
+@pytest.mark.usefixtures("without_ml_dsa")
 def test_without_ml_dsa_every_use_is_refused_with_what_is_needed() -> None:
-    out = _gated(hide=missing() is None)
-    assert out["missing"] == NEEDS
-    assert out["available"] == [False, False, False]
-    assert out["verifier"][0] == "InvalidOptionError"
-    assert out["token"][0] == "InvalidAlgorithmError"
-    assert out["generate"][0] == "InvalidOptionError"
-    assert out["encode"][0] == "EncodeError"
-    for name in ("pem", "der", "certificate", "jwk"):
-        assert out[name][0] == "InvalidKeyError", (name, out[name])
-    for name in ("verifier", "token", "generate", "encode", "pem", "der", "certificate", "jwk"):
-        assert "cryptography 48 or newer" in out[name][1], (name, out[name])
+    data = load_vectors("ml_dsa_65_key.json")  # made where ML-DSA runs: without it, none can be made
+    secret, der = b"s" * 32, bytes.fromhex(data["der"])
+    assert missing() == NEEDS
+    assert [minijwt.ALGORITHMS[name].available for name in PARAMETER_NAMES] == [False, False, False]
+    needs: dict[str, list[Callable[[], object]]] = {
+        "InvalidOptionError": [
+            lambda: minijwt.JWTVerifier(secret, algorithms=["ML-DSA-65"]),
+            lambda: JWK.generate("ML-DSA-65"),
+        ],
+        "InvalidAlgorithmError": [lambda: minijwt.decode(data["token"], secret, algorithms=["HS256"])],
+        "EncodeError": [lambda: minijwt.encode({}, secret, "ML-DSA-65")],
+        "InvalidKeyError": [
+            lambda: minijwt.load_key(data["pem"]),
+            lambda: minijwt.load_key(der),
+            lambda: minijwt.load_key(data["cert"]),
+            lambda: JWK.from_dict(data["jwk"]),
+            require,
+        ],
+    }
+    for name, calls in needs.items():
+        for call in calls:
+            assert _outcome(call)[0] == name
+            assert "cryptography 48 or newer" in _outcome(call)[1]
     # Never an HMAC secret, whatever cryptography can load.
-    assert out["der as secret"][0] == "InvalidKeyError"
-    assert out["base64 der as secret"][0] == "InvalidKeyError"
-    assert out["short jwk"] == ["InvalidKeyError", "JWK member 'pub' must be 1952 bytes long"]
-    assert out["set"][0] == 0
-    assert "cryptography 48 or newer" in out["set"][1][0]
+    assert _outcome(lambda: minijwt.SecretKey(der))[0] == "InvalidKeyError"
+    assert _outcome(lambda: minijwt.decode(data["token"], data["b64"], algorithms=["HS256"]))[0] == "InvalidKeyError"
+    short = {**data["jwk"], "pub": "AAAA"}
+    assert _outcome(lambda: JWK.from_dict(short)) == ("InvalidKeyError", "JWK member 'pub' must be 1952 bytes long")
+    keys = JWKSet.from_dict({"keys": [data["jwk"]]})
+    assert len(keys) == 0
+    assert NEEDS in keys.skipped[0].reason
+
+
+def test_der_names_its_parameter_set_whatever_cryptography_can_load() -> None:
+    data = load_vectors("ml_dsa_65_key.json")
+    der = bytes.fromhex(data["der"])
+    assert der_form(der) == KeyForm(None, None, "ML-DSA-65")
+    assert pem_form(data["pem"].encode()) == KeyForm(None, None, "ML-DSA-65")
+    assert pem_form(data["cert"].encode()).ml_dsa == "ML-DSA-65"
+    # The OID's last arc names the set: .17 is ML-DSA-44, .19 ML-DSA-87; another arc is no ML-DSA.
+    oid = PARAMETER_SETS["ML-DSA-65"].oid
+    for last, expected in ((0x11, "ML-DSA-44"), (0x13, "ML-DSA-87"), (0x14, None)):
+        assert der_form(der.replace(oid, oid[:-1] + bytes([last]), 1)).ml_dsa == expected
+    for name, row in PARAMETER_SETS.items():
+        assert by_oid(row.oid) is row
+        assert row.alg == name
 
 
 # --- interop: jwcrypto, an independent implementation -------------------------------------------

@@ -92,8 +92,7 @@ def by_oid(oid: bytes) -> ParameterSet | None:
     return _BY_OID.get(oid)
 
 
-@memoize("mldsa.missing", 1)  # one answer per process: the installed library does not change
-def missing() -> str | None:
+def _probe() -> str | None:
     """None when this ``cryptography`` signs and verifies ML-DSA; otherwise what is needed.
 
     Asked of the library, not of its version: release 47 has the module but
@@ -109,6 +108,12 @@ def missing() -> str | None:
     except (ImportError, AttributeError, UnsupportedAlgorithm):  # no module; no such call; a backend without it
         return NEEDS
     return None
+
+
+# One answer per process (the installed library does not change), memoised by a
+# call rather than a decorator, like _header.parse_header: the mutation tests
+# (tools/mutation.py) mutate no decorated function.
+missing = memoize("mldsa.missing", 1)(_probe)
 
 
 def require() -> None:
