@@ -50,6 +50,34 @@ def test_the_table_has_one_row_per_parameter_set() -> None:
     assert {row.category for row in PARAMETER_SETS.values()} == {2, 3, 5}
 
 
+# --- the examples of the draft that became RFC 9964 -------------------------------------------------
+
+EXAMPLES = load_vectors("rfc9964.json")["examples"]
+
+
+@needs_ml_dsa
+@pytest.mark.parametrize("name", PARAMETER_NAMES)
+def test_the_rfc_examples_keys_thumbprints_and_signatures(name: str) -> None:
+    example = EXAMPLES[name]
+    members = example["jwk"]
+    jwk = JWK.from_dict(members)  # the seed (all zero) must expand to the example's pub
+    assert jwk.is_private
+    assert b64u(members["priv"]) == bytes(SEED_SIZE)
+    assert jwk.thumbprint() == members["kid"]  # the examples' kid is the RFC 7638 thumbprint of alg, kty, pub
+    assert jwk.to_dict(private=True) == members
+    assert "priv" not in jwk.public().to_dict()
+    token = example["jws"]
+    assert minijwt.get_unverified_header(token) == {"alg": name, "kid": members["kid"]}
+    payload = jws.verify(token, jwk.public(), algorithms=[name])
+    assert payload.decode("utf-8").startswith("It\u2019s a dangerous business")
+    with pytest.raises(minijwt.InvalidSignatureError):
+        jws.verify(broken_signature(token), jwk.public(), algorithms=[name])
+    # ML-DSA signing is hedged (FIPS 204 §3.4): a new signature differs, and both verify.
+    again = jws.sign(payload, jwk, name, headers={"kid": members["kid"]})
+    assert again != token
+    assert jws.verify(again, jwk.public(), algorithms=[name]) == payload
+
+
 # --- keys: made, signed with, pinned to their parameter set -------------------------------------
 
 
