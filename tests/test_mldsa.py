@@ -563,3 +563,16 @@ def test_without_ml_dsa_an_encrypted_key_says_what_it_may_need() -> None:
     with pytest.raises(InvalidKeyError, match="cryptography 48 or newer") as caught:
         minijwt.load_key(data["encrypted_private_pem"], password=data["encrypted_password"])
     assert "if it is an ML-DSA key" in str(caught.value)
+
+
+def test_an_unloadable_pem_names_ml_dsa_only_where_it_is_missing(request: pytest.FixtureRequest) -> None:
+    empty = "-----BEGIN PUBLIC KEY-----\nMAA=\n-----END PUBLIC KEY-----\n"  # an empty SEQUENCE: no key at all
+    refused = "the PEM block 'PUBLIC KEY' could not be loaded: it is malformed, or holds a key type or curve"
+    if ML_DSA_MISSING is None:
+        with pytest.raises(InvalidKeyError) as caught:
+            minijwt.load_key(empty)
+        assert str(caught.value) == f"{refused} that JOSE does not sign with"
+    request.getfixturevalue("without_ml_dsa")
+    with pytest.raises(InvalidKeyError) as caught:
+        minijwt.load_key(empty)
+    assert str(caught.value) == f"{refused} that JOSE does not sign with ({NEEDS}, if it is an ML-DSA key)"
