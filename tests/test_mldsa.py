@@ -43,6 +43,7 @@ def test_the_table_has_one_row_per_parameter_set() -> None:
             signature_size,
             public_size * 8,
         )
+        assert (alg.curves, alg.hash_name) == (frozenset(), "")  # no curve; no separate hash (FIPS 204 hashes inside)
         assert name in minijwt.SUPPORTED_ALGORITHMS
         assert alg.available is (missing() is None)
     # RFC 9881 §2: id-ml-dsa-44/65/87 are 2.16.840.1.101.3.4.3.17, .18 and .19.
