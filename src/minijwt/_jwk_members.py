@@ -38,9 +38,8 @@ def _bytes(jwk: Mapping[str, Any], name: str, *, size: int | None = None) -> byt
         raise InvalidKeyError(f"JWK member '{name}' is missing")
     if not isinstance(value, str):
         raise InvalidKeyError(f"JWK member '{name}' must be a string")
-    if size is not None and len(value) != (size * 4 + 2) // 3:
-        # Unpadded base64url of `size` bytes has exactly this length: a member of
-        # another length (a megabyte, say) is refused before it is decoded.
+    if size is not None and len(value) != _encoded_length(size):
+        # A member of another length (a megabyte, say) is refused before it is decoded.
         raise InvalidKeyError(f"JWK member '{name}' must be {size} bytes long")
     try:
         raw = b64decode(value, f"JWK member '{name}'")
@@ -50,6 +49,11 @@ def _bytes(jwk: Mapping[str, Any], name: str, *, size: int | None = None) -> byt
         # RFC 7518 §6.2.1.2 / §6.2.2.1 and RFC 8037 §2: full-length, fixed-size values.
         raise InvalidKeyError(f"JWK member '{name}' must be {size} bytes long, not {len(raw)}")
     return raw
+
+
+def _encoded_length(size: int) -> int:
+    """The length of unpadded base64url (RFC 7515 §2) of ``size`` bytes."""
+    return (size * 4 + 2) // 3
 
 
 def _uint(jwk: Mapping[str, Any], name: str) -> int:
@@ -105,7 +109,7 @@ def _rsa(jwk: Mapping[str, Any]) -> RSAKey:
     limit = (n.bit_length() + 7) // 8
     for name in ("d", *present):
         value = jwk.get(name)
-        if isinstance(value, str) and len(value) > (limit * 4 + 2) // 3:
+        if isinstance(value, str) and len(value) > _encoded_length(limit):
             raise InvalidKeyError(f"RSA JWK member '{name}' is longer than the modulus")
     d = _uint(jwk, "d")
     try:

@@ -248,9 +248,9 @@ def der_form(der: bytes) -> KeyForm:
     if tags == [0x30, 0x04]:  # EncryptedPrivateKeyInfo (RFC 5958 §3)
         return KeyForm(None, True)
     if tags[:2] == [0x30, 0x03]:  # SubjectPublicKeyInfo (RFC 5280 §4.1.2.7)
-        return KeyForm(*_key_oid(der, items[0], None))
+        return _key_form(der, items[0], None)
     if tags[:3] == [0x02, 0x30, 0x04]:  # OneAsymmetricKey (RFC 5958 §2)
-        return KeyForm(*_key_oid(der, items[1], False))
+        return _key_form(der, items[1], False)
     if len(tags) == 6 and all(tag == 0x02 for tag in tags) and der[items[0][2] : items[0][3]] == b"\x00":
         # OpenSSL's traditional DSA private key: version 0, p, q, g, y, x.
         return KeyForm("DSA", False)
@@ -351,13 +351,11 @@ def _children(data: bytes, start: int, end: int) -> list[tuple[int, int, int, in
     return items
 
 
-def _key_oid(
-    der: bytes, algorithm: tuple[int, int, int, int], encrypted: bool | None
-) -> tuple[str | None, bool | None, str | None]:
+def _key_form(der: bytes, algorithm: tuple[int, int, int, int], encrypted: bool | None) -> KeyForm:
     """A key's form from its AlgorithmIdentifier: a refused type, or an ML-DSA parameter set."""
     parts = _children(der, algorithm[2], algorithm[3])
     if not parts or parts[0][0] != 0x06:
-        return None, encrypted, None
+        return KeyForm(None, encrypted)
     oid = der[parts[0][2] : parts[0][3]]
     row = by_oid(oid)
-    return _REFUSED_KEY_OIDS.get(oid), encrypted, None if row is None else row.alg
+    return KeyForm(_REFUSED_KEY_OIDS.get(oid), encrypted, None if row is None else row.alg)
