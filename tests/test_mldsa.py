@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from support import ML_DSA_MISSING, b64u, b64u_encode, broken_signature, load_vectors, needs_ml_dsa
+from support import ML_DSA_MISSING, b64u, b64u_encode, broken_signature, load_vectors, needs_ml_dsa, private_key_for
 
 import minijwt
 from minijwt import JWK, AKPKey, InvalidKeyError, JWKSet, jws
@@ -355,25 +355,18 @@ def test_no_spelling_of_an_ml_dsa_key_is_an_hmac_secret(name: str, which: int, a
         assert "HMAC" in str(caught.value) or isinstance(caught.value, InvalidKeyError)
 
 
-_MATERIAL: dict[str, tuple[bytes, bytes, str]] = {}
-
-
 def _material(name: str) -> tuple[bytes, bytes, str]:
-    """DER of a public and a private key of ``name``, and its public JWK, made once."""
-    if name not in _MATERIAL:
-        from cryptography.hazmat.primitives import serialization
+    """DER of a public and a private key of ``name``, and its public JWK (the session's key, made once)."""
+    from cryptography.hazmat.primitives import serialization
 
-        private = PARAMETER_SETS[name].private_type().generate()
-        _MATERIAL[name] = (
-            private.public_key().public_bytes(
-                serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-            ),
-            private.private_bytes(
-                serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-            ),
-            JWK.from_key(private).public().to_json(),
-        )
-    return _MATERIAL[name]
+    private: Any = private_key_for(name)
+    return (
+        private.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo),
+        private.private_bytes(
+            serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        ),
+        JWK.from_key(private).public().to_json(),
+    )
 
 
 # --- hostile input: only minijwt's errors --------------------------------------------------------
@@ -398,19 +391,10 @@ def test_arbitrary_akp_members_raise_only_invalid_key_error(alg: Any, pub: str, 
 @needs_ml_dsa
 @given(signature=st.binary(max_size=5000), alg=st.sampled_from(PARAMETER_NAMES))
 def test_arbitrary_signatures_are_invalid_signatures(signature: bytes, alg: str) -> None:
-    jwk = _signing_jwk(alg)
+    jwk = JWK.from_key(private_key_for(alg))
     header, payload, _ = minijwt.encode({}, jwk, alg).split(".")
     with pytest.raises(minijwt.InvalidSignatureError):
         minijwt.decode(f"{header}.{payload}.{b64u_encode(signature)}", jwk.public(), algorithms=[alg])
-
-
-_JWKS: dict[str, JWK] = {}
-
-
-def _signing_jwk(alg: str) -> JWK:
-    if alg not in _JWKS:
-        _JWKS[alg] = JWK.generate(alg)
-    return _JWKS[alg]
 
 
 # --- the gate: a cryptography without ML-DSA -----------------------------------------------------
